@@ -1,0 +1,63 @@
+package dev.pinhole.lab;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The service behind {@code expose} in tests: a real HTTP server on loopback. {@code /hello} answers a
+ * short text; {@code /blob/N} streams N pseudo-random bytes (seeded by N, so the client can check them).
+ */
+public final class LocalWebServer implements AutoCloseable {
+    public static final String HELLO = "hello through pinhole\n";
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(16);
+
+    public LocalWebServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        server.createContext("/hello", exchange -> {
+            byte[] body = HELLO.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.createContext("/blob/", exchange -> {
+            long size = Long.parseLong(exchange.getRequestURI().getPath().substring("/blob/".length()));
+            exchange.sendResponseHeaders(200, size);
+            try (OutputStream out = exchange.getResponseBody()) {
+                writeBlob(out, size);
+            }
+        });
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** The bytes of {@code /blob/size}. */
+    public static void writeBlob(OutputStream out, long size) throws IOException {
+        Random random = new Random(size);
+        byte[] chunk = new byte[64 * 1024];
+        for (long left = size; left > 0; ) {
+            random.nextBytes(chunk);
+            int n = (int) Math.min(chunk.length, left);
+            out.write(chunk, 0, n);
+            left -= n;
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.pinhole.lab;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.pinhole.peer.Connector;
+import dev.pinhole.peer.Exposer;
+import dev.pinhole.peer.Output;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.rendezvous.Log;
+import dev.pinhole.rendezvous.RendezvousConfig;
+import dev.pinhole.rendezvous.RendezvousServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A rendezvous, an exposer and a connector in this JVM, on loopback with real sockets, TLS and QUIC:
+ * the user's path, minus process start-up. Closes everything it started.
+ */
+final class Rig implements AutoCloseable {
+    final Path dataDir;
+    final List<String> serverLog = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    RendezvousServer server;
+
+    Rig(Path dir) {
+        this.dataDir = dir.resolve("rendezvous");
+    }
+
+    RendezvousServer startServer(int port) throws Exception {
+        server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", port, "127.0.0.1"), serverLog::add).start();
+        open.add(server);
+        return server;
+    }
+
+    JoinCode joinCode() {
+        return server.joinCode();
+    }
+
+    record Running<T>(T node, EventLog out) {}
+
+    Running<Exposer> expose(Identity identity, JoinCode code, String name, int port) throws Exception {
+        EventLog log = new EventLog();
+        Exposer exposer = new Exposer(identity, code, new Output(log.writer(), log.writer(), true),
+                new Exposer.Service(name, "127.0.0.1", port));
+        exposer.start();
+        open.add(exposer);
+        return new Running<>(exposer, log);
+    }
+
+    Running<Exposer> exposeReady(Identity identity, String name, int port) throws Exception {
+        Running<Exposer> running = expose(identity, joinCode(), name, port);
+        await().atMost(Duration.ofSeconds(10)).until(() -> running.out().last("exposed").isPresent());
+        return running;
+    }
+
+    Running<Connector> connect(Identity identity, JoinCode code, String name, String expectKey) throws Exception {
+        EventLog log = new EventLog();
+        Connector connector = new Connector(identity, code, new Output(log.writer(), log.writer(), true),
+                new Connector.Target(name, "127.0.0.1", 0, expectKey));
+        connector.start();
+        open.add(connector);
+        return new Running<>(connector, log);
+    }
+
+    /** A connector that is listening; returns its port. */
+    Running<Connector> connectReady(Identity identity, String name) throws Exception {
+        Running<Connector> running = connect(identity, joinCode(), name, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> running.out().last("ready").isPresent());
+        return running;
+    }
+
+    static int port(Running<Connector> connector) {
+        String listen = connector.out().last("ready").orElseThrow().path("listen").asText();
+        return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    }
+
+    void closeServer() {
+        open.remove(server);
+        server.close();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+}

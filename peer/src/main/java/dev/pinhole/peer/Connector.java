@@ -1,0 +1,225 @@
+package dev.pinhole.peer;
+
+import dev.pinhole.peer.session.QuicSettings;
+import dev.pinhole.peer.session.Splice;
+import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Open;
+import dev.pinhole.protocol.ControlMessage.Opened;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import dev.pinhole.protocol.ErrorCode;
+import dev.pinhole.protocol.Fingerprint;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.protocol.tls.PinnedTrustManager;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code peer connect}: opens a session to a named service and listens locally; each accepted TCP
+ * connection becomes one stream of that session. The session is opened before the first connection
+ * arrives (so the first byte does not wait for a handshake) and again on demand after it ends.
+ */
+public final class Connector extends PeerNode {
+    /**
+     * @param listenPort   null: the exposed service's port if free, else any free port
+     * @param expectKey    the exposer's key fingerprint pinned by hand, or null to take the rendezvous' word
+     */
+    public record Target(String name, String listenHost, Integer listenPort, String expectKey) {}
+
+    private final Target target;
+    private final Map<Integer, Promise<QuicChannel>> pendingOpens = new HashMap<>();
+    private Promise<QuicChannel> current;
+    private Channel listener;
+
+    public Connector(Identity identity, JoinCode server, Output out, Target target) {
+        super(identity, server, out);
+        this.target = target;
+    }
+
+    @Override
+    ChannelHandler quicCodec() {
+        PinnedTrustManager.Check exposerKeys = (certificate, engine) -> {
+            var virtual = QuicSettings.peerOf(engine);
+            Session session = virtual == null ? null : byAddress.get(virtual);
+            if (session == null) {
+                return "no session is expecting this handshake";
+            }
+            String key = Identity.keyFingerprint(certificate);
+            return Fingerprint.matches(session.peerKey, key) ? null
+                    : "exposer key " + key + " is not the pinned " + session.peerKey;
+        };
+        return QuicSettings.client(identity, exposerKeys);
+    }
+
+    /** The listening address, once bound. */
+    public InetSocketAddress listenAddress() {
+        return listener == null ? null : (InetSocketAddress) listener.localAddress();
+    }
+
+    @Override
+    public void ready(Welcome welcome) {
+        if (current == null || current.isDone() && !current.isSuccess()) {
+            session();
+        }
+    }
+
+    /** The live session, or a new one being opened. Call on the event loop. */
+    private Future<QuicChannel> session() {
+        if (current != null && (!current.isDone() || current.isSuccess() && current.getNow().isActive())) {
+            return current;
+        }
+        Promise<QuicChannel> promise = loop.newPromise();
+        current = promise;
+        int request = control.nextRequestId();
+        if (!control.send(new Open(request, target.name()))) {
+            promise.tryFailure(new IllegalStateException("not connected to the rendezvous"));
+            return promise;
+        }
+        pendingOpens.put(request, promise);
+        return promise;
+    }
+
+    @Override
+    void onMessage(ControlMessage message) {
+        if (message instanceof Opened opened) {
+            Promise<QuicChannel> promise = pendingOpens.remove(opened.requestId());
+            if (promise != null) {
+                opened(opened, promise);
+            }
+        } else if (message instanceof Error error) {
+            Promise<QuicChannel> promise = pendingOpens.remove(error.requestId());
+            if (promise != null) {
+                promise.tryFailure(new IllegalStateException(error.message()));
+                if (listener == null && error.code() == ErrorCode.UNKNOWN_NAME) {
+                    failed.complete(error.message());
+                } else {
+                    out.error(error.message());
+                }
+            }
+        }
+    }
+
+    private void opened(Opened opened, Promise<QuicChannel> promise) {
+        if (target.expectKey() != null && !Fingerprint.matches(target.expectKey(), opened.peerKey())) {
+            String why = "the rendezvous says '" + opened.name() + "' has key " + opened.peerKey()
+                    + ", not the expected " + Fingerprint.normalise(target.expectKey()) + "; refusing to connect";
+            promise.tryFailure(new IllegalStateException(why));
+            failed.complete(why);
+            return;
+        }
+        Session session = addSession(opened.sessionId(), opened.name(), opened.peerKey());
+        QuicChannel.newBootstrap(udp)
+                .remoteAddress(session.virtual)
+                .streamHandler(new ChannelInboundHandlerAdapter())
+                .connect()
+                .addListener(future -> {
+                    if (!future.isSuccess()) {
+                        endSession(session, "handshake failed", true);
+                        promise.tryFailure(future.cause());
+                        out.error("session to '" + opened.name() + "' failed: " + future.cause().getMessage());
+                        return;
+                    }
+                    QuicChannel quic = (QuicChannel) future.getNow();
+                    session.quic = quic;
+                    quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
+                    promise.trySuccess(quic);
+                    Runnable announce = () -> out.event("path",
+                            "path: " + session.relay.kind() + " via " + session.relay.remote(),
+                            "path", session.relay.kind(), "remote", session.relay.remote(),
+                            "peer", opened.peerKey(), "session", Integer.toUnsignedString(opened.sessionId(), 16));
+                    if (listener == null) {
+                        listen(opened, announce);
+                    } else {
+                        announce.run();
+                    }
+                });
+    }
+
+    private void listen(Opened opened, Runnable then) {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(Transport.serverChannel())
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel visitor) {
+                        accept(visitor);
+                    }
+                });
+        String host = target.listenHost();
+        Integer port = target.listenPort();
+        boolean tryServicePort = port == null && opened.port() > 0;
+        int first = port != null ? port : tryServicePort ? opened.port() : 0;
+        bootstrap.bind(host, first).addListener((io.netty.channel.ChannelFutureListener) bound -> {
+            if (bound.isSuccess()) {
+                ready(bound.channel(), opened);
+                then.run();
+            } else if (tryServicePort) {
+                // The service's own port is taken here (often by the service itself): any free port will do.
+                bootstrap.bind(host, 0).addListener((io.netty.channel.ChannelFutureListener) any -> {
+                    if (any.isSuccess()) {
+                        ready(any.channel(), opened);
+                        then.run();
+                    } else {
+                        failed.complete("cannot listen on " + host + ": " + any.cause().getMessage());
+                    }
+                });
+            } else {
+                failed.complete("cannot listen on " + host + ":" + first + ": " + bound.cause().getMessage());
+            }
+        });
+    }
+
+    private void ready(Channel channel, Opened opened) {
+        listener = channel;
+        InetSocketAddress address = (InetSocketAddress) channel.localAddress();
+        String listen = address.getAddress().getHostAddress() + ":" + address.getPort();
+        out.event("ready", "listening on " + listen + " -> '" + opened.name() + "' (key " + opened.peerKey() + ")",
+                "listen", listen, "name", opened.name(), "peer", opened.peerKey());
+    }
+
+    private void accept(Channel visitor) {
+        session().addListener(future -> {
+            if (!future.isSuccess()) {
+                visitor.close();
+                return;
+            }
+            QuicChannel quic = (QuicChannel) future.getNow();
+            quic.newStreamBootstrap()
+                    .type(QuicStreamType.BIDIRECTIONAL)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .create()
+                    .addListener(created -> {
+                        if (created.isSuccess()) {
+                            Splice.join(visitor, (QuicStreamChannel) created.getNow());
+                        } else {
+                            visitor.close();
+                        }
+                    });
+        });
+    }
+
+    @Override
+    public void close() {
+        if (listener != null) {
+            listener.close();
+        }
+        super.close();
+    }
+}

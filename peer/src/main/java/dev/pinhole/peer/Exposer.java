@@ -1,0 +1,136 @@
+package dev.pinhole.peer;
+
+import dev.pinhole.peer.session.QuicSettings;
+import dev.pinhole.peer.session.Splice;
+import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Register;
+import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import dev.pinhole.protocol.Fingerprint;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.protocol.tls.PinnedTrustManager;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+
+/**
+ * {@code peer expose}: registers a name at the rendezvous and serves every session opened to it. The
+ * QUIC server accepts a session's handshake only from the key the rendezvous announced for it, and
+ * each stream it accepts becomes one TCP connection to the local service.
+ */
+public final class Exposer extends PeerNode {
+    public record Service(String name, String host, int port) {}
+
+    private final Service service;
+    private int registerRequest;
+    private boolean announced;
+
+    public Exposer(Identity identity, JoinCode server, Output out, Service service) {
+        super(identity, server, out);
+        this.service = service;
+    }
+
+    @Override
+    ChannelHandler quicCodec() {
+        PinnedTrustManager.Check connectorKeys = (certificate, engine) -> {
+            var virtual = QuicSettings.peerOf(engine);
+            Session session = virtual == null ? null : byAddress.get(virtual);
+            if (session == null) {
+                return "no session is expecting this handshake";
+            }
+            String key = Identity.keyFingerprint(certificate);
+            return Fingerprint.matches(session.peerKey, key) ? null
+                    : "connector key " + key + " is not the one the rendezvous announced (" + session.peerKey + ")";
+        };
+        return QuicSettings.server(identity, connectorKeys)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        QuicChannel quic = (QuicChannel) ctx.channel();
+                        Session session = sessionOf(quic);
+                        if (session == null) {
+                            quic.close();
+                            return;
+                        }
+                        session.quic = quic;
+                        quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
+                    }
+                })
+                .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .streamOption(ChannelOption.AUTO_READ, false)
+                .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
+                    @Override
+                    protected void initChannel(QuicStreamChannel stream) {
+                        connectLocal(stream);
+                    }
+                })
+                .build();
+    }
+
+    /** One stream, one TCP connection to the service; if the service is down the visitor sees a clean close. */
+    private void connectLocal(QuicStreamChannel stream) {
+        new Bootstrap().group(loop).channel(Transport.socketChannel())
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(service.host(), service.port())
+                .addListener(future -> {
+                    Channel local = ((io.netty.channel.ChannelFuture) future).channel();
+                    if (future.isSuccess()) {
+                        Splice.join(stream, local);
+                    } else {
+                        out.note("local service " + service.host() + ":" + service.port() + " is not answering ("
+                                + future.cause().getMessage() + "); closed the visitor's connection");
+                        stream.shutdownOutput().addListener(f -> stream.close());
+                    }
+                });
+    }
+
+    @Override
+    public void ready(Welcome welcome) {
+        registerRequest = control.nextRequestId();
+        control.send(new Register(registerRequest, service.name(), service.port()));
+    }
+
+    @Override
+    void onMessage(ControlMessage message) {
+        if (message instanceof Registered registered && registered.requestId() == registerRequest) {
+            if (!announced) {
+                announced = true;
+                String key = identity.keyFingerprint();
+                out.event("exposed", "exposing " + service.host() + ":" + service.port() + " as '" + registered.name()
+                                + "' via " + server.address() + "\n  key: " + key
+                                + "\n  others connect with: bin/peer connect " + registered.name() + " --expect-key " + key,
+                        "name", registered.name(), "target", service.host() + ":" + service.port(),
+                        "server", server.address(), "key", key,
+                        "connect", "bin/peer connect " + registered.name() + " --expect-key " + key);
+            } else {
+                out.note("re-registered '" + registered.name() + "' after reconnecting");
+            }
+        } else if (message instanceof Error error && error.requestId() == registerRequest) {
+            failed.complete(error.message());
+        } else if (message instanceof Incoming incoming) {
+            addSession(incoming.sessionId(), incoming.name(), incoming.peerKey());
+            out.event("session", "session from " + incoming.peerKey(),
+                    "session", Integer.toUnsignedString(incoming.sessionId(), 16), "peer", incoming.peerKey(), "path", "relay");
+        }
+    }
+
+    @Override
+    void sessionEnded(Session session, String reason) {
+        out.event("session-closed", "session from " + session.peerKey + " closed: " + reason,
+                "session", Integer.toUnsignedString(session.id, 16), "reason", reason);
+    }
+}

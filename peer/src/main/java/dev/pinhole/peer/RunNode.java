@@ -1,0 +1,27 @@
+package dev.pinhole.peer;
+
+/** Runs a node until it fails or the process is interrupted (Ctrl-C), then shuts it down cleanly. */
+final class RunNode {
+    /** Exit code when the node gave up (wrong token, unknown name, name taken...). */
+    static final int FAILED = 2;
+
+    private RunNode() {}
+
+    static int run(PeerNode node, Output out) throws Exception {
+        Thread hook = new Thread(node::close, "peer-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            node.start();
+            String reason = node.awaitFailure();
+            out.error(reason);
+            return FAILED;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                node.close();
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is already closing the node.
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.pinhole.peer.session;
+
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.protocol.tls.PinnedTrustManager;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.ssl.ClientAuth;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The QUIC settings both roles share, and their TLS: each side presents its identity certificate and
+ * pins the other's key (the exposer's key comes from the rendezvous or {@code --expect-key}; the
+ * connector's key from the rendezvous' Incoming message).
+ */
+public final class QuicSettings {
+    /** ALPN: QUIC requires one; it also keeps other QUIC clients from speaking to us by accident. */
+    static final String ALPN = "pinhole/1";
+    /** Idle sessions end after this; the connector opens a new one on the next connection. */
+    static final long IDLE_TIMEOUT_SECONDS = 120;
+    /**
+     * Flow-control windows sized for a loopback relay at gigabits per second (bandwidth x RTT is small,
+     * but the relay adds queueing); 16 MiB per connection, 4 MiB per stream.
+     */
+    static final long MAX_DATA = 16L << 20;
+    static final long MAX_STREAM_DATA = 4L << 20;
+    /** Concurrent streams (= concurrent TCP connections through one session); credit is renewed as they close. */
+    static final long MAX_STREAMS = 1000;
+    /** Fits a 1500-byte MTU with IPv6 and UDP headers, for when C moves the session to a direct path. */
+    static final int UDP_PAYLOAD = 1350;
+
+    private QuicSettings() {}
+
+    private static <B extends QuicCodecBuilder<B>> B common(B builder) {
+        return builder
+                .maxIdleTimeout(IDLE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .maxSendUdpPayloadSize(UDP_PAYLOAD)
+                .maxRecvUdpPayloadSize(UDP_PAYLOAD)
+                .initialMaxData(MAX_DATA)
+                .initialMaxStreamDataBidirectionalLocal(MAX_STREAM_DATA)
+                .initialMaxStreamDataBidirectionalRemote(MAX_STREAM_DATA)
+                .initialMaxStreamsBidirectional(MAX_STREAMS)
+                .initialMaxStreamsUnidirectional(0);
+    }
+
+    /** The exposer's codec: one per socket, serving every session; {@code clientKeys} decides who may. */
+    public static QuicServerCodecBuilder server(Identity identity, PinnedTrustManager.Check clientKeys) {
+        QuicSslContext ssl = QuicSslContextBuilder.forServer(identity.privateKey(), null, identity.certificate())
+                .applicationProtocols(ALPN)
+                .clientAuth(ClientAuth.REQUIRE)
+                .trustManager(new PinnedTrustManager(clientKeys))
+                .build();
+        return common(new QuicServerCodecBuilder())
+                // The engine learns the session's virtual address, which the key check uses to find the session.
+                .sslEngineProvider(q -> {
+                    var remote = (java.net.InetSocketAddress) q.remoteSocketAddress();
+                    return ssl.newEngine(q.alloc(), remote.getAddress().getHostAddress(), remote.getPort());
+                })
+                .tokenHandler(null);
+    }
+
+    /** The connector's codec: one per socket; {@code serverKeys} pins each session's exposer key. */
+    public static ChannelHandler client(Identity identity, PinnedTrustManager.Check serverKeys) {
+        QuicSslContext ssl = QuicSslContextBuilder.forClient()
+                .applicationProtocols(ALPN)
+                .keyManager(identity.privateKey(), null, identity.certificate())
+                .trustManager(new PinnedTrustManager(serverKeys))
+                .build();
+        return common(new QuicClientCodecBuilder())
+                .sslEngineProvider(q -> {
+                    var remote = (java.net.InetSocketAddress) q.remoteSocketAddress();
+                    return ssl.newEngine(q.alloc(), remote.getAddress().getHostAddress(), remote.getPort());
+                })
+                .build();
+    }
+
+    /** Finds the session of a handshake by the virtual address its engine was created with. */
+    public static java.net.InetSocketAddress peerOf(javax.net.ssl.SSLEngine engine) {
+        // The QUIC engine keeps the peer address on its session, not on the engine itself.
+        javax.net.ssl.SSLSession session = engine == null ? null : engine.getSession();
+        if (session == null || session.getPeerHost() == null) {
+            return null;
+        }
+        try {
+            return new java.net.InetSocketAddress(java.net.InetAddress.getByName(session.getPeerHost()), session.getPeerPort());
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+}

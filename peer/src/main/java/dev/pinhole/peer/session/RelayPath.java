@@ -1,0 +1,54 @@
+package dev.pinhole.peer.session;
+
+import dev.pinhole.peer.control.ControlClient;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+
+/** Session packets framed as {@link Relay} messages over the control connection to the rendezvous. */
+public final class RelayPath implements PacketPath {
+    private final int sessionId;
+    private final ControlClient control;
+    private Channel pending;
+    private long dropped;
+
+    public RelayPath(int sessionId, ControlClient control) {
+        this.sessionId = sessionId;
+        this.control = control;
+    }
+
+    @Override
+    public void send(ByteBuf packet) {
+        Channel channel = control.channel();
+        // Queueing past the high-water mark would only add latency and memory; QUIC treats a drop as loss.
+        if (channel == null || !channel.isWritable()) {
+            dropped++;
+            packet.release();
+            return;
+        }
+        channel.write(new Relay(sessionId, packet), channel.voidPromise());
+        pending = channel;
+    }
+
+    @Override
+    public void flush() {
+        if (pending != null) {
+            pending.flush();
+            pending = null;
+        }
+    }
+
+    public long dropped() {
+        return dropped;
+    }
+
+    @Override
+    public String kind() {
+        return "relay";
+    }
+
+    @Override
+    public String remote() {
+        return control.server().address();
+    }
+}

@@ -1,0 +1,192 @@
+package dev.pinhole.protocol;
+
+import dev.pinhole.protocol.ControlMessage.Close;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Hello;
+import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Open;
+import dev.pinhole.protocol.ControlMessage.Opened;
+import dev.pinhole.protocol.ControlMessage.Ping;
+import dev.pinhole.protocol.ControlMessage.Pong;
+import dev.pinhole.protocol.ControlMessage.Register;
+import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Body layout of one control frame (the 4-byte length prefix is {@link FrameDecoder}'s):
+ *
+ * <pre>
+ *   u8 type | fields...
+ *   string = u16 byte length | UTF-8 bytes (at most {@value #MAX_STRING} bytes)
+ *   port   = u16, int = u32 big-endian, long = u64 big-endian
+ *   Relay  = u8 9 | u32 session | payload (rest of the frame)
+ * </pre>
+ *
+ * Decoding is strict: unknown types, short fields, invalid UTF-8 and trailing bytes are errors.
+ */
+public final class ControlCodec {
+    /** Tokens, names and reasons are short; a long string is an attack or a bug. */
+    public static final int MAX_STRING = 1024;
+
+    static final int HELLO = 1;
+    static final int WELCOME = 2;
+    static final int ERROR = 3;
+    static final int REGISTER = 4;
+    static final int REGISTERED = 5;
+    static final int OPEN = 6;
+    static final int OPENED = 7;
+    static final int INCOMING = 8;
+    static final int RELAY = 9;
+    static final int CLOSE = 10;
+    static final int PING = 11;
+    static final int PONG = 12;
+
+    private ControlCodec() {}
+
+    public static void encode(ControlMessage message, ByteBuf out) {
+        if (message instanceof Hello m) {
+            out.writeByte(HELLO);
+            out.writeShort(m.version());
+            writeStr(out, m.token());
+            writeStr(out, m.software());
+        } else if (message instanceof Welcome m) {
+            out.writeByte(WELCOME);
+            out.writeShort(m.version());
+            writeStr(out, m.peerId());
+            writeStr(out, m.software());
+        } else if (message instanceof Error m) {
+            out.writeByte(ERROR);
+            out.writeInt(m.requestId());
+            writeStr(out, m.code().name());
+            writeStr(out, m.message());
+        } else if (message instanceof Register m) {
+            out.writeByte(REGISTER);
+            out.writeInt(m.requestId());
+            writeStr(out, m.name());
+            out.writeShort(m.port());
+        } else if (message instanceof Registered m) {
+            out.writeByte(REGISTERED);
+            out.writeInt(m.requestId());
+            writeStr(out, m.name());
+        } else if (message instanceof Open m) {
+            out.writeByte(OPEN);
+            out.writeInt(m.requestId());
+            writeStr(out, m.name());
+        } else if (message instanceof Opened m) {
+            out.writeByte(OPENED);
+            out.writeInt(m.requestId());
+            out.writeInt(m.sessionId());
+            writeStr(out, m.name());
+            writeStr(out, m.peerKey());
+            out.writeShort(m.port());
+        } else if (message instanceof Incoming m) {
+            out.writeByte(INCOMING);
+            out.writeInt(m.sessionId());
+            writeStr(out, m.name());
+            writeStr(out, m.peerKey());
+        } else if (message instanceof Relay m) {
+            out.writeByte(RELAY);
+            out.writeInt(m.sessionId());
+            out.writeBytes(m.payload(), m.payload().readerIndex(), m.payload().readableBytes());
+        } else if (message instanceof Close m) {
+            out.writeByte(CLOSE);
+            out.writeInt(m.sessionId());
+            writeStr(out, m.reason());
+        } else if (message instanceof Ping m) {
+            out.writeByte(PING);
+            out.writeLong(m.nonce());
+        } else if (message instanceof Pong m) {
+            out.writeByte(PONG);
+            out.writeLong(m.nonce());
+        } else {
+            throw new IllegalArgumentException("unknown message: " + message);
+        }
+    }
+
+    /**
+     * Decodes one whole frame body. A {@link Relay}'s payload is a retained slice of {@code body}:
+     * the caller releases the message.
+     */
+    public static ControlMessage decode(ByteBuf body) {
+        int type = u8(body, "message type");
+        ControlMessage message = switch (type) {
+            case HELLO -> new Hello(u16(body, "version"), readStr(body, "token"), readStr(body, "software"));
+            case WELCOME -> new Welcome(u16(body, "version"), readStr(body, "peer id"), readStr(body, "software"));
+            case ERROR -> new Error(i32(body, "request id"), ErrorCode.parse(readStr(body, "error code")), readStr(body, "error message"));
+            case REGISTER -> new Register(i32(body, "request id"), readStr(body, "name"), u16(body, "port"));
+            case REGISTERED -> new Registered(i32(body, "request id"), readStr(body, "name"));
+            case OPEN -> new Open(i32(body, "request id"), readStr(body, "name"));
+            case OPENED -> new Opened(i32(body, "request id"), i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"), u16(body, "port"));
+            case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"));
+            case RELAY -> new Relay(i32(body, "session id"), body.readRetainedSlice(body.readableBytes()));
+            case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
+            case PING -> new Ping(i64(body, "nonce"));
+            case PONG -> new Pong(i64(body, "nonce"));
+            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + PONG + ")");
+        };
+        if (body.isReadable()) {
+            throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());
+        }
+        return message;
+    }
+
+    private static void writeStr(ByteBuf out, String value) {
+        int lengthIndex = out.writerIndex();
+        out.writeShort(0);
+        int length = out.writeCharSequence(value, StandardCharsets.UTF_8);
+        if (length > MAX_STRING) {
+            throw new IllegalArgumentException("string length: " + length + " (expected: <= " + MAX_STRING + ")");
+        }
+        out.setShort(lengthIndex, length);
+    }
+
+    private static void need(ByteBuf in, int bytes, String field) {
+        if (in.readableBytes() < bytes) {
+            throw new ProtocolException(field + ": needs " + bytes + " bytes, " + in.readableBytes() + " left");
+        }
+    }
+
+    private static int u8(ByteBuf in, String field) {
+        need(in, 1, field);
+        return in.readUnsignedByte();
+    }
+
+    private static int u16(ByteBuf in, String field) {
+        need(in, 2, field);
+        return in.readUnsignedShort();
+    }
+
+    private static int i32(ByteBuf in, String field) {
+        need(in, 4, field);
+        return in.readInt();
+    }
+
+    private static long i64(ByteBuf in, String field) {
+        need(in, 8, field);
+        return in.readLong();
+    }
+
+    private static String readStr(ByteBuf in, String field) {
+        int length = u16(in, field + " length");
+        if (length > MAX_STRING) {
+            throw new ProtocolException(field + " length: " + length + " (expected: <= " + MAX_STRING + ")");
+        }
+        need(in, length, field);
+        try {
+            String value = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(in.nioBuffer(in.readerIndex(), length))
+                    .toString();
+            in.skipBytes(length);
+            return value;
+        } catch (CharacterCodingException e) {
+            throw new ProtocolException(field + ": invalid UTF-8");
+        }
+    }
+}

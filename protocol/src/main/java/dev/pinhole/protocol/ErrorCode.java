@@ -1,0 +1,24 @@
+package dev.pinhole.protocol;
+
+/** Why the rendezvous refused a request. Sent by name so that old peers can read new codes as {@link #OTHER}. */
+public enum ErrorCode {
+    BAD_TOKEN,
+    UNSUPPORTED_VERSION,
+    BAD_NAME,
+    NAME_TAKEN,
+    UNKNOWN_NAME,
+    NOT_LOGGED_IN,
+    PROTOCOL,
+    SESSION_CLOSED,
+    TIMEOUT,
+    OTHER;
+
+    static ErrorCode parse(String name) {
+        for (ErrorCode code : values()) {
+            if (code.name().equals(name)) {
+                return code;
+            }
+        }
+        return OTHER;
+    }
+}

@@ -1,0 +1,319 @@
+package dev.pinhole.rendezvous;
+
+import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Close;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Hello;
+import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Open;
+import dev.pinhole.protocol.ControlMessage.Opened;
+import dev.pinhole.protocol.ControlMessage.Ping;
+import dev.pinhole.protocol.ControlMessage.Pong;
+import dev.pinhole.protocol.ControlMessage.Register;
+import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import dev.pinhole.protocol.ErrorCode;
+import dev.pinhole.protocol.ProtocolException;
+import dev.pinhole.protocol.ServiceName;
+import dev.pinhole.rendezvous.Hub.RelaySession;
+import dev.pinhole.rendezvous.state.State;
+import dev.pinhole.rendezvous.state.StateStore;
+import dev.pinhole.rendezvous.state.Tokens;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One peer's control connection, as a small state machine: it waits for the TLS identity
+ * ({@link PeerAuthenticated}) and a valid {@link Hello}, then serves requests and relays session
+ * packets. Anything out of order gets an {@link Error} naming the problem, then the connection closes.
+ */
+final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMessage> {
+    /** Time allowed from TCP accept to a valid Hello, so stalled clients cannot hold sockets open. */
+    static final long LOGIN_TIMEOUT_SECONDS = 15;
+    static final String SOFTWARE = "pinhole-rendezvous/0.1";
+
+    private final Hub hub;
+    private final StateStore store;
+    private final Log log;
+    private final Clock clock;
+    private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
+    /** Local ports of the services this connection exposes, passed on to connectors as a hint. */
+    private final java.util.Map<String, Integer> ports = new ConcurrentHashMap<>();
+    private final List<Channel> unflushed = new ArrayList<>();
+    private ChannelHandlerContext ctx;
+    private String peerId;
+    private String tokenId;
+    private boolean loggedIn;
+    private ScheduledFuture<?> loginTimeout;
+
+    PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock) {
+        super(ControlMessage.class, false);
+        this.hub = hub;
+        this.store = store;
+        this.log = log;
+        this.clock = clock;
+    }
+
+    String peerId() {
+        return peerId;
+    }
+
+    Channel channel() {
+        return ctx.channel();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        loginTimeout = ctx.executor().schedule(() -> {
+            if (!loggedIn) {
+                log.info("closing " + ctx.channel().remoteAddress() + ": no login within " + LOGIN_TIMEOUT_SECONDS + " s");
+                fail(0, ErrorCode.TIMEOUT, "no valid Hello within " + LOGIN_TIMEOUT_SECONDS + " s");
+            }
+        }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof PeerAuthenticated authenticated) {
+            peerId = authenticated.keyFingerprint();
+        } else if (evt instanceof IdleStateEvent) {
+            log.info("closing " + describe() + ": silent for too long");
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ControlMessage msg) {
+        if (msg instanceof Relay relay) {
+            relay(relay);
+            return;
+        }
+        if (!loggedIn) {
+            if (msg instanceof Hello hello) {
+                hello(hello);
+            } else {
+                fail(0, ErrorCode.NOT_LOGGED_IN, "expected Hello first, got " + msg.getClass().getSimpleName());
+            }
+            return;
+        }
+        if (msg instanceof Register register) {
+            register(register);
+        } else if (msg instanceof Open open) {
+            open(open);
+        } else if (msg instanceof Close close) {
+            RelaySession session = hub.sessions.get(close.sessionId());
+            if (session != null && session.other(this) != null && hub.sessions.remove(session.id(), session)) {
+                endSession(session, close.reason());
+            }
+        } else if (msg instanceof Ping ping) {
+            ctx.writeAndFlush(new Pong(ping.nonce()));
+        } else if (msg instanceof Pong) {
+            // Heartbeat answered; the idle handler has already seen the read.
+        } else {
+            fail(0, ErrorCode.PROTOCOL, "unexpected " + msg.getClass().getSimpleName() + " from a peer");
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        for (Channel channel : unflushed) {
+            channel.flush();
+        }
+        unflushed.clear();
+        ctx.fireChannelReadComplete();
+    }
+
+    private void hello(Hello hello) {
+        if (peerId == null) {
+            fail(0, ErrorCode.PROTOCOL, "Hello before the TLS handshake finished");
+            return;
+        }
+        if (hello.version() != ControlMessage.VERSION) {
+            fail(0, ErrorCode.UNSUPPORTED_VERSION, "protocol version " + hello.version()
+                    + " is not supported (expected: " + ControlMessage.VERSION + "); use a matching pinhole release");
+            return;
+        }
+        Optional<State.TokenRecord> token;
+        try {
+            token = Tokens.verify(store.read(), hello.token());
+        } catch (IOException e) {
+            log.info("cannot read state: " + e.getMessage());
+            fail(0, ErrorCode.OTHER, "the rendezvous cannot read its state; try again later");
+            return;
+        }
+        if (token.isEmpty()) {
+            hub.authFailures.incrementAndGet();
+            log.info("refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token()) + " is unknown or revoked");
+            fail(0, ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token())
+                    + ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)");
+            return;
+        }
+        loggedIn = true;
+        tokenId = token.get().id();
+        if (loginTimeout != null) {
+            loginTimeout.cancel(false);
+        }
+        log.info("peer " + peerId + " logged in from " + ctx.channel().remoteAddress() + " with token " + tokenId);
+        ctx.writeAndFlush(new Welcome(ControlMessage.VERSION, peerId, SOFTWARE));
+    }
+
+    private void register(Register register) {
+        Optional<String> problem = ServiceName.problem(register.name());
+        if (problem.isPresent()) {
+            ctx.writeAndFlush(new Error(register.requestId(), ErrorCode.BAD_NAME, problem.get()));
+            return;
+        }
+        String name = ServiceName.canonical(register.name());
+        try {
+            State state = store.read();
+            State.NameRecord owner = state.names().get(name);
+            if (owner != null && !owner.owner().equals(peerId)) {
+                ctx.writeAndFlush(new Error(register.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
+                        + "' belongs to another identity (" + owner.owner() + "); pick another name"));
+                return;
+            }
+            if (owner == null) {
+                store.update(s -> s.names().containsKey(name) ? s
+                        : s.withName(new State.NameRecord(name, peerId, clock.instant().getEpochSecond())));
+                if (!peerId.equals(store.read().names().get(name).owner())) {
+                    ctx.writeAndFlush(new Error(register.requestId(), ErrorCode.NAME_TAKEN,
+                            "name '" + name + "' was just taken by another identity"));
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            log.info("cannot save state: " + e.getMessage());
+            ctx.writeAndFlush(new Error(register.requestId(), ErrorCode.OTHER, "the rendezvous cannot save its state"));
+            return;
+        }
+        ports.put(name, register.port());
+        PeerConnectionHandler previous = hub.services.put(name, this);
+        if (previous != null && previous != this) {
+            log.info("service '" + name + "' moved to a newer connection of " + peerId);
+        }
+        log.info("service '" + name + "' online, exposed by " + peerId);
+        ctx.writeAndFlush(new Registered(register.requestId(), name));
+    }
+
+    private void open(Open open) {
+        String name = open.name().toLowerCase(java.util.Locale.ROOT);
+        PeerConnectionHandler exposer = hub.services.get(name);
+        if (exposer == null || !exposer.channel().isActive()) {
+            String why;
+            try {
+                why = store.read().names().containsKey(name)
+                        ? "service '" + name + "' is known but its peer is offline"
+                        : "no service named '" + name + "' on this rendezvous";
+            } catch (IOException e) {
+                why = "no service named '" + name + "' is online";
+            }
+            ctx.writeAndFlush(new Error(open.requestId(), ErrorCode.UNKNOWN_NAME, why));
+            return;
+        }
+        RelaySession session = hub.openSession(name, this, exposer);
+        sessions.add(session.id());
+        exposer.sessions.add(session.id());
+        log.info("session " + Integer.toUnsignedString(session.id(), 16) + ": " + peerId + " -> '" + name + "'");
+        exposer.channel().writeAndFlush(new Incoming(session.id(), name, peerId));
+        ctx.writeAndFlush(new Opened(open.requestId(), session.id(), name, exposer.peerId(),
+                exposer.ports.getOrDefault(name, 0)));
+    }
+
+    private void relay(Relay relay) {
+        RelaySession session = loggedIn ? hub.sessions.get(relay.sessionId()) : null;
+        PeerConnectionHandler other = session == null ? null : session.other(this);
+        if (other == null) {
+            relay.release();
+            if (loggedIn) {
+                ctx.writeAndFlush(new Close(relay.sessionId(), "no such session on the rendezvous"));
+            }
+            return;
+        }
+        Channel target = other.channel();
+        // A slow receiver loses packets instead of growing our memory; QUIC retransmits and slows down.
+        if (!target.isWritable()) {
+            hub.droppedPackets.incrementAndGet();
+            relay.release();
+            return;
+        }
+        hub.relayedPackets.incrementAndGet();
+        hub.relayedBytes.addAndGet(relay.payload().readableBytes());
+        target.write(relay, target.voidPromise());
+        if (!unflushed.contains(target)) {
+            unflushed.add(target);
+        }
+    }
+
+    private void endSession(RelaySession session, String reason) {
+        session.connector().sessions.remove(session.id());
+        session.exposer().sessions.remove(session.id());
+        PeerConnectionHandler other = session.other(this);
+        if (other != null && other.channel().isActive()) {
+            other.channel().writeAndFlush(new Close(session.id(), reason));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (loginTimeout != null) {
+            loginTimeout.cancel(false);
+        }
+        hub.services.entrySet().removeIf(e -> {
+            if (e.getValue() == this) {
+                log.info("service '" + e.getKey() + "' offline");
+                return true;
+            }
+            return false;
+        });
+        for (Integer id : List.copyOf(sessions)) {
+            hub.removeSession(id).ifPresent(s -> endSession(s, "the other peer disconnected"));
+        }
+        if (loggedIn) {
+            log.info("peer " + peerId + " disconnected");
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause.getCause() instanceof ProtocolException ? cause.getCause() : cause;
+        if (root instanceof ProtocolException) {
+            log.info("protocol error from " + describe() + ": " + root.getMessage());
+            fail(0, ErrorCode.PROTOCOL, root.getMessage());
+        } else {
+            log.info("closing " + describe() + ": " + root);
+            ctx.close();
+        }
+    }
+
+    private void fail(int requestId, ErrorCode code, String message) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new Error(requestId, code, message)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private String describe() {
+        return (peerId == null ? "" : peerId + " at ") + ctx.channel().remoteAddress();
+    }
+}

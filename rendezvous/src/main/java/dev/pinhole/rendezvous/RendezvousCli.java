@@ -1,0 +1,113 @@
+package dev.pinhole.rendezvous;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "pinhole-rendezvous 0.1",
+        description = "Runs the Pinhole rendezvous: peer registry, control plane and relay.",
+        subcommands = TokenCommand.class)
+public final class RendezvousCli implements Callable<Integer> {
+    /** Settings a --config file may hold; command-line options win over it. */
+    record FileConfig(String dataDir, String bind, Integer port, String publicHost) {}
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data-dir", description = "Keys, tokens and names live here (default: $PINHOLE_RENDEZVOUS_DATA or ~/.pinhole/rendezvous).")
+    Path dataDir;
+
+    @Option(names = "--bind", description = "Address to listen on (default: 0.0.0.0).")
+    String bind;
+
+    @Option(names = "--port", description = "Control and relay port (default: 7000; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--public-host", description = "Host name or address peers dial; goes into the join code.")
+    String publicHost;
+
+    @Option(names = "--config", description = "JSON file with dataDir, bind, port, publicHost.")
+    Path config;
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new RendezvousCli()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RendezvousConfig settings = settings();
+        var out = spec.commandLine().getOut();
+        RendezvousServer server = new RendezvousServer(settings, Log.printingTo(System.err));
+        try {
+            server.start();
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("rendezvous: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "rendezvous-shutdown"));
+        out.println("Pinhole rendezvous on port " + server.port() + ", data in " + settings.dataDir());
+        out.println("Join code (a secret: share it only with your peers; also in " + server.dataDir().joinCodeFile() + "):");
+        out.println();
+        out.println("  " + server.joinCode());
+        out.println();
+        out.println("On each peer: bin/peer login '" + server.joinCode() + "'");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    RendezvousConfig settings() throws IOException {
+        FileConfig file = config == null ? new FileConfig(null, null, null, null)
+                : new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                        .readValue(config.toFile(), FileConfig.class);
+        Path dir = dataDir != null ? dataDir : file.dataDir() != null ? Path.of(file.dataDir()) : defaultDataDir();
+        String bindTo = bind != null ? bind : file.bind() != null ? file.bind() : "0.0.0.0";
+        int listenPort = port != null ? port : file.port() != null ? file.port() : RendezvousConfig.DEFAULT_PORT;
+        String host = publicHost != null ? publicHost : file.publicHost() != null ? file.publicHost() : guessPublicHost(bindTo);
+        return new RendezvousConfig(dir, bindTo, listenPort, host);
+    }
+
+    static Path defaultDataDir() {
+        String env = System.getenv("PINHOLE_RENDEZVOUS_DATA");
+        return env != null && !env.isEmpty() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".pinhole", "rendezvous");
+    }
+
+    /** The bound address if specific, else the first non-loopback IPv4 address; the operator should say. */
+    static String guessPublicHost(String bind) {
+        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+            return bind;
+        }
+        try {
+            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                    if (address instanceof Inet4Address) {
+                        return address.getHostAddress();
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // Fall through to loopback.
+        }
+        return "127.0.0.1";
+    }
+}

@@ -1,0 +1,119 @@
+package dev.pinhole.rendezvous;
+
+import dev.pinhole.protocol.FrameDecoder;
+import dev.pinhole.protocol.FrameEncoder;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.tls.PinnedTrustManager;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/** The rendezvous: accepts peers' TLS control connections, keeps the registry, relays sessions. */
+public final class RendezvousServer implements AutoCloseable {
+    /** A stalled TLS client is dropped after this; it costs a socket and a buffer until then. */
+    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    /** Peers ping every 10 s; three missed pings mean the peer is gone. */
+    static final long IDLE_SECONDS = 35;
+    /**
+     * Per-connection send buffer bounds. Above the high mark relayed packets are dropped (see
+     * {@link PeerConnectionHandler}); 1 MiB keeps a loopback relay at full speed.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+    private final RendezvousConfig config;
+    private final Log log;
+    private final Hub hub = new Hub();
+    private final DataDir dataDir;
+    private EventLoopGroup group;
+    private Channel serverChannel;
+    private JoinCode joinCode;
+
+    public RendezvousServer(RendezvousConfig config, Log log) {
+        this.config = config;
+        this.log = log;
+        this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC());
+    }
+
+    public RendezvousServer start() throws IOException, InterruptedException {
+        Identity identity = dataDir.identity();
+        SslContext ssl = SslContextBuilder.forServer(identity.privateKey(), identity.certificate())
+                .clientAuth(ClientAuth.REQUIRE)
+                .trustManager(PinnedTrustManager.anyKey())
+                .protocols("TLSv1.3")
+                .build();
+        group = Transport.newGroup(2, "rendezvous");
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(Transport.serverChannel())
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        SslHandler tls = ssl.newHandler(ch.alloc());
+                        tls.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+                        ch.pipeline().addLast(tls,
+                                new TlsIdentityHandler(log),
+                                new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
+                                new FrameDecoder(),
+                                FrameEncoder.INSTANCE,
+                                new PeerConnectionHandler(hub, dataDir.store(), log, Clock.systemUTC()));
+                    }
+                });
+        try {
+            serverChannel = bootstrap.bind(config.bindAddress(), config.port()).sync().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        joinCode = dataDir.joinCode(config.publicHost(), port(), identity.certificateFingerprint());
+        log.info("rendezvous listening on " + serverChannel.localAddress() + ", certificate " + identity.certificateFingerprint());
+        return this;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public JoinCode joinCode() {
+        return joinCode;
+    }
+
+    public DataDir dataDir() {
+        return dataDir;
+    }
+
+    /** Relay counters, for tests now and metrics later. */
+    public long droppedPackets() {
+        return hub.droppedPackets.get();
+    }
+
+    public long relayedBytes() {
+        return hub.relayedBytes.get();
+    }
+
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

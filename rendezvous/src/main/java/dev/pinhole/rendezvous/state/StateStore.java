@@ -1,0 +1,16 @@
+package dev.pinhole.rendezvous.state;
+
+import java.io.IOException;
+import java.util.function.UnaryOperator;
+
+/**
+ * Where the rendezvous keeps {@link State}. The embedded default is {@link FileStateStore}; a
+ * scaled-out deployment puts a database behind this same interface.
+ */
+public interface StateStore {
+    /** The current state, including changes made by other processes (e.g. {@code token revoke}). */
+    State read() throws IOException;
+
+    /** Applies {@code change} atomically with respect to every other writer and returns the new state. */
+    State update(UnaryOperator<State> change) throws IOException;
+}
