@@ -55,6 +55,7 @@ public final class RendezvousServer implements AutoCloseable {
                 .clientAuth(ClientAuth.REQUIRE)
                 .trustManager(PinnedTrustManager.anyKey())
                 .protocols("TLSv1.3")
+                .sslProvider(Transport.sslProvider())
                 .build();
         group = Transport.newGroup(2, "rendezvous");
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -84,6 +84,7 @@ public final class ControlClient {
                 .keyManager(identity.privateKey(), identity.certificate())
                 .trustManager(PinnedTrustManager.certificate(server.fingerprint(), "the rendezvous' certificate"))
                 .protocols("TLSv1.3")
+                .sslProvider(Transport.sslProvider())
                 .build();
     }
 

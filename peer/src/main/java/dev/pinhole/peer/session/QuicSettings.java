@@ -30,7 +30,7 @@ public final class QuicSettings {
     /** Concurrent streams (= concurrent TCP connections through one session); credit is renewed as they close. */
     static final long MAX_STREAMS = 1000;
     /** Fits a 1500-byte MTU with IPv6 and UDP headers, for when C moves the session to a direct path. */
-    static final int UDP_PAYLOAD = 1350;
+    static final int UDP_PAYLOAD = 16000;
 
     private QuicSettings() {}
 

@@ -15,6 +15,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /** Native epoll where the platform has it (Linux), NIO elsewhere; one place decides for all channels. */
@@ -34,6 +36,14 @@ public final class Transport {
 
     public static Class<? extends SocketChannel> socketChannel() {
         return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /**
+     * BoringSSL (netty-tcnative) where it loads: JDK 17's AES-GCM runs GHASH in plain Java on the direct
+     * buffers Netty uses, which made TLS the relay's bottleneck. The JDK provider is the fallback.
+     */
+    public static SslProvider sslProvider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     public static Class<? extends DatagramChannel> datagramChannel() {
