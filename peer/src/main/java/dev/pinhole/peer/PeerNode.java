@@ -89,13 +89,6 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
         return failed.get();
     }
 
-    public String debugStats() {
-        long dropped = sessions.values().stream().mapToLong(x -> x.relay.dropped()).sum();
-        Channel c = control == null ? null : control.channel();
-        return "out=" + mux.packetsOut + " in=" + mux.packetsIn + " relayDrops=" + dropped
-                + " ctlWritable=" + (c == null ? null : c.isWritable() + "/" + c.bytesBeforeUnwritable());
-    }
-
     Session addSession(int id, String name, String peerKey) {
         RelayPath relay = new RelayPath(id, control);
         InetSocketAddress virtual = mux.open(relay);

@@ -52,7 +52,11 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
     /** Local ports of the services this connection exposes, passed on to connectors as a hint. */
     private final java.util.Map<String, Integer> ports = new ConcurrentHashMap<>();
-    private final List<Channel> unflushed = new ArrayList<>();
+    /**
+     * Relayed packets of the current read batch, by target channel. Targets on another event loop get
+     * the whole batch in one task (one wake-up) at the end of the batch instead of one task per packet.
+     */
+    private final java.util.Map<Channel, List<Relay>> batch = new java.util.HashMap<>();
     private ChannelHandlerContext ctx;
     private String peerId;
     private String tokenId;
@@ -137,11 +141,26 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        for (Channel channel : unflushed) {
-            channel.flush();
+        if (!batch.isEmpty()) {
+            for (var entry : batch.entrySet()) {
+                Channel target = entry.getKey();
+                List<Relay> packets = entry.getValue();
+                if (target.eventLoop().inEventLoop()) {
+                    writeAll(target, packets);
+                } else {
+                    target.eventLoop().execute(() -> writeAll(target, packets));
+                }
+            }
+            batch.clear();
         }
-        unflushed.clear();
         ctx.fireChannelReadComplete();
+    }
+
+    private static void writeAll(Channel target, List<Relay> packets) {
+        for (Relay packet : packets) {
+            target.write(packet, target.voidPromise());
+        }
+        target.flush();
     }
 
     private void hello(Hello hello) {
@@ -259,10 +278,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         }
         hub.relayedPackets.incrementAndGet();
         hub.relayedBytes.addAndGet(relay.payload().readableBytes());
-        target.write(relay, target.voidPromise());
-        if (!unflushed.contains(target)) {
-            unflushed.add(target);
-        }
+        batch.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
     }
 
     private void endSession(RelaySession session, String reason) {
@@ -276,6 +292,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        batch.values().forEach(packets -> packets.forEach(Relay::release));
+        batch.clear();
         if (loginTimeout != null) {
             loginTimeout.cancel(false);
         }

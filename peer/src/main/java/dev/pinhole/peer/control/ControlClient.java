@@ -21,6 +21,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -142,7 +143,9 @@ public final class ControlClient {
                         tls.setHandshakeTimeoutMillis(10_000);
                         ch.pipeline().addLast(tls,
                                 new IdleStateHandler(DEAD_SECONDS, 0, PING_SECONDS, TimeUnit.SECONDS),
-                                new FrameDecoder(), FrameEncoder.INSTANCE, new Handler());
+                                new FrameDecoder(), FrameEncoder.INSTANCE, new Handler(),
+                                // QUIC flushes after every few packets; one TLS write per event-loop turn is enough.
+                                new FlushConsolidationHandler(64, true));
                     }
                 });
         bootstrap.connect(server.host(), server.port()).addListener(future -> {

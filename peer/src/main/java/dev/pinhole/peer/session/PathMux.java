@@ -26,8 +26,6 @@ public final class PathMux extends ChannelDuplexHandler {
     private final List<PacketPath> unflushed = new ArrayList<>();
     private ChannelHandlerContext ctx;
     private int nextVirtual = 1;
-    public long packetsOut;
-    public long packetsIn;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -67,7 +65,6 @@ public final class PathMux extends ChannelDuplexHandler {
             packet.release();
             return;
         }
-        packetsIn++;
         ctx.fireChannelRead(new DatagramPacket(packet, (InetSocketAddress) ctx.channel().localAddress(), virtual));
     }
 
@@ -81,7 +78,6 @@ public final class PathMux extends ChannelDuplexHandler {
         if (msg instanceof DatagramPacket packet && packet.recipient() != null) {
             PacketPath path = routes.get(packet.recipient());
             if (path != null) {
-                packetsOut++;
                 path.send(packet.content());
                 if (!unflushed.contains(path)) {
                     unflushed.add(path);

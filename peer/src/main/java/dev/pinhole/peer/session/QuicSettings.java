@@ -30,13 +30,14 @@ public final class QuicSettings {
     /** Concurrent streams (= concurrent TCP connections through one session); credit is renewed as they close. */
     static final long MAX_STREAMS = 1000;
     /** Fits a 1500-byte MTU with IPv6 and UDP headers, for when C moves the session to a direct path. */
-    static final int UDP_PAYLOAD = 16000;
+    static final int UDP_PAYLOAD = 60000;
 
     private QuicSettings() {}
 
     private static <B extends QuicCodecBuilder<B>> B common(B builder) {
         return builder
                 .maxIdleTimeout(IDLE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .congestionControlAlgorithm(io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.BBR)
                 .maxSendUdpPayloadSize(UDP_PAYLOAD)
                 .maxRecvUdpPayloadSize(UDP_PAYLOAD)
                 .initialMaxData(MAX_DATA)

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 /**
  * Copies bytes from its channel to {@code peer} (one Splice on each side makes a two-way pipe).
@@ -15,6 +16,9 @@ import io.netty.buffer.Unpooled;
  * both directions have ended.
  */
 public final class Splice extends ChannelInboundHandlerAdapter {
+    /** Flushes coalesced while a read loop runs; 64 x 64 KiB reads is well past socket buffer size. */
+    static final int FLUSHES_PER_BATCH = 64;
+
     private final Channel peer;
 
     public Splice(Channel peer) {
@@ -23,6 +27,10 @@ public final class Splice extends ChannelInboundHandlerAdapter {
 
     /** Joins two channels that are both ready, and starts reading on both. */
     public static void join(Channel a, Channel b) {
+        // Each read on one side flushes the other; coalescing those flushes turns many small sends
+        // (each a syscall or a QUIC packet, and a wake-up of the reader) into a few large ones.
+        a.pipeline().addFirst(new FlushConsolidationHandler(FLUSHES_PER_BATCH, true));
+        b.pipeline().addFirst(new FlushConsolidationHandler(FLUSHES_PER_BATCH, true));
         a.pipeline().addLast(new Splice(b));
         b.pipeline().addLast(new Splice(a));
         a.config().setAutoRead(true);
