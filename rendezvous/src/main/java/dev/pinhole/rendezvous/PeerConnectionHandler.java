@@ -41,14 +41,13 @@ import java.util.concurrent.TimeUnit;
  * packets. Anything out of order gets an {@link Error} naming the problem, then the connection closes.
  */
 final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMessage> {
-    /** Time allowed from TCP accept to a valid Hello, so stalled clients cannot hold sockets open. */
-    static final long LOGIN_TIMEOUT_SECONDS = 15;
     static final String SOFTWARE = "pinhole-rendezvous/0.1";
 
     private final Hub hub;
     private final StateStore store;
     private final Log log;
     private final Clock clock;
+    private final long loginTimeoutMillis;
     private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
     /** Local ports of the services this connection exposes, passed on to connectors as a hint. */
     private final java.util.Map<String, Integer> ports = new ConcurrentHashMap<>();
@@ -63,8 +62,9 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private boolean loggedIn;
     private ScheduledFuture<?> loginTimeout;
 
-    PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock) {
+    PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock, long loginTimeoutMillis) {
         super(ControlMessage.class, false);
+        this.loginTimeoutMillis = loginTimeoutMillis;
         this.hub = hub;
         this.store = store;
         this.log = log;
@@ -82,17 +82,31 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            startLoginTimer();
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        startLoginTimer();
+        ctx.fireChannelActive();
+    }
+
+    private void startLoginTimer() {
+        if (loginTimeout != null) {
+            return;
+        }
         loginTimeout = ctx.executor().schedule(() -> {
             if (!loggedIn) {
-                log.info("closing " + ctx.channel().remoteAddress() + ": no login within " + LOGIN_TIMEOUT_SECONDS + " s");
-                fail(0, ErrorCode.TIMEOUT, "no valid Hello within " + LOGIN_TIMEOUT_SECONDS + " s");
+                log.info("closing " + ctx.channel().remoteAddress() + ": no login within " + loginTimeoutMillis + " ms");
+                if (peerId == null) {
+                    ctx.close(); // TLS never finished: there is no secure channel to explain on.
+                } else {
+                    fail(0, ErrorCode.TIMEOUT, "no valid Hello within " + loginTimeoutMillis + " ms");
+                }
             }
-        }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        ctx.fireChannelActive();
+        }, loginTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -1,12 +1,20 @@
 package dev.pinhole.rendezvous;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * How to run a rendezvous.
  *
- * @param publicHost the host peers dial, written into the join code
+ * @param publicHost   the host peers dial, written into the join code
+ * @param loginTimeout time from TCP accept to a valid Hello (TLS handshake included); stalled clients
+ *                     are dropped after it so they cannot hold sockets open
  */
-public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost) {
+public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout) {
     public static final int DEFAULT_PORT = 7000;
+    public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(10);
+
+    public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost) {
+        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT);
+    }
 }

@@ -25,8 +25,6 @@ import java.util.concurrent.TimeUnit;
 
 /** The rendezvous: accepts peers' TLS control connections, keeps the registry, relays sessions. */
 public final class RendezvousServer implements AutoCloseable {
-    /** A stalled TLS client is dropped after this; it costs a socket and a buffer until then. */
-    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     /** Peers ping every 10 s; three missed pings mean the peer is gone. */
     static final long IDLE_SECONDS = 35;
     /**
@@ -67,13 +65,14 @@ public final class RendezvousServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         SslHandler tls = ssl.newHandler(ch.alloc());
-                        tls.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+                        tls.setHandshakeTimeoutMillis(config.loginTimeout().toMillis());
                         ch.pipeline().addLast(tls,
                                 new TlsIdentityHandler(log),
                                 new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
                                 new FrameDecoder(),
                                 FrameEncoder.INSTANCE,
-                                new PeerConnectionHandler(hub, dataDir.store(), log, Clock.systemUTC()));
+                                new PeerConnectionHandler(hub, dataDir.store(), log, Clock.systemUTC(),
+                                        config.loginTimeout().toMillis()));
                     }
                 });
         try {

@@ -1,0 +1,145 @@
+package dev.pinhole.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pinhole.protocol.ControlMessage.Close;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Hello;
+import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Open;
+import dev.pinhole.protocol.ControlMessage.Opened;
+import dev.pinhole.protocol.ControlMessage.Ping;
+import dev.pinhole.protocol.ControlMessage.Pong;
+import dev.pinhole.protocol.ControlMessage.Register;
+import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ControlCodecTest {
+    static Stream<ControlMessage> messages() {
+        return Stream.of(
+                new Hello(1, "pht_0011aabb_secret", "pinhole-peer/0.1"),
+                new Welcome(1, "sha256:abc", "pinhole-rendezvous/0.1"),
+                new Error(7, ErrorCode.NAME_TAKEN, "name 'x' belongs to another identity"),
+                new Register(3, "mypc", 8080),
+                new Registered(3, "mypc"),
+                new Open(4, "mypc"),
+                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535),
+                new Incoming(0x7fffffff, "mypc", "sha256:other"),
+                new Close(9, "the other peer disconnected"),
+                new Ping(Long.MIN_VALUE),
+                new Pong(42),
+                new Hello(1, "", "ünïcödé ✓"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("messages")
+    void everyMessageSurvivesARoundTrip(ControlMessage message) {
+        ByteBuf buf = Unpooled.buffer();
+        ControlCodec.encode(message, buf);
+        assertEquals(message, ControlCodec.decode(buf));
+        buf.release();
+    }
+
+    @Test
+    void relayPayloadIsASliceThatTheReceiverReleases() {
+        ByteBuf buf = Unpooled.buffer();
+        ControlCodec.encode(new Relay(5, Unpooled.wrappedBuffer(new byte[] {1, 2, 3})), buf);
+        Relay relay = (Relay) ControlCodec.decode(buf);
+        assertEquals(5, relay.sessionId());
+        assertEquals("010203", ByteBufUtil.hexDump(relay.payload()));
+        buf.release();
+        assertEquals(1, relay.refCnt());
+        assertTrue(relay.release());
+        assertEquals(0, buf.refCnt());
+    }
+
+    /** Captured bodies (hex) with what is wrong with them. */
+    static Stream<List<String>> malformed() {
+        return Stream.of(
+                List.of("", "message type: needs 1 bytes, 0 left"),
+                List.of("63", "message type: 99 (expected: 1..12)"),
+                List.of("00", "message type: 0 (expected: 1..12)"),
+                List.of("0100", "version: needs 2 bytes, 1 left"),
+                List.of("01000104", "token length: needs 2 bytes, 1 left"),
+                List.of("010001" + "0005" + "6162", "token: needs 5 bytes, 2 left"),
+                List.of("010001" + "0401", "token length: 1025 (expected: <= 1024)"),
+                List.of("010001" + "0002c328" + "0000", "token: invalid UTF-8"),
+                List.of("0b" + "0000000000000001" + "ff", "trailing bytes after message type 11: 1"),
+                List.of("09000000", "session id: needs 4 bytes, 3 left"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f", "port: needs 2 bytes, 1 left"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("malformed")
+    void malformedBodiesFailClosedWithAClearMessage(List<String> testCase) {
+        ByteBuf buf = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(testCase.get(0)));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> ControlCodec.decode(buf));
+        assertEquals(testCase.get(1), e.getMessage());
+    }
+
+    @Test
+    void encoderRefusesStringsTheDecoderWouldRefuse() {
+        ByteBuf buf = Unpooled.buffer();
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ControlCodec.encode(new Open(1, "x".repeat(1025)), buf));
+        assertEquals("string length: 1025 (expected: <= 1024)", e.getMessage());
+        buf.release();
+    }
+
+    /**
+     * Fuzz: random bodies and bit-flipped valid ones either decode or throw ProtocolException, never
+     * anything else, and never leak the relay payload slice.
+     */
+    @Test
+    void randomAndMutatedBodiesOnlyEverFailWithProtocolException() {
+        Random random = new Random(20261122);
+        List<byte[]> seeds = messages().map(m -> {
+            ByteBuf b = Unpooled.buffer();
+            ControlCodec.encode(m, b);
+            byte[] bytes = ByteBufUtil.getBytes(b);
+            b.release();
+            return bytes;
+        }).toList();
+        int decoded = 0;
+        for (int i = 0; i < 50_000; i++) {
+            byte[] body;
+            if (i % 2 == 0) {
+                body = new byte[random.nextInt(64)];
+                random.nextBytes(body);
+            } else {
+                body = seeds.get(random.nextInt(seeds.size())).clone();
+                if (body.length > 0) {
+                    body[random.nextInt(body.length)] ^= (byte) (1 << random.nextInt(8));
+                }
+                if (random.nextBoolean() && body.length > 1) {
+                    body = java.util.Arrays.copyOf(body, random.nextInt(body.length));
+                }
+            }
+            ByteBuf buf = Unpooled.wrappedBuffer(body);
+            try {
+                ControlMessage message = ControlCodec.decode(buf);
+                decoded++;
+                if (message instanceof Relay relay) {
+                    relay.release();
+                }
+            } catch (ProtocolException expected) {
+                assertFalse(expected.getMessage().isEmpty());
+            }
+            assertTrue(body.length == 0 || buf.release(), "input buffer still referenced after decode of " + ByteBufUtil.hexDump(body));
+        }
+        assertTrue(decoded > 1000, "the fuzzer should also produce valid messages, got " + decoded);
+    }
+}
