@@ -90,7 +90,7 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
     }
 
     Session addSession(int id, String name, String peerKey) {
-        RelayPath relay = new RelayPath(id, control);
+        RelayPath relay = new RelayPath(id, control::channel, server.address());
         InetSocketAddress virtual = mux.open(relay);
         Session session = new Session(id, name, peerKey, virtual, relay);
         sessions.put(id, session);

@@ -65,7 +65,11 @@ public final class PathMux extends ChannelDuplexHandler {
             packet.release();
             return;
         }
-        ctx.fireChannelRead(new DatagramPacket(packet, (InetSocketAddress) ctx.channel().localAddress(), virtual));
+        ctx.fireChannelRead(new DatagramPacket(packet, localAddress(), virtual));
+    }
+
+    private InetSocketAddress localAddress() {
+        return ctx.channel().localAddress() instanceof InetSocketAddress local ? local : new InetSocketAddress(0);
     }
 
     /** Ends a batch of {@link #deliver} calls, so QUIC processes them and sends its answers. */

@@ -1,25 +1,28 @@
 package dev.pinhole.peer.session;
 
-import dev.pinhole.peer.control.ControlClient;
 import dev.pinhole.protocol.ControlMessage.Relay;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.util.function.Supplier;
 
 /** Session packets framed as {@link Relay} messages over the control connection to the rendezvous. */
 public final class RelayPath implements PacketPath {
     private final int sessionId;
-    private final ControlClient control;
+    private final Supplier<Channel> control;
+    private final String remote;
     private Channel pending;
     private long dropped;
 
-    public RelayPath(int sessionId, ControlClient control) {
+    /** @param control the logged-in control channel, or null while reconnecting */
+    public RelayPath(int sessionId, Supplier<Channel> control, String remote) {
         this.sessionId = sessionId;
         this.control = control;
+        this.remote = remote;
     }
 
     @Override
     public void send(ByteBuf packet) {
-        Channel channel = control.channel();
+        Channel channel = control.get();
         // Queueing past the high-water mark would only add latency and memory; QUIC treats a drop as loss.
         if (channel == null || !channel.isWritable()) {
             dropped++;
@@ -49,6 +52,6 @@ public final class RelayPath implements PacketPath {
 
     @Override
     public String remote() {
-        return control.server().address();
+        return remote;
     }
 }
