@@ -2,6 +2,7 @@ package dev.pinhole.peer;
 
 import dev.pinhole.peer.session.QuicSettings;
 import dev.pinhole.peer.session.Splice;
+import dev.pinhole.peer.session.StreamHeader;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Open;
@@ -43,6 +44,8 @@ public final class Connector extends PeerNode {
     private final Target target;
     private final Map<Integer, Promise<QuicChannel>> pendingOpens = new HashMap<>();
     private Promise<QuicChannel> current;
+    /** The id of the session {@code current} resolved to; it is live while it is in the session table. */
+    private int currentId;
     private Channel listener;
 
     public Connector(Identity identity, JoinCode server, Output out, Target target) {
@@ -79,7 +82,8 @@ public final class Connector extends PeerNode {
 
     /** The live session, or a new one being opened. Call on the event loop. */
     private Future<QuicChannel> session() {
-        if (current != null && (!current.isDone() || current.isSuccess() && current.getNow().isActive())) {
+        // A closing QUIC channel may still report itself active: the session table is the truth.
+        if (current != null && (!current.isDone() || current.isSuccess() && sessions.containsKey(currentId))) {
             return current;
         }
         Promise<QuicChannel> promise = loop.newPromise();
@@ -122,6 +126,9 @@ public final class Connector extends PeerNode {
             return;
         }
         Session session = addSession(opened.sessionId(), opened.name(), opened.peerKey());
+        if (promise == current) {
+            currentId = opened.sessionId();
+        }
         QuicChannel.newBootstrap(udp)
                 .remoteAddress(session.virtual)
                 .streamHandler(new ChannelInboundHandlerAdapter())
@@ -207,7 +214,9 @@ public final class Connector extends PeerNode {
                     .create()
                     .addListener(created -> {
                         if (created.isSuccess()) {
-                            Splice.join(visitor, (QuicStreamChannel) created.getNow());
+                            QuicStreamChannel stream = (QuicStreamChannel) created.getNow();
+                            StreamHeader.write(stream, StreamHeader.TCP);
+                            Splice.join(visitor, stream);
                         } else {
                             visitor.close();
                         }

@@ -2,6 +2,8 @@ package dev.pinhole.peer;
 
 import dev.pinhole.peer.session.QuicSettings;
 import dev.pinhole.peer.session.Splice;
+import dev.pinhole.peer.session.StreamHeader;
+import io.netty.buffer.ByteBuf;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
@@ -53,32 +55,37 @@ public final class Exposer extends PeerNode {
                     : "connector key " + key + " is not the one the rendezvous announced (" + session.peerKey + ")";
         };
         return QuicSettings.server(identity, connectorKeys)
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelActive(ChannelHandlerContext ctx) {
-                        QuicChannel quic = (QuicChannel) ctx.channel();
-                        Session session = sessionOf(quic);
-                        if (session == null) {
-                            quic.close();
-                            return;
-                        }
-                        session.quic = quic;
-                        quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
-                    }
-                })
+                .handler(new SessionBinder())
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .streamOption(ChannelOption.AUTO_READ, false)
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
                     @Override
                     protected void initChannel(QuicStreamChannel stream) {
-                        connectLocal(stream);
+                        StreamHeader.read(stream, (kind, early) -> connectLocal(stream, early));
                     }
                 })
                 .build();
     }
 
+    /** Ties each accepted QUIC connection to its session; shared by all connections, hence @Sharable. */
+    @ChannelHandler.Sharable
+    private final class SessionBinder extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            QuicChannel quic = (QuicChannel) ctx.channel();
+            Session session = sessionOf(quic);
+            if (session == null) {
+                quic.close();
+                return;
+            }
+            session.quic = quic;
+            quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
+            ctx.fireChannelActive();
+        }
+    }
+
     /** One stream, one TCP connection to the service; if the service is down the visitor sees a clean close. */
-    private void connectLocal(QuicStreamChannel stream) {
+    private void connectLocal(QuicStreamChannel stream, ByteBuf early) {
         new Bootstrap().group(loop).channel(Transport.socketChannel())
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.AUTO_READ, false)
@@ -89,8 +96,14 @@ public final class Exposer extends PeerNode {
                 .addListener(future -> {
                     Channel local = ((io.netty.channel.ChannelFuture) future).channel();
                     if (future.isSuccess()) {
+                        if (early.isReadable()) {
+                            local.writeAndFlush(early);
+                        } else {
+                            early.release();
+                        }
                         Splice.join(stream, local);
                     } else {
+                        early.release();
                         out.note("local service " + service.host() + ":" + service.port() + " is not answering ("
                                 + future.cause().getMessage() + "); closed the visitor's connection");
                         stream.shutdownOutput().addListener(f -> stream.close());

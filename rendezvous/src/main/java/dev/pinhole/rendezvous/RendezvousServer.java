@@ -12,6 +12,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -38,6 +40,8 @@ public final class RendezvousServer implements AutoCloseable {
     private final Hub hub = new Hub();
     private final DataDir dataDir;
     private EventLoopGroup group;
+    /** Every accepted connection, so a shutdown closes them (peers then reconnect at once, not after a timeout). */
+    private ChannelGroup connections;
     private Channel serverChannel;
     private JoinCode joinCode;
 
@@ -56,6 +60,7 @@ public final class RendezvousServer implements AutoCloseable {
                 .sslProvider(Transport.sslProvider())
                 .build();
         group = Transport.newGroup(2, "rendezvous");
+        connections = new DefaultChannelGroup("peers", group.next());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.serverChannel())
@@ -64,6 +69,7 @@ public final class RendezvousServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
                         SslHandler tls = ssl.newHandler(ch.alloc());
                         tls.setHandshakeTimeoutMillis(config.loginTimeout().toMillis());
                         ch.pipeline().addLast(tls,
@@ -111,6 +117,9 @@ public final class RendezvousServer implements AutoCloseable {
     public void close() {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (connections != null) {
+            connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

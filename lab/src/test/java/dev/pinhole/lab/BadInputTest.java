@@ -1,0 +1,139 @@
+package dev.pinhole.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pinhole.peer.PeerCli;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.rendezvous.RendezvousConfig;
+import dev.pinhole.rendezvous.RendezvousServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** What a user sees when something is wrong: a clear message, a non-zero exit, nothing else broken. */
+class BadInputTest {
+    @TempDir Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    Run peer(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = PeerCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return new Run(cli.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void wrongTokenExitsNonZeroAndNamesTheToken() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            JoinCode good = rig.startServer(0).joinCode();
+            JoinCode bad = new JoinCode(good.host(), good.port(), "pht_0badf00d_" + "x".repeat(43), good.fingerprint());
+            Run run = peer("connect", "web", "--server", bad.toString(), "--home", dir.resolve("b").toString());
+            assertEquals(2, run.exit());
+            assertTrue(run.err().contains("refused token 0badf00d"), run.err());
+            assertTrue(rig.serverLog.stream().anyMatch(l -> l.contains("token 0badf00d is unknown or revoked")));
+        }
+    }
+
+    @Test
+    void missingTokenExitsNonZero() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            JoinCode good = rig.startServer(0).joinCode();
+            JoinCode bad = new JoinCode(good.host(), good.port(), "nonsense", good.fingerprint());
+            Run run = peer("expose", "8080", "--name", "web", "--server", bad.toString(), "--home", dir.resolve("a").toString());
+            assertEquals(2, run.exit());
+            assertTrue(run.err().contains("not of the form pht_"), run.err());
+        }
+    }
+
+    @Test
+    void unknownNameExitsNonZero() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            JoinCode code = rig.startServer(0).joinCode();
+            Run run = peer("connect", "nosuch", "--server", code.toString(), "--home", dir.resolve("b").toString());
+            assertEquals(2, run.exit());
+            assertTrue(run.err().contains("no service named 'nosuch'"), run.err());
+        }
+    }
+
+    @Test
+    void nameOwnedBySomeoneElseExitsNonZero() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            JoinCode code = rig.startServer(0).joinCode();
+            rig.exposeReady(Identity.generate("owner"), "web", 1);
+            Run run = peer("expose", "8080", "--name", "web", "--server", code.toString(), "--home", dir.resolve("b").toString());
+            assertEquals(2, run.exit());
+            assertTrue(run.err().contains("name 'web' belongs to another identity"), run.err());
+        }
+    }
+
+    @Test
+    void aServerWhoseCertificateDoesNotMatchTheJoinCodeIsRefused() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            JoinCode good = rig.startServer(0).joinCode();
+            JoinCode impostor = new JoinCode(good.host(), good.port(), good.token(),
+                    Identity.generate("someone else").certificateFingerprint());
+            Run run = peer("connect", "web", "--server", impostor.toString(), "--home", dir.resolve("b").toString());
+            assertEquals(2, run.exit());
+            assertTrue(run.err().contains("does not match the pinned"), run.err());
+        }
+    }
+
+    @Test
+    void anExposerKeyOtherThanTheExpectedOneIsRefused() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            JoinCode code = rig.startServer(0).joinCode();
+            rig.exposeReady(Identity.generate("a"), "web", 1);
+            String other = Identity.generate("other").keyFingerprint();
+            Run run = peer("connect", "web", "--expect-key", other, "--server", code.toString(),
+                    "--home", dir.resolve("b").toString());
+            assertEquals(2, run.exit());
+            assertTrue(run.err().contains("not the expected " + other), run.err());
+        }
+    }
+
+    @Test
+    void noServerConfiguredIsAUsageErrorWithAHint() {
+        Run run = peer("connect", "web", "--home", dir.resolve("empty").toString());
+        assertTrue(run.exit() != 0);
+        assertTrue(run.err().contains("peer login JOIN_CODE"), run.err());
+    }
+
+    @Test
+    void aClientThatStallsBeforeTlsIsDisconnected() throws Exception {
+        RendezvousConfig config = new RendezvousConfig(dir.resolve("rv"), "127.0.0.1", 0, "127.0.0.1", Duration.ofMillis(500));
+        try (RendezvousServer server = new RendezvousServer(config, line -> { }).start();
+             Socket stalled = new Socket("127.0.0.1", server.port())) {
+            stalled.setSoTimeout(5_000);
+            long start = System.nanoTime();
+            assertEquals(-1, stalled.getInputStream().read());
+            assertTrue(System.nanoTime() - start < 4_000_000_000L);
+        }
+    }
+
+    @Test
+    void loginAndIdWorkWithoutAServer() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            JoinCode code = rig.startServer(0).joinCode();
+            Path home = dir.resolve("home");
+            Run login = peer("login", code.toString(), "--home", home.toString());
+            assertEquals(0, login.exit(), login.err());
+            Run id = peer("id", "--home", home.toString(), "--json");
+            assertTrue(login.out().contains(id.out().replaceAll(".*\"key\":\"([^\"]+)\".*\\s*", "$1").trim()));
+            // The saved join code is used when --server is absent.
+            Run unknown = peer("connect", "nosuch", "--home", home.toString());
+            assertEquals(2, unknown.exit());
+            await().atMost(Duration.ofSeconds(1)).until(() -> true);
+        }
+    }
+}
