@@ -63,7 +63,7 @@ public final class Demo {
     }
 
     private int run(boolean once) throws Exception {
-        System.out.println("Pinhole demo (everything on 127.0.0.1; working files in " + work + ")");
+        System.out.println("Pinhole demo (everything on 127.0.0.1; working files in " + work + ", removed on exit)");
         HttpServer web = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         web.createContext("/", exchange -> {
             byte[] body = PAGE.getBytes(StandardCharsets.UTF_8);
@@ -116,9 +116,8 @@ public final class Demo {
             System.out.println();
             System.out.println("Up: open http://" + ready.path("listen").asText() + "/ in a browser. Ctrl-C to stop.");
         }
-        web.stop(0);
-        if (!once) {
-            web = null;
+        if (once) {
+            web.stop(0);
         }
         return 0;
     }
@@ -194,6 +193,12 @@ public final class Demo {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        // The working files hold a token and keys: leave nothing behind.
+        try (var files = Files.walk(work)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("demo: could not remove " + work + ": " + e.getMessage());
         }
     }
 }
