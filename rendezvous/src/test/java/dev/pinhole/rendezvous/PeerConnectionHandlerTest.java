@@ -202,16 +202,25 @@ class PeerConnectionHandlerTest {
         assertEquals(new Error(6, ErrorCode.UNKNOWN_NAME, "service 'web' is known but its peer is offline"), bob.readOutbound());
     }
 
-    @Test
-    void sessionRelaysPacketsBothWaysAndEndsWhenAPeerLeaves() {
+    /** Alice exposes "web" on 8080, Bob opens a session to it. */
+    record Pair(EmbeddedChannel alice, EmbeddedChannel bob, Incoming incoming, Opened opened) {}
+
+    Pair session() {
         EmbeddedChannel alice = login(ALICE);
         alice.writeInbound(new Register(1, "web", 8080));
         alice.readOutbound();
         EmbeddedChannel bob = login(BOB);
         bob.writeInbound(new Open(7, "web"));
-        Incoming incoming = alice.readOutbound();
-        Opened opened = bob.readOutbound();
-        assertEquals(new Incoming(opened.sessionId(), "web", BOB), incoming);
+        return new Pair(alice, bob, alice.readOutbound(), bob.readOutbound());
+    }
+
+    @Test
+    void sessionRelaysPacketsBothWaysAndEndsWhenAPeerLeaves() {
+        Pair pair = session();
+        EmbeddedChannel alice = pair.alice();
+        EmbeddedChannel bob = pair.bob();
+        Opened opened = pair.opened();
+        assertEquals(new Incoming(opened.sessionId(), "web", BOB), pair.incoming());
         assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080), opened);
 
         bob.writeInbound(new Relay(opened.sessionId(), Unpooled.wrappedBuffer(new byte[] {1, 2})));
@@ -239,13 +248,10 @@ class PeerConnectionHandlerTest {
 
     @Test
     void aSlowReceiverLosesPacketsInsteadOfGrowingServerMemory() {
-        EmbeddedChannel alice = login(ALICE);
-        alice.writeInbound(new Register(1, "web", 8080));
-        alice.readOutbound();
-        EmbeddedChannel bob = login(BOB);
-        bob.writeInbound(new Open(7, "web"));
-        alice.readOutbound();
-        Opened opened = bob.readOutbound();
+        Pair pair = session();
+        EmbeddedChannel alice = pair.alice();
+        EmbeddedChannel bob = pair.bob();
+        Opened opened = pair.opened();
         alice.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
         alice.write(Unpooled.buffer().writeZero(16)); // queued, not flushed: alice is now "slow"
         assertFalse(alice.isWritable());
