@@ -1,0 +1,121 @@
+package dev.pinhole.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands as separate processes, the way a user runs them: their output, exit codes and Ctrl-C. */
+class ProcessTunnelTest {
+    @TempDir Path dir;
+    private final List<Process> processes = new ArrayList<>();
+
+    Process start(Path log, String main, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), main));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(process);
+        return process;
+    }
+
+    String read(Path log) throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    String awaitMatch(Path log, String regex) {
+        Pattern pattern = Pattern.compile(regex);
+        return await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Matcher m = pattern.matcher(read(log));
+            return m.find() ? m.group(1) : null;
+        }, found -> found != null);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void rendezvousExposeAndConnectAsProcesses() throws Exception {
+        try (LocalWebServer web = new LocalWebServer()) {
+            Path rvLog = dir.resolve("rendezvous.log");
+            start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
+                    "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1");
+            String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+            assertTrue(Files.readString(dir.resolve("rv/join-code")).contains(join));
+
+            Path exposeLog = dir.resolve("expose.log");
+            start(exposeLog, "dev.pinhole.peer.PeerCli", "expose", String.valueOf(web.port()), "--name", "web",
+                    "--server", join, "--home", dir.resolve("a").toString());
+            String key = awaitMatch(exposeLog, "key: (sha256:\\S+)");
+            assertTrue(read(exposeLog).contains("others connect with: bin/peer connect web --expect-key " + key));
+
+            Path connectLog = dir.resolve("connect.log");
+            start(connectLog, "dev.pinhole.peer.PeerCli", "connect", "web", "--expect-key", key, "--json",
+                    "--server", join, "--home", dir.resolve("b").toString());
+            String listen = awaitMatch(connectLog, "\"event\":\"ready\",\"listen\":\"([^\"]+)\"");
+            awaitMatch(connectLog, "\"event\":\"path\",\"path\":\"(relay)\"");
+
+            HttpResponse<String> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://" + listen + "/hello")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(LocalWebServer.HELLO, response.body());
+        }
+    }
+
+    @Test
+    void wrongTokenEndsThePeerWithANonZeroExitNamingTheToken() throws Exception {
+        Path rvLog = dir.resolve("rendezvous.log");
+        start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1");
+        String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+        String wrong = join.replaceFirst("pht_[0-9a-f]{8}_[A-Za-z0-9_-]+", "pht_12345678_" + "A".repeat(43));
+        Path log = dir.resolve("connect.log");
+        Process connect = start(log, "dev.pinhole.peer.PeerCli", "connect", "web", "--server", wrong,
+                "--home", dir.resolve("b").toString());
+        assertTrue(connect.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, connect.exitValue());
+        assertTrue(read(log).contains("error: the rendezvous refused token 12345678"), read(log));
+    }
+
+    @Test
+    void ctrlCStopsAPeerCleanly() throws Exception {
+        Path rvLog = dir.resolve("rendezvous.log");
+        start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1");
+        String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+        Path log = dir.resolve("expose.log");
+        Process expose = start(log, "dev.pinhole.peer.PeerCli", "expose", "8080", "--name", "web",
+                "--server", join, "--home", dir.resolve("a").toString());
+        awaitMatch(log, "(exposing)");
+        expose.destroy(); // SIGTERM, what Ctrl-C's SIGINT also triggers: the shutdown hook runs
+        assertTrue(expose.waitFor(10, TimeUnit.SECONDS));
+        await().atMost(Duration.ofSeconds(10)).until(() -> read(rvLog).contains("service 'web' offline"));
+    }
+}
