@@ -66,7 +66,7 @@ class ProcessTunnelTest {
         try (LocalWebServer web = new LocalWebServer()) {
             Path rvLog = dir.resolve("rendezvous.log");
             start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
-                    "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1");
+                    "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
             String join = awaitMatch(rvLog, "(pinhole://\\S+)");
             assertTrue(Files.readString(dir.resolve("rv/join-code")).contains(join));
 
@@ -93,7 +93,7 @@ class ProcessTunnelTest {
     void wrongTokenEndsThePeerWithANonZeroExitNamingTheToken() throws Exception {
         Path rvLog = dir.resolve("rendezvous.log");
         start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1");
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
         String join = awaitMatch(rvLog, "(pinhole://\\S+)");
         String wrong = join.replaceFirst("pht_[0-9a-f]{8}_[A-Za-z0-9_-]+", "pht_12345678_" + "A".repeat(43));
         Path log = dir.resolve("connect.log");
@@ -108,7 +108,7 @@ class ProcessTunnelTest {
     void ctrlCStopsAPeerCleanly() throws Exception {
         Path rvLog = dir.resolve("rendezvous.log");
         start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1");
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
         String join = awaitMatch(rvLog, "(pinhole://\\S+)");
         Path log = dir.resolve("expose.log");
         Process expose = start(log, "dev.pinhole.peer.PeerCli", "expose", "8080", "--name", "web",

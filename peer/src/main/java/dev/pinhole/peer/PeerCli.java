@@ -12,6 +12,15 @@ public final class PeerCli {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new PeerCli());
+        CommandLine cli = new CommandLine(new PeerCli());
+        // Bad input the user typed (a malformed join code, no server configured) is a message, not a stack trace.
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+                commandLine.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cli;
     }
 }

@@ -7,6 +7,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import dev.pinhole.rendezvous.stun.StunServer;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.concurrent.Callable;
@@ -41,10 +42,38 @@ public final class RendezvousCli implements Callable<Integer> {
     @Option(names = "--config", description = "JSON file with dataDir, bind, port, publicHost.")
     Path config;
 
+    @Option(names = "--stun-port", description = "STUN (RFC 8489) UDP port (default: 3478; 0 picks a free one).")
+    Integer stunPort;
+
+    @Option(names = "--no-stun", description = "Do not run the STUN service.")
+    boolean noStun;
+
+    @Option(names = "--alt-address", paramLabel = "IP",
+            description = "Second public address for RFC 5780 behaviour discovery (needs --bind to be the first).")
+    String altAddress;
+
+    @Option(names = "--alt-port", description = "Alternate STUN port for RFC 5780 (default: STUN port + 1).")
+    Integer altPort;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /** ice4j's configuration and logging chatter at INFO on start; kept here so the loggers are not collected. */
+    private static final java.util.logging.Logger[] QUIET = {
+        java.util.logging.Logger.getLogger("org.jitsi"), java.util.logging.Logger.getLogger("org.ice4j")};
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RendezvousCli()).execute(args));
+        for (java.util.logging.Logger logger : QUIET) {
+            logger.setLevel(java.util.logging.Level.WARNING);
+        }
+        CommandLine cli = new CommandLine(new RendezvousCli());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IOException) {
+                commandLine.getErr().println("rendezvous: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
     }
 
     @Override
@@ -62,7 +91,8 @@ public final class RendezvousCli implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }, "rendezvous-shutdown"));
-        out.println("Pinhole rendezvous on port " + server.port() + ", data in " + settings.dataDir());
+        out.println("Pinhole rendezvous on port " + server.port() + ", data in " + settings.dataDir()
+                + (server.stun() == null ? "" : ", STUN on UDP " + server.stun().port()));
         out.println("Join code (a secret: share it only with your peers; also in " + server.dataDir().joinCodeFile() + "):");
         out.println();
         out.println("  " + server.joinCode());
@@ -81,7 +111,24 @@ public final class RendezvousCli implements Callable<Integer> {
         String bindTo = bind != null ? bind : file.bind() != null ? file.bind() : "0.0.0.0";
         int listenPort = port != null ? port : file.port() != null ? file.port() : RendezvousConfig.DEFAULT_PORT;
         String host = publicHost != null ? publicHost : file.publicHost() != null ? file.publicHost() : guessPublicHost(bindTo);
-        return new RendezvousConfig(dir, bindTo, listenPort, host);
+        return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo));
+    }
+
+    private StunServer.Config stun(String bindTo) throws IOException {
+        if (noStun) {
+            return null;
+        }
+        InetAddress primary = InetAddress.getByName(bindTo);
+        int port = stunPort != null ? stunPort : RendezvousConfig.DEFAULT_STUN_PORT;
+        if (altAddress == null) {
+            return new StunServer.Config(primary, port, null, 0);
+        }
+        if (primary.isAnyLocalAddress()) {
+            throw new IllegalArgumentException("--alt-address needs --bind set to the first public address"
+                    + " (responses must leave from a known address)");
+        }
+        int alternatePort = altPort != null ? altPort : port == 0 ? 0 : port + 1;
+        return new StunServer.Config(primary, port, InetAddress.getByName(altAddress), alternatePort);
     }
 
     static Path defaultDataDir() {

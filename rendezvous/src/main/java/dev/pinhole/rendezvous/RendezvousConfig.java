@@ -1,5 +1,6 @@
 package dev.pinhole.rendezvous;
 
+import dev.pinhole.rendezvous.stun.StunServer;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -9,12 +10,20 @@ import java.time.Duration;
  * @param publicHost   the host peers dial, written into the join code
  * @param loginTimeout time from TCP accept to a valid Hello (TLS handshake included); stalled clients
  *                     are dropped after it so they cannot hold sockets open
+ * @param stun         the STUN service, or null for none
  */
-public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout) {
+public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
+                               StunServer.Config stun) {
     public static final int DEFAULT_PORT = 7000;
+    public static final int DEFAULT_STUN_PORT = 3478;
     public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Without STUN: what tests of the control plane and relay use. */
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost) {
-        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT);
+        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null);
+    }
+
+    public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout) {
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, null);
     }
 }

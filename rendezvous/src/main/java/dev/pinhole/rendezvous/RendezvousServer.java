@@ -6,6 +6,8 @@ import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
+import dev.pinhole.rendezvous.stun.RateLimiter;
+import dev.pinhole.rendezvous.stun.StunServer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -44,6 +46,7 @@ public final class RendezvousServer implements AutoCloseable {
     private ChannelGroup connections;
     private Channel serverChannel;
     private JoinCode joinCode;
+    private StunServer stun;
 
     public RendezvousServer(RendezvousConfig config, Log log) {
         this.config = config;
@@ -87,6 +90,15 @@ public final class RendezvousServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage(), e);
         }
+        if (config.stun() != null) {
+            try {
+                stun = new StunServer(config.stun(), log, new RateLimiter(20, 40, System::nanoTime)).start(group);
+            } catch (Exception e) {
+                close();
+                throw new IOException("cannot start STUN on " + config.stun().primary().getHostAddress() + ":"
+                        + config.stun().port() + ": " + e.getMessage(), e);
+            }
+        }
         joinCode = dataDir.joinCode(config.publicHost(), port(), identity.certificateFingerprint());
         log.info("rendezvous listening on " + serverChannel.localAddress() + ", certificate " + identity.certificateFingerprint());
         return this;
@@ -113,8 +125,16 @@ public final class RendezvousServer implements AutoCloseable {
         return hub.relayedBytes.get();
     }
 
+    /** The STUN service, or null when disabled. */
+    public StunServer stun() {
+        return stun;
+    }
+
     @Override
     public void close() {
+        if (stun != null) {
+            stun.close();
+        }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }

@@ -1,0 +1,113 @@
+package dev.pinhole.rendezvous.stun;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.Random;
+import org.ice4j.attribute.Attribute;
+import org.ice4j.attribute.OptionalAttribute;
+import org.ice4j.attribute.SoftwareAttribute;
+import org.ice4j.attribute.XorMappedAddressAttribute;
+import org.ice4j.message.Message;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class StunMessagesTest {
+    /** Captured from coturn's turnutils_natdiscovery -m (Debian coturn 4.6.1): a bare Binding request. */
+    static final String COTURN_BINDING = "000100002112a44264e7ab6d516fbb1a8f6fc016";
+    /** RFC 5780 section 7.2 CHANGE-REQUEST with "change IP" (0x04) and "change port" (0x02). */
+    static final String CHANGE_BOTH = "000100082112a442" + "0102030405060708090a0b0c" + "00030004" + "00000006";
+    static final String CHANGE_PORT = "000100082112a442" + "0102030405060708090a0b0c" + "00030004" + "00000002";
+
+    static byte[] hex(String text) {
+        return HexFormat.of().parseHex(text);
+    }
+
+    @Test
+    void decodesCoturnsBindingRequest() throws Exception {
+        byte[] packet = hex(COTURN_BINDING);
+        StunMessages.BindingRequest request = StunMessages.parse(packet, packet.length);
+        assertArrayEquals(hex("64e7ab6d516fbb1a8f6fc016"), request.transactionId());
+        assertFalse(request.changeIp());
+        assertFalse(request.changePort());
+    }
+
+    @ParameterizedTest
+    @CsvSource({CHANGE_BOTH + ",true,true", CHANGE_PORT + ",false,true"})
+    void readsChangeRequestFlags(String packetHex, boolean changeIp, boolean changePort) throws Exception {
+        byte[] packet = hex(packetHex);
+        StunMessages.BindingRequest request = StunMessages.parse(packet, packet.length);
+        assertEquals(changeIp, request.changeIp());
+        assertEquals(changePort, request.changePort());
+    }
+
+    @Test
+    void successCarriesTheMappedAddressOriginOtherAddressOurSoftwareAndAFingerprint() throws Exception {
+        byte[] packet = hex(COTURN_BINDING);
+        var request = StunMessages.parse(packet, packet.length);
+        InetSocketAddress mapped = new InetSocketAddress("198.18.1.2", 40001);
+        byte[] response = StunMessages.success(request, mapped,
+                new InetSocketAddress("203.0.113.10", 3478), new InetSocketAddress("203.0.113.11", 3479));
+        Message decoded = Message.decode(response, 0, response.length);
+        assertEquals(Message.BINDING_SUCCESS_RESPONSE, decoded.getMessageType());
+        assertArrayEquals(request.transactionId(), decoded.getTransactionID());
+        var xor = (XorMappedAddressAttribute) decoded.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
+        assertEquals(mapped, xor.getAddress(request.transactionId()));
+        var software = (SoftwareAttribute) decoded.getAttribute(Attribute.SOFTWARE);
+        assertEquals("pinhole-rendezvous 0.1", new String(software.getSoftware(), StandardCharsets.UTF_8));
+        assertArrayEquals(hex("00010d96cb00710a"), ((OptionalAttribute) decoded.getAttribute((char) 0x802B)).getBody());
+        assertArrayEquals(hex("00010d97cb00710b"), ((OptionalAttribute) decoded.getAttribute((char) 0x802C)).getBody());
+        assertNotNull(decoded.getAttribute(Attribute.FINGERPRINT));
+    }
+
+    @Test
+    void withoutASecondAddressThereIsNoOtherAddress() throws Exception {
+        byte[] packet = hex(COTURN_BINDING);
+        byte[] response = StunMessages.success(StunMessages.parse(packet, packet.length),
+                new InetSocketAddress("127.0.0.1", 5), new InetSocketAddress("127.0.0.1", 3478), null);
+        assertNull(Message.decode(response, 0, response.length).getAttribute((char) 0x802C));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "0001,STUN message length: 2 (expected: >= 20)",
+        "0101000c2112a4420102030405060708090a0b0c00200008000112340a000001,'STUN message type: 0x101 (expected: 0x0001, Binding request)'"})
+    void refusesWhatIsNotABindingRequest(String packetHex, String why) {
+        byte[] packet = hex(packetHex);
+        var e = assertThrows(StunFormatException.class, () -> StunMessages.parse(packet, packet.length));
+        assertEquals(why, e.getMessage());
+    }
+
+    @Test
+    void randomAndMutatedPacketsOnlyEverFailWithStunFormatException() {
+        Random random = new Random(5780);
+        byte[][] seeds = {hex(COTURN_BINDING), hex(CHANGE_BOTH)};
+        int parsed = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] packet;
+            if (i % 2 == 0) {
+                packet = new byte[random.nextInt(64)];
+                random.nextBytes(packet);
+            } else {
+                packet = seeds[random.nextInt(seeds.length)].clone();
+                packet[random.nextInt(packet.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            try {
+                StunMessages.parse(packet, packet.length);
+                parsed++;
+            } catch (StunFormatException expected) {
+                assertFalse(expected.getMessage().isEmpty());
+            }
+        }
+        assertTrue(parsed > 100, "mutations of valid requests should often stay valid, got " + parsed);
+    }
+}
