@@ -59,7 +59,7 @@ public final class RendezvousCli implements Callable<Integer> {
 
     /** ice4j's configuration and logging chatter at INFO on start; kept here so the loggers are not collected. */
     private static final java.util.logging.Logger[] QUIET = {
-        java.util.logging.Logger.getLogger("org.jitsi"), java.util.logging.Logger.getLogger("org.ice4j")};
+        java.util.logging.Logger.getLogger(""), java.util.logging.Logger.getLogger("org.jitsi")};
 
     public static void main(String[] args) {
         for (java.util.logging.Logger logger : QUIET) {

@@ -1,6 +1,8 @@
 package dev.pinhole.rendezvous.stun;
 
 import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.stun.StunFormatException;
+import dev.pinhole.protocol.stun.StunMessages;
 import dev.pinhole.rendezvous.Log;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;

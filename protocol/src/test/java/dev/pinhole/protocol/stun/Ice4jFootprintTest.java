@@ -1,4 +1,4 @@
-package dev.pinhole.rendezvous.stun;
+package dev.pinhole.protocol.stun;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

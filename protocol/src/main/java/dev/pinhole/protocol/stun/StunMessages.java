@@ -1,4 +1,4 @@
-package dev.pinhole.rendezvous.stun;
+package dev.pinhole.protocol.stun;
 
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -72,6 +72,67 @@ public final class StunMessages {
             return response.encode(null);
         } catch (StunException e) {
             throw new IllegalStateException("cannot encode a Binding response: " + e.getMessage(), e);
+        }
+    }
+
+    /** A Binding success response as a client reads it; addresses the server did not send are null. */
+    public record BindingResponse(byte[] transactionId, InetSocketAddress mapped, InetSocketAddress plainMapped,
+                                  InetSocketAddress responseOrigin, InetSocketAddress otherAddress) {}
+
+    /** A Binding request, with RFC 5780's CHANGE-REQUEST when either flag is set. */
+    public static byte[] request(byte[] transactionId, boolean changeIp, boolean changePort) {
+        try {
+            Request request = MessageFactory.createBindingRequest();
+            request.setTransactionID(transactionId);
+            if (changeIp || changePort) {
+                request.putAttribute(AttributeFactory.createChangeRequestAttribute(changeIp, changePort));
+            }
+            return request.encode(null);
+        } catch (StunException e) {
+            throw new IllegalStateException("cannot encode a Binding request: " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes a Binding success response or says why the packet is not one. */
+    public static BindingResponse parseResponse(byte[] packet, int length) throws StunFormatException {
+        Message message;
+        try {
+            message = Message.decode(packet, 0, length);
+        } catch (StunException | RuntimeException e) {
+            throw new StunFormatException("not a STUN message: " + e.getMessage());
+        }
+        if (message.getMessageType() != Message.BINDING_SUCCESS_RESPONSE) {
+            throw new StunFormatException("STUN message type: 0x" + Integer.toHexString(message.getMessageType())
+                    + " (expected: 0x0101, Binding success response)");
+        }
+        byte[] tid = message.getTransactionID();
+        var xor = (org.ice4j.attribute.XorMappedAddressAttribute) message.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
+        var plain = (org.ice4j.attribute.MappedAddressAttribute) message.getAttribute(Attribute.MAPPED_ADDRESS);
+        InetSocketAddress mapped = xor != null ? xor.getAddress(tid) : plain != null ? plain.getAddress() : null;
+        if (mapped == null) {
+            throw new StunFormatException("Binding response without a mapped address");
+        }
+        return new BindingResponse(tid, mapped, plain == null ? null : plain.getAddress(),
+                rawAddress(message, RESPONSE_ORIGIN), rawAddress(message, OTHER_ADDRESS));
+    }
+
+    /** A 5780 address attribute, which ice4j decodes as an unknown attribute with a raw body. */
+    private static InetSocketAddress rawAddress(Message message, char type) throws StunFormatException {
+        Attribute attribute = message.getAttribute(type);
+        if (!(attribute instanceof OptionalAttribute raw)) {
+            return null;
+        }
+        byte[] body = raw.getBody();
+        int length = body.length >= 2 && body[1] == 1 ? 4 : 16;
+        if (body.length != 4 + length) {
+            throw new StunFormatException("address attribute 0x" + Integer.toHexString(type) + " length: " + body.length
+                    + " (expected: 8 or 20)");
+        }
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(body, 4, 4 + length)),
+                    ((body[2] & 0xff) << 8) | (body[3] & 0xff));
+        } catch (java.net.UnknownHostException e) {
+            throw new StunFormatException("bad address in attribute 0x" + Integer.toHexString(type));
         }
     }
 

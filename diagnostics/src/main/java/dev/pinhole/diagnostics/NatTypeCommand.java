@@ -1,0 +1,73 @@
+package dev.pinhole.diagnostics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.pinhole.peer.PeerHome;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "nat-type", description = {
+        "Report the NAT this machine is behind (RFC 4787 mapping and filtering, via RFC 5780 tests) and",
+        "which peers a direct connection can work with.",
+        "Exit codes: 0 report printed, 3 no STUN answer (UDP blocked or server down), 2 usage error."})
+final class NatTypeCommand implements Callable<Integer> {
+    static final int UDP_BLOCKED = 3;
+    static final int DEFAULT_STUN_PORT = 3478;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--server", paramLabel = "HOST[:PORT]",
+            description = "STUN server (repeatable; default: the rendezvous from 'peer login', port 3478).")
+    List<String> servers = new ArrayList<>();
+
+    @Option(names = "--home", description = "Peer home holding the 'peer login' settings.")
+    Path home;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<InetSocketAddress> targets = new ArrayList<>();
+        for (String server : servers) {
+            targets.add(parse(server));
+        }
+        if (targets.isEmpty()) {
+            var code = PeerHome.resolve(home).server();
+            if (code.isEmpty()) {
+                spec.commandLine().getErr().println("error: no STUN server: pass --server HOST[:PORT] or run 'peer login JOIN_CODE'");
+                return CommandLine.ExitCode.USAGE;
+            }
+            targets.add(new InetSocketAddress(code.get().host(), DEFAULT_STUN_PORT));
+        }
+        Observations observations;
+        try (StunProber prober = new StunProber(targets.get(0))) {
+            observations = prober.run(targets);
+        }
+        NatReport report = NatClassifier.classify(observations);
+        if (json) {
+            out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        } else {
+            out.print(TextReport.render(report));
+        }
+        out.flush();
+        return report.udp() ? 0 : UDP_BLOCKED;
+    }
+
+    static InetSocketAddress parse(String server) {
+        int colon = server.lastIndexOf(':');
+        boolean hasPort = colon > 0 && server.indexOf(':') == colon || server.startsWith("[") && server.contains("]:");
+        String host = hasPort ? server.substring(0, colon) : server;
+        int port = hasPort ? Integer.parseInt(server.substring(colon + 1)) : DEFAULT_STUN_PORT;
+        return new InetSocketAddress(host.replace("[", "").replace("]", ""), port);
+    }
+}
