@@ -49,6 +49,13 @@ class ProcessTunnelTest {
         }, found -> found != null);
     }
 
+    /** Starts a rendezvous process and returns its join code. */
+    String startRendezvous(Path log) throws IOException {
+        start(log, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
+        return awaitMatch(log, "(pinhole://\\S+)");
+    }
+
     @AfterEach
     void stop() throws InterruptedException {
         for (Process p : processes) {
@@ -64,10 +71,7 @@ class ProcessTunnelTest {
     @Test
     void rendezvousExposeAndConnectAsProcesses() throws Exception {
         try (LocalWebServer web = new LocalWebServer()) {
-            Path rvLog = dir.resolve("rendezvous.log");
-            start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
-                    "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
-            String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+            String join = startRendezvous(dir.resolve("rendezvous.log"));
             assertTrue(Files.readString(dir.resolve("rv/join-code")).contains(join));
 
             Path exposeLog = dir.resolve("expose.log");
@@ -92,9 +96,7 @@ class ProcessTunnelTest {
     @Test
     void wrongTokenEndsThePeerWithANonZeroExitNamingTheToken() throws Exception {
         Path rvLog = dir.resolve("rendezvous.log");
-        start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
-        String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+        String join = startRendezvous(rvLog);
         String wrong = join.replaceFirst("pht_[0-9a-f]{8}_[A-Za-z0-9_-]+", "pht_12345678_" + "A".repeat(43));
         Path log = dir.resolve("connect.log");
         Process connect = start(log, "dev.pinhole.peer.PeerCli", "connect", "web", "--server", wrong,
@@ -107,9 +109,7 @@ class ProcessTunnelTest {
     @Test
     void ctrlCStopsAPeerCleanly() throws Exception {
         Path rvLog = dir.resolve("rendezvous.log");
-        start(rvLog, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
-        String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+        String join = startRendezvous(rvLog);
         Path log = dir.resolve("expose.log");
         Process expose = start(log, "dev.pinhole.peer.PeerCli", "expose", "8080", "--name", "web",
                 "--server", join, "--home", dir.resolve("a").toString());

@@ -36,16 +36,7 @@ public final class StunMessages {
         if (length < 20) {
             throw new StunFormatException("STUN message length: " + length + " (expected: >= 20)");
         }
-        Message message;
-        try {
-            message = Message.decode(packet, 0, length);
-        } catch (StunException | RuntimeException e) {
-            throw new StunFormatException("not a STUN message: " + e.getMessage());
-        }
-        if (message.getMessageType() != Message.BINDING_REQUEST) {
-            throw new StunFormatException("STUN message type: 0x" + Integer.toHexString(message.getMessageType())
-                    + " (expected: 0x0001, Binding request)");
-        }
+        Message message = decode(packet, length, Message.BINDING_REQUEST, "0x0001, Binding request");
         ChangeRequestAttribute change = (ChangeRequestAttribute) message.getAttribute(Attribute.CHANGE_REQUEST);
         return new BindingRequest(message.getTransactionID(),
                 change != null && change.getChangeIpFlag(), change != null && change.getChangePortFlag());
@@ -95,16 +86,7 @@ public final class StunMessages {
 
     /** Decodes a Binding success response or says why the packet is not one. */
     public static BindingResponse parseResponse(byte[] packet, int length) throws StunFormatException {
-        Message message;
-        try {
-            message = Message.decode(packet, 0, length);
-        } catch (StunException | RuntimeException e) {
-            throw new StunFormatException("not a STUN message: " + e.getMessage());
-        }
-        if (message.getMessageType() != Message.BINDING_SUCCESS_RESPONSE) {
-            throw new StunFormatException("STUN message type: 0x" + Integer.toHexString(message.getMessageType())
-                    + " (expected: 0x0101, Binding success response)");
-        }
+        Message message = decode(packet, length, Message.BINDING_SUCCESS_RESPONSE, "0x0101, Binding success response");
         byte[] tid = message.getTransactionID();
         var xor = (org.ice4j.attribute.XorMappedAddressAttribute) message.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
         var plain = (org.ice4j.attribute.MappedAddressAttribute) message.getAttribute(Attribute.MAPPED_ADDRESS);
@@ -114,6 +96,20 @@ public final class StunMessages {
         }
         return new BindingResponse(tid, mapped, plain == null ? null : plain.getAddress(),
                 rawAddress(message, RESPONSE_ORIGIN), rawAddress(message, OTHER_ADDRESS));
+    }
+
+    private static Message decode(byte[] packet, int length, char type, String expected) throws StunFormatException {
+        Message message;
+        try {
+            message = Message.decode(packet, 0, length);
+        } catch (StunException | RuntimeException e) {
+            throw new StunFormatException("not a STUN message: " + e.getMessage());
+        }
+        if (message.getMessageType() != type) {
+            throw new StunFormatException("STUN message type: 0x" + Integer.toHexString(message.getMessageType())
+                    + " (expected: " + expected + ")");
+        }
+        return message;
     }
 
     /** A 5780 address attribute, which ice4j decodes as an unknown attribute with a raw body. */
