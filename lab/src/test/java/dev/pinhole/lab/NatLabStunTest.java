@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * <ol>
  *   <li>coturn's RFC 5780 client against coturn reports the behaviour (a third party checks the lab);</li>
  *   <li>coturn's client against the rendezvous gives the same verdicts (interop);</li>
+ *   <li>Debian's RFC 3489 {@code stun} client gets the same verdict from the rendezvous as from coturn;</li>
  *   <li>{@code diagnostics nat-type} in site A reports it, against the rendezvous and against coturn.</li>
  * </ol>
  */
@@ -33,6 +34,7 @@ class NatLabStunTest {
         assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
         assumeTrue(NatLab.hasCommand("turnserver") && NatLab.hasCommand("turnutils_natdiscovery"),
                 "SKIPPED: needs coturn (apt-get install -y coturn)");
+        assumeTrue(NatLab.hasCommand("stun"), "SKIPPED: needs Debian's stun client (apt-get install -y stun-client)");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -68,6 +70,11 @@ class NatLabStunTest {
                     () -> type + ", coturn against the rendezvous: expected '" + coturnMapping + "' and '" + coturnFiltering + "' in\n" + ours);
             assertTrue(ours.contains("Other addr: : 203.0.113.11:13479"), () -> "OTHER-ADDRESS (RFC 5780) missing:\n" + ours);
 
+            String classicCoturn = classic(lab, "203.0.113.10");
+            String classicOurs = classic(lab, "203.0.113.10:13478");
+            assertTrue(classicCoturn.startsWith("Primary:"), () -> type + ", stun against coturn: " + classicCoturn);
+            assertEquals(classicCoturn, classicOurs, type + ": Debian's stun client, coturn vs the rendezvous");
+
             for (String server : new String[] {"203.0.113.10:13478", "203.0.113.10:3478"}) {
                 NatLab.Result run = lab.exec("site-a", 30, java, "-cp", classpath, "dev.pinhole.diagnostics.DiagnosticsCli",
                         "nat-type", "--server", server, "--json");
@@ -82,6 +89,12 @@ class NatLabStunTest {
                 assertEquals(site, report.path("local_address").asText().split(":")[0], where);
             }
         }
+    }
+
+    /** The verdict line of Debian's RFC 3489 client ("Primary: Independent Mapping, ..."). */
+    private static String classic(NatLab lab, String server) throws Exception {
+        String output = lab.exec("site-a", 30, "stun", server).output();
+        return output.lines().filter(l -> l.startsWith("Primary:")).map(String::strip).findFirst().orElse(output);
     }
 
     /** coturn's RFC 5780 client; repeated while the server is still starting (the mapping part unanswered). */

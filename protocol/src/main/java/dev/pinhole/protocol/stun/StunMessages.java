@@ -56,8 +56,11 @@ public final class StunMessages {
             response.setTransactionID(request.transactionId());
             response.putAttribute(AttributeFactory.createMappedAddressAttribute(reflexive));
             response.putAttribute(new RawAttribute(RESPONSE_ORIGIN, addressBody(origin)));
+            // RFC 3489 clients (Debian's `stun`) run their tests from SOURCE-ADDRESS and CHANGED-ADDRESS.
+            response.putAttribute(AttributeFactory.createSourceAddressAttribute(new TransportAddress(origin, Transport.UDP)));
             if (other != null) {
                 response.putAttribute(new RawAttribute(OTHER_ADDRESS, addressBody(other)));
+                response.putAttribute(AttributeFactory.createChangedAddressAttribute(new TransportAddress(other, Transport.UDP)));
             }
             response.putAttribute(AttributeFactory.createFingerprintAttribute());
             return response.encode(null);

@@ -63,7 +63,7 @@ class StunMessagesTest {
         var xor = (XorMappedAddressAttribute) decoded.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
         assertEquals(mapped, xor.getAddress(request.transactionId()));
         var software = (SoftwareAttribute) decoded.getAttribute(Attribute.SOFTWARE);
-        assertEquals("pinhole 0.1", new String(software.getSoftware(), StandardCharsets.UTF_8));
+        assertEquals("pinhole v0.1", new String(software.getSoftware(), StandardCharsets.UTF_8));
         assertArrayEquals(hex("00010d96cb00710a"), ((OptionalAttribute) decoded.getAttribute((char) 0x802B)).getBody());
         assertArrayEquals(hex("00010d97cb00710b"), ((OptionalAttribute) decoded.getAttribute((char) 0x802C)).getBody());
         assertNotNull(decoded.getAttribute(Attribute.FINGERPRINT));
