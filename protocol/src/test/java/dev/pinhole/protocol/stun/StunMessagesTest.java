@@ -28,6 +28,38 @@ class StunMessagesTest {
     static final String CHANGE_BOTH = "000100082112a442" + "0102030405060708090a0b0c" + "00030004" + "00000006";
     static final String CHANGE_PORT = "000100082112a442" + "0102030405060708090a0b0c" + "00030004" + "00000002";
 
+    /**
+     * Captured from coturn 4.6.1 (listening on 127.0.0.1 and 127.0.0.2, ports 23478/23479) answering a client
+     * on 127.0.0.1:40404: a plain Binding response, and the answer to CHANGE-REQUEST(IP, port), which came
+     * from 127.0.0.2:23479. Both carry XOR-MAPPED-ADDRESS, MAPPED-ADDRESS, RESPONSE-ORIGIN, OTHER-ADDRESS, SOFTWARE.
+     */
+    static final String COTURN_RESPONSE = "010100482112a4420102030405060708090a0b0c002000080001bcc65e12a443"
+            + "0001000800019dd47f000001802b000800015bb67f000001802c000800015bb77f000002"
+            + "80220014436f7475726e2d342e362e312027476f72737427";
+    static final String COTURN_CHANGED_RESPONSE = "010100482112a4420d0e0f101112131415161718002000080001bcc65e12a443"
+            + "0001000800019dd47f000001802b000800015bb77f000002802c000800015bb77f000002"
+            + "80220014436f7475726e2d342e362e312027476f72737427";
+
+    @Test
+    void readsCoturnsResponses() throws Exception {
+        byte[] plain = hex(COTURN_RESPONSE);
+        var response = StunMessages.parseResponse(plain, plain.length);
+        assertArrayEquals(hex("0102030405060708090a0b0c"), response.transactionId());
+        assertEquals(new InetSocketAddress("127.0.0.1", 40404), response.mapped());
+        assertEquals(new InetSocketAddress("127.0.0.1", 40404), response.plainMapped());
+        assertEquals(new InetSocketAddress("127.0.0.1", 23478), response.responseOrigin());
+        assertEquals(new InetSocketAddress("127.0.0.2", 23479), response.otherAddress());
+        byte[] changed = hex(COTURN_CHANGED_RESPONSE);
+        assertEquals(new InetSocketAddress("127.0.0.2", 23479), StunMessages.parseResponse(changed, changed.length).responseOrigin());
+    }
+
+    @Test
+    void aRequestIsNotAResponse() {
+        byte[] request = hex(COTURN_BINDING);
+        var e = assertThrows(StunFormatException.class, () -> StunMessages.parseResponse(request, request.length));
+        assertEquals("STUN message type: 0x1 (expected: 0x0101, Binding success response)", e.getMessage());
+    }
+
     static byte[] hex(String text) {
         return HexFormat.of().parseHex(text);
     }
