@@ -68,11 +68,6 @@ public final class Connector extends PeerNode {
         return QuicSettings.client(identity, exposerKeys);
     }
 
-    /** The listening address, once bound. */
-    public InetSocketAddress listenAddress() {
-        return listener == null ? null : (InetSocketAddress) listener.localAddress();
-    }
-
     @Override
     public void ready(Welcome welcome) {
         if (current == null || current.isDone() && !current.isSuccess()) {

@@ -9,7 +9,6 @@ public enum ErrorCode {
     UNKNOWN_NAME,
     NOT_LOGGED_IN,
     PROTOCOL,
-    SESSION_CLOSED,
     TIMEOUT,
     OTHER;
 

@@ -116,15 +116,6 @@ public final class RendezvousServer implements AutoCloseable {
         return dataDir;
     }
 
-    /** Relay counters, for tests now and metrics later. */
-    public long droppedPackets() {
-        return hub.droppedPackets.get();
-    }
-
-    public long relayedBytes() {
-        return hub.relayedBytes.get();
-    }
-
     /** The STUN service, or null when disabled. */
     public StunServer stun() {
         return stun;

@@ -51,10 +51,6 @@ public final class PathMux extends ChannelDuplexHandler {
         routes.replace(virtual, path);
     }
 
-    public PacketPath path(InetSocketAddress virtual) {
-        return routes.get(virtual);
-    }
-
     public void close(InetSocketAddress virtual) {
         routes.remove(virtual);
     }
