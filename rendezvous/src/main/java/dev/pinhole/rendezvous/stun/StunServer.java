@@ -46,6 +46,10 @@ public final class StunServer implements AutoCloseable {
             for (int port = 0; port < (rfc5780 ? 2 : 1); port++) {
                 InetAddress address = ip == 0 ? config.primary() : config.alternate();
                 int number = port == 0 ? config.port() : config.alternatePort();
+                if (number == 0 && ip == 1) {
+                    // Port 0 picks a free port; the alternate IP must then use the same numbers as the primary.
+                    number = ((InetSocketAddress) sockets[0][port].localAddress()).getPort();
+                }
                 int ipIndex = ip;
                 int portIndex = port;
                 sockets[ip][port] = new Bootstrap().group(group).channel(Transport.datagramChannel())
