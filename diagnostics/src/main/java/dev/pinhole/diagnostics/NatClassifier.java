@@ -31,6 +31,17 @@ final class NatClassifier {
         String mapping = natted ? mapping(o, notes) : NONE;
         String filtering = filtering(o);
         boolean cgnat = inCarrierRange(o.mappedPrimary()) || inCarrierRange(o.local());
+        if (o.hops() != null) {
+            // Behind the home router (the first hop), a router in shared address space is a carrier NAT.
+            for (int i = 1; i < o.hops().size(); i++) {
+                if (inCarrierRange(new InetSocketAddress(o.hops().get(i), 0))) {
+                    cgnat = true;
+                    notes.add("hop " + (i + 1) + " is " + o.hops().get(i).getHostAddress()
+                            + " (100.64.0.0/10, carrier-grade NAT space): a second NAT layer");
+                    break;
+                }
+            }
+        }
         String type = natType(natted, mapping, filtering);
         List<String> directWith = mapping.equals(EI) || mapping.equals(NONE) ? ALL_TYPES
                 : mapping.equals(UNKNOWN) ? List.of() : ALL_TYPES.subList(0, 4);

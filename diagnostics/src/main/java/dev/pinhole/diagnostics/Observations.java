@@ -16,8 +16,10 @@ import java.util.List;
  * @param changedIpAndPort filtering Test II: an answer from the other IP and port came in
  * @param changedPort      filtering Test III: an answer from the other port came in
  * @param hairpin          a packet sent to our own public address came back to us
+ * @param hops             the routers towards the server (tracepath), or null when unknown
  * @param notes            tests that could not run, and why
  */
 record Observations(InetSocketAddress local, InetSocketAddress mappedPrimary, InetSocketAddress otherAddress,
                     InetSocketAddress mappedAltIp, InetSocketAddress mappedAltBoth, InetSocketAddress mappedSecondServer,
-                    Boolean changedIpAndPort, Boolean changedPort, Boolean hairpin, List<String> notes) {}
+                    Boolean changedIpAndPort, Boolean changedPort, Boolean hairpin, List<java.net.InetAddress> hops,
+                    List<String> notes) {}

@@ -51,7 +51,7 @@ final class StunProber implements AutoCloseable {
         StunMessages.BindingResponse first = transact(socket, primary, false, false);
         if (first == null) {
             notes.add("no answer from " + primary + " over UDP: UDP is blocked or the server is down");
-            return new Observations(local(), null, null, null, null, null, null, null, null, notes);
+            return new Observations(local(), null, null, null, null, null, null, null, null, null, notes);
         }
         InetSocketAddress mappedAltIp = null;
         InetSocketAddress mappedAltBoth = null;
@@ -84,8 +84,12 @@ final class StunProber implements AutoCloseable {
             }
         }
         Boolean hairpin = hairpin(first.mapped());
+        List<java.net.InetAddress> hops = PathTracer.hops(primary.getAddress());
+        if (hops == null) {
+            notes.add("tracepath is not installed: a second NAT layer (CGNAT) is only seen by a 100.64.0.0/10 address");
+        }
         return new Observations(local(), first.mapped(), other, mappedAltIp, mappedAltBoth, mappedSecond,
-                changedBoth, changedPort, hairpin, notes);
+                changedBoth, changedPort, hairpin, hops, notes);
     }
 
     /** One Binding transaction; null when nothing answered in time. */

@@ -14,7 +14,7 @@ final class TextReport {
             line(text, "Mapping", r.mapping());
             line(text, "Filtering", r.filtering());
             line(text, "Hairpinning", r.hairpinning() == null ? "unknown" : r.hairpinning() ? "yes" : "no");
-            line(text, "CGNAT", r.cgnatSuspected() ? "suspected (a 100.64.0.0/10 address)" : "not seen");
+            line(text, "CGNAT", r.cgnatSuspected() ? "suspected (see notes)" : "not seen");
         }
         line(text, "NAT type", r.natType());
         line(text, "Direct connections", r.directWith().isEmpty()

@@ -19,7 +19,7 @@ class NatClassifierTest {
 
     static Observations seen(InetSocketAddress local, InetSocketAddress m1, InetSocketAddress m2, InetSocketAddress m3,
                              Boolean both, Boolean port) {
-        return new Observations(local, m1, OTHER, m2, m3, null, both, port, false, List.of());
+        return new Observations(local, m1, OTHER, m2, m3, null, both, port, false, null, List.of());
     }
 
     @Test
@@ -64,7 +64,7 @@ class NatClassifierTest {
 
     @Test
     void noAnswerMeansUdpBlocked() {
-        NatReport r = NatClassifier.classify(new Observations(LOCAL, null, null, null, null, null, null, null, null, List.of("x")));
+        NatReport r = NatClassifier.classify(new Observations(LOCAL, null, null, null, null, null, null, null, null, null, List.of("x")));
         assertEquals(false, r.udp());
         assertEquals("udp-blocked", r.natType());
         assertEquals(List.of(), r.directWith());
@@ -80,11 +80,32 @@ class NatClassifierTest {
 
     @Test
     void withoutRfc5780TwoServersStillTellWhetherMappingVariesByDestination() {
-        Observations o = new Observations(LOCAL, MAPPED, null, null, null, mapped(5555), null, null, false,
+        Observations o = new Observations(LOCAL, MAPPED, null, null, null, mapped(5555), null, null, false, null,
                 List.of("no OTHER-ADDRESS"));
         NatReport r = NatClassifier.classify(o);
         assertEquals(List.of("address-and-port-dependent", "unknown", "symmetric"), List.of(r.mapping(), r.filtering(), r.natType()));
         assertEquals(List.of("no OTHER-ADDRESS"), r.notes());
+    }
+
+    @Test
+    void aCarrierHopBehindTheHomeRouterMeansCgnat() throws Exception {
+        String traced = String.join("\n",
+                " 1?: [LOCALHOST]                      pmtu 1500",
+                " 1:  198.19.1.1                                            0.078ms ",
+                " 1:  198.19.1.1                                            0.012ms ",
+                " 2:  100.64.1.1                                            0.038ms ",
+                " 3:  198.18.1.1                                            0.089ms ",
+                " 4:  203.0.113.10                                          0.038ms reached", "");
+        var hops = PathTracer.parse(traced);
+        assertEquals(4, hops.size());
+        Observations o = new Observations(LOCAL, mapped(1111), OTHER, mapped(2222), mapped(3333), null, false, false,
+                false, hops, List.of());
+        NatReport r = NatClassifier.classify(o);
+        assertTrue(r.cgnatSuspected());
+        assertTrue(r.notes().get(0).startsWith("hop 2 is 100.64.1.1"), r.notes().toString());
+        Observations home = new Observations(LOCAL, MAPPED, OTHER, MAPPED, null, null, false, false, false,
+                List.of(hops.get(0), hops.get(2), hops.get(3)), List.of());
+        assertEquals(false, NatClassifier.classify(home).cgnatSuspected());
     }
 
     @Test

@@ -86,6 +86,8 @@ class NatLabStunTest {
                 assertEquals(mapping, report.path("mapping").asText(), where);
                 assertEquals(filtering, report.path("filtering").asText(), where);
                 assertEquals(natType, report.path("nat_type").asText(), where);
+                // The carrier NAT shows as a 100.64.x router behind the home NAT (tracepath).
+                assertEquals(type.equals("cgnat"), report.path("cgnat_suspected").asBoolean(), where);
                 assertEquals(site, report.path("local_address").asText().split(":")[0], where);
             }
         }
