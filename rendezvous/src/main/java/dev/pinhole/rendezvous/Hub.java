@@ -20,8 +20,6 @@ final class Hub {
 
     final Map<String, PeerConnectionHandler> services = new ConcurrentHashMap<>();
     final Map<Integer, RelaySession> sessions = new ConcurrentHashMap<>();
-    final AtomicLong relayedPackets = new AtomicLong();
-    final AtomicLong relayedBytes = new AtomicLong();
     final AtomicLong droppedPackets = new AtomicLong();
     final AtomicLong authFailures = new AtomicLong();
     private final SecureRandom random = new SecureRandom();

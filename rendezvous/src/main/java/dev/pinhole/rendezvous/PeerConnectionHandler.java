@@ -220,20 +220,16 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         String name = ServiceName.canonical(register.name());
         try {
             State state = store.read();
+            if (!state.names().containsKey(name)) {
+                // Claimed under the store's lock: of two identities racing for a new name, one wins.
+                state = store.update(s -> s.names().containsKey(name) ? s
+                        : s.withName(new State.NameRecord(name, peerId, clock.instant().getEpochSecond())));
+            }
             State.NameRecord owner = state.names().get(name);
-            if (owner != null && !owner.owner().equals(peerId)) {
+            if (!owner.owner().equals(peerId)) {
                 ctx.writeAndFlush(new Error(register.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
                         + "' belongs to another identity (" + owner.owner() + "); pick another name"));
                 return;
-            }
-            if (owner == null) {
-                store.update(s -> s.names().containsKey(name) ? s
-                        : s.withName(new State.NameRecord(name, peerId, clock.instant().getEpochSecond())));
-                if (!peerId.equals(store.read().names().get(name).owner())) {
-                    ctx.writeAndFlush(new Error(register.requestId(), ErrorCode.NAME_TAKEN,
-                            "name '" + name + "' was just taken by another identity"));
-                    return;
-                }
             }
         } catch (IOException e) {
             log.info("cannot save state: " + e.getMessage());
@@ -290,8 +286,6 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             relay.release();
             return;
         }
-        hub.relayedPackets.incrementAndGet();
-        hub.relayedBytes.addAndGet(relay.payload().readableBytes());
         batch.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
     }
 
