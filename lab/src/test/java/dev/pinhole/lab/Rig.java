@@ -36,6 +36,15 @@ final class Rig implements AutoCloseable {
         return server;
     }
 
+    /** A rendezvous with STUN on loopback (two free ports), so peers can find direct paths. */
+    RendezvousServer startServerWithStun() throws Exception {
+        var stun = new dev.pinhole.rendezvous.stun.StunServer.Config(java.net.InetAddress.getLoopbackAddress(), 0, null, 0);
+        server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
+                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun), serverLog::add).start();
+        open.add(server);
+        return server;
+    }
+
     JoinCode joinCode() {
         return server.joinCode();
     }

@@ -22,6 +22,9 @@ final class ConnectCommand implements Callable<Integer> {
             description = "Refuse the session unless the exposer's key has this fingerprint.")
     String expectKey;
 
+    @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
+    boolean relayOnly;
+
     @Override
     public Integer call() throws Exception {
         Output out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), options.json);
@@ -50,6 +53,7 @@ final class ConnectCommand implements Callable<Integer> {
         PeerHome home = options.home();
         Connector connector = new Connector(home.identity(), options.joinCode(), out,
                 new Connector.Target(name.toLowerCase(java.util.Locale.ROOT), host, port, expectKey));
+        connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
         return RunNode.run(connector, out);
     }
 }

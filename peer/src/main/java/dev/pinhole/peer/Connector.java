@@ -69,7 +69,12 @@ public final class Connector extends PeerNode {
     }
 
     @Override
-    public void ready(Welcome welcome) {
+    dev.pinhole.protocol.punch.Probe.Role role() {
+        return dev.pinhole.protocol.punch.Probe.Role.CONNECTOR;
+    }
+
+    @Override
+    void loggedIn(Welcome welcome) {
         if (current == null || current.isDone() && !current.isSuccess()) {
             session();
         }
@@ -120,11 +125,12 @@ public final class Connector extends PeerNode {
             failed.complete(why);
             return;
         }
-        Session session = addSession(opened.sessionId(), opened.name(), opened.peerKey());
+        Session session = addSession(opened.sessionId(), opened.name(), opened.peerKey(), opened.secret());
         if (promise == current) {
             currentId = opened.sessionId();
         }
-        QuicChannel.newBootstrap(udp)
+        punch(session);
+        QuicSettings.batched(QuicChannel.newBootstrap(udp))
                 .remoteAddress(session.virtual)
                 .streamHandler(new ChannelInboundHandlerAdapter())
                 .connect()
@@ -139,10 +145,8 @@ public final class Connector extends PeerNode {
                     session.quic = quic;
                     quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
                     promise.trySuccess(quic);
-                    Runnable announce = () -> out.event("path",
-                            "path: " + session.relay.kind() + " via " + session.relay.remote(),
-                            "path", session.relay.kind(), "remote", session.relay.remote(),
-                            "peer", opened.peerKey(), "session", Integer.toUnsignedString(opened.sessionId(), 16));
+                    // The punch may already have found a direct path: announce whichever carries the session now.
+                    Runnable announce = () -> announcePath(session, mux.path(session.virtual), null);
                     if (listener == null) {
                         listen(opened, announce);
                     } else {

@@ -20,6 +20,9 @@ final class ExposeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Host of the service (default: 127.0.0.1).")
     String host;
 
+    @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
+    boolean relayOnly;
+
     @Override
     public Integer call() throws Exception {
         Output out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), options.json);
@@ -35,6 +38,7 @@ final class ExposeCommand implements Callable<Integer> {
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), options.joinCode(), out,
                 new Exposer.Service(ServiceName.canonical(name), host, port));
+        exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
         return RunNode.run(exposer, out);
     }
 }

@@ -112,7 +112,12 @@ public final class Exposer extends PeerNode {
     }
 
     @Override
-    public void ready(Welcome welcome) {
+    dev.pinhole.protocol.punch.Probe.Role role() {
+        return dev.pinhole.protocol.punch.Probe.Role.EXPOSER;
+    }
+
+    @Override
+    void loggedIn(Welcome welcome) {
         registerRequest = control.nextRequestId();
         control.send(new Register(registerRequest, service.name(), service.port()));
     }
@@ -135,7 +140,7 @@ public final class Exposer extends PeerNode {
         } else if (message instanceof Error error && error.requestId() == registerRequest) {
             failed.complete(error.message());
         } else if (message instanceof Incoming incoming) {
-            addSession(incoming.sessionId(), incoming.name(), incoming.peerKey());
+            addSession(incoming.sessionId(), incoming.name(), incoming.peerKey(), incoming.secret());
             out.event("session", "session from " + incoming.peerKey(),
                     "session", Integer.toUnsignedString(incoming.sessionId(), 16), "peer", incoming.peerKey(), "path", "relay");
         }

@@ -1,22 +1,37 @@
 package dev.pinhole.peer;
 
 import dev.pinhole.peer.control.ControlClient;
+import dev.pinhole.peer.punch.Punch;
+import dev.pinhole.peer.punch.Reflexive;
+import dev.pinhole.peer.session.DirectPath;
+import dev.pinhole.peer.session.PacketBatch;
+import dev.pinhole.peer.session.PacketPath;
 import dev.pinhole.peer.session.PathMux;
 import dev.pinhole.peer.session.RelayPath;
 import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.SessionSecret;
 import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.punch.Probe;
+import dev.pinhole.protocol.punch.ProbeCodec;
+import dev.pinhole.protocol.punch.ProbeFormatException;
 import dev.pinhole.protocol.tls.Identity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.QuicChannel;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,9 +41,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * What an exposer and a connector share: one event loop for everything (control connection, UDP
  * socket, QUIC, local sockets), so handlers never lock and packets never hop threads; one UDP socket
- * whose pipeline is {@link PathMux} then the QUIC codec; and the table of sessions by id.
+ * whose pipeline is {@link PathMux} then the QUIC codec, carrying STUN, punch probes and QUIC; and the
+ * table of sessions by id, each starting on the relay with a {@link Punch} looking for a direct path.
  */
-abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
+abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, AutoCloseable {
     /** One session with one other peer. */
     static final class Session {
         final int id;
@@ -36,30 +52,42 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
         final String peerKey;
         final InetSocketAddress virtual;
         final RelayPath relay;
+        final ProbeCodec probes;
+        final long since = System.currentTimeMillis();
+        Punch punch;
         QuicChannel quic;
 
-        Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay) {
+        Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret) {
             this.id = id;
             this.name = name;
             this.peerKey = peerKey;
             this.virtual = virtual;
             this.relay = relay;
+            this.probes = new ProbeCodec(secret);
         }
     }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Large socket buffers: a gigabit of MTU-sized QUIC packets arrives in bursts between event-loop turns. */
+    private static final int SOCKET_BUFFER = 4 << 20;
 
     protected final Identity identity;
     protected final JoinCode server;
     protected final Output out;
     protected final EventLoopGroup group = Transport.newGroup(1, "peer");
     protected final EventLoop loop = group.next();
-    protected final PathMux mux = new PathMux();
+    protected final PathMux mux = new PathMux(this);
     protected final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
     /** Read by TLS key checks, which may run off the event loop. */
     protected final Map<InetSocketAddress, Session> byAddress = new ConcurrentHashMap<>();
     /** Completes with a message when the node cannot go on (the command exits non-zero). */
     protected final CompletableFuture<String> failed = new CompletableFuture<>();
+    final Reflexive reflexive = new Reflexive(mux, loop);
+    List<InetSocketAddress> hosts = List.of();
     protected ControlClient control;
     protected Channel udp;
+    private boolean directPaths = true;
+    private StatusFile status;
 
     PeerNode(Identity identity, JoinCode server, Output out) {
         this.identity = identity;
@@ -67,12 +95,31 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
         this.out = out;
     }
 
+    /** {@code false}: stay on the relay (no STUN, no probes); for networks where UDP is unwelcome, and benchmarks. */
+    PeerNode directPaths(boolean enabled) {
+        this.directPaths = enabled;
+        return this;
+    }
+
+    /** Where {@code peer status} finds this node's sessions (null: nowhere). */
+    PeerNode statusDir(Path dir) {
+        this.status = dir == null ? null : new StatusFile(dir, role());
+        return this;
+    }
+
     abstract ChannelHandler quicCodec();
 
     abstract void onMessage(ControlMessage message);
 
+    /** Logged in (again); STUN has been started. */
+    abstract void loggedIn(Welcome welcome);
+
+    abstract Probe.Role role();
+
     public void start() throws Exception {
         udp = new Bootstrap().group(loop).channel(Transport.datagramChannel())
+                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -80,8 +127,12 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
                     }
                 })
                 .bind(new InetSocketAddress(0)).sync().channel();
+        // With the rendezvous on this machine every peer is too: the reflexive candidate is all it takes.
+        boolean local = java.net.InetAddress.getByName(server.host()).isLoopbackAddress();
+        hosts = local ? List.of() : HostAddresses.of(((InetSocketAddress) udp.localAddress()).getPort());
         control = new ControlClient(server, identity, loop, this);
         control.start();
+        writeStatus();
     }
 
     /** Waits until the node fails; returns the reason. */
@@ -89,19 +140,41 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
         return failed.get();
     }
 
-    Session addSession(int id, String name, String peerKey) {
+    @Override
+    public void ready(Welcome welcome) {
+        if (directPaths && welcome.stunPort() > 0) {
+            InetSocketAddress stun = new InetSocketAddress(server.host(), welcome.stunPort());
+            InetSocketAddress alt = welcome.stunAltPort() > 0 ? new InetSocketAddress(server.host(), welcome.stunAltPort()) : null;
+            if (!stun.isUnresolved()) {
+                reflexive.start(stun, alt);
+            }
+        }
+        loggedIn(welcome);
+    }
+
+    Session addSession(int id, String name, String peerKey, SessionSecret secret) {
         RelayPath relay = new RelayPath(id, control::channel, server.address());
         InetSocketAddress virtual = mux.open(relay);
-        Session session = new Session(id, name, peerKey, virtual, relay);
+        Session session = new Session(id, name, peerKey, virtual, relay, secret);
+        session.punch = new Punch(id, role(), session.probes, new SessionPaths(this, session), RANDOM);
         sessions.put(id, session);
         byAddress.put(virtual, session);
+        writeStatus();
         return session;
+    }
+
+    /** Starts looking for a direct path once this peer knows its public address (or gave up on it). */
+    void punch(Session session) {
+        if (directPaths) {
+            reflexive.whenReady(session.punch::start);
+        }
     }
 
     /** Forgets a session, closes its QUIC connection, and tells the rendezvous if asked to. */
     void endSession(Session session, String reason, boolean tellServer) {
         if (sessions.remove(session.id, session)) {
             byAddress.remove(session.virtual);
+            session.punch.close();
             mux.close(session.virtual);
             if (session.quic != null) {
                 session.quic.close();
@@ -110,10 +183,30 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
                 control.send(new Close(session.id, reason));
             }
             sessionEnded(session, reason);
+            writeStatus();
         }
     }
 
     void sessionEnded(Session session, String reason) {}
+
+    /** The session moved to {@code path}; {@code why} says why it left a direct one (null otherwise). */
+    void pathChanged(Session session, PacketPath path, String why) {
+        announcePath(session, path, why);
+        writeStatus();
+    }
+
+    void announcePath(Session session, PacketPath path, String why) {
+        String id = Integer.toUnsignedString(session.id, 16);
+        if (path instanceof DirectPath direct) {
+            double rtt = Math.round(direct.rttMillis() * 100) / 100.0;
+            out.event("path", "path: direct " + direct.remote() + " rtt " + rtt + " ms",
+                    "path", "direct", "remote", direct.remote(), "rtt_ms", rtt, "peer", session.peerKey, "session", id);
+        } else {
+            out.event("path", "path: relay via " + path.remote() + (why == null ? "" : " (" + why + ")"),
+                    "path", "relay", "remote", path.remote(), "rtt_ms", null, "peer", session.peerKey, "session", id,
+                    "reason", why);
+        }
+    }
 
     Session sessionOf(QuicChannel quic) {
         return byAddress.get((InetSocketAddress) quic.remoteSocketAddress());
@@ -126,15 +219,42 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
             if (session == null) {
                 relay.release();
             } else {
-                mux.deliver(session.virtual, relay.payload());
+                PacketBatch.split(relay.payload(), relay.segmentSize(), packet -> mux.deliver(session.virtual, packet));
             }
         } else if (message instanceof Close close) {
             Session session = sessions.get(close.sessionId());
             if (session != null) {
                 endSession(session, close.reason(), false);
             }
+        } else if (message instanceof Candidates candidates) {
+            Session session = sessions.get(candidates.sessionId());
+            if (session != null && directPaths) {
+                reflexive.whenReady(() -> session.punch.candidates(candidates));
+            }
         } else {
             onMessage(message);
+        }
+    }
+
+    @Override
+    public void stun(DatagramPacket packet) {
+        reflexive.received(packet);
+    }
+
+    @Override
+    public void probe(Channel socket, DatagramPacket packet) {
+        try {
+            Session session = sessions.get(ProbeCodec.sessionOf(packet.content()));
+            if (session != null) {
+                Probe probe = session.probes.decode(packet.content());
+                if (probe.sessionId() == session.id) {
+                    session.punch.received(socket, packet.sender(), probe);
+                }
+            }
+        } catch (ProbeFormatException e) {
+            // Not from the other peer of a live session: nothing to learn from it, nothing to answer.
+        } finally {
+            packet.release();
         }
     }
 
@@ -146,7 +266,8 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
     @Override
     public void down(String reason, long retryMillis) {
         out.note("rendezvous: " + reason + "; retrying in " + String.format("%.1f", retryMillis / 1000.0) + " s");
-        // Relayed sessions cannot survive without the relay; close them so new connections start fresh.
+        // The rendezvous ends a session when either peer's control connection drops (the other peer is told),
+        // so even a session on a direct path cannot be resumed; close them so new connections start fresh.
         for (Session session : List.copyOf(sessions.values())) {
             endSession(session, "control connection lost", false);
         }
@@ -157,14 +278,24 @@ abstract class PeerNode implements ControlClient.Listener, AutoCloseable {
         failed.complete(reason);
     }
 
+    private void writeStatus() {
+        if (status != null) {
+            status.write(server.address(), List.copyOf(sessions.values()), s -> mux.path(s.virtual));
+        }
+    }
+
     @Override
     public void close() {
         loop.submit(() -> {
             List.copyOf(sessions.values()).forEach(s -> endSession(s, "peer shutting down", true));
+            reflexive.stop();
             if (control != null) {
                 control.stop();
             }
         }).syncUninterruptibly();
+        if (status != null) {
+            status.delete();
+        }
         group.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

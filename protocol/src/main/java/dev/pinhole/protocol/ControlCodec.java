@@ -1,5 +1,6 @@
 package dev.pinhole.protocol;
 
+import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
@@ -13,6 +14,11 @@ import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ControlMessage.Relay;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import io.netty.buffer.ByteBuf;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +30,11 @@ import java.nio.charset.StandardCharsets;
  *   u8 type | fields...
  *   string = u16 byte length | UTF-8 bytes (at most {@value #MAX_STRING} bytes)
  *   port   = u16, int = u32 big-endian, long = u64 big-endian
- *   Relay  = u8 9 | u32 session | payload (rest of the frame)
+ *   bytes  = u16 length | bytes (at most {@value #MAX_SECRET})
+ *   address = u8 family (4 or 6) | 4 or 16 address bytes | u16 port
+ *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
+ *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
+ *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
  * </pre>
  *
  * Decoding is strict: unknown types, short fields, invalid UTF-8 and trailing bytes are errors.
@@ -32,6 +42,10 @@ import java.nio.charset.StandardCharsets;
 public final class ControlCodec {
     /** Tokens, names and reasons are short; a long string is an attack or a bug. */
     public static final int MAX_STRING = 1024;
+    /** Session secrets are 32 bytes; room for a longer key later, no room for abuse. */
+    public static final int MAX_SECRET = 64;
+    /** Host addresses plus a reflexive one: a peer with more than this many is trimmed by its sender. */
+    public static final int MAX_CANDIDATES = 16;
 
     static final int HELLO = 1;
     static final int WELCOME = 2;
@@ -45,6 +59,7 @@ public final class ControlCodec {
     static final int CLOSE = 10;
     static final int PING = 11;
     static final int PONG = 12;
+    static final int CANDIDATES = 13;
 
     private ControlCodec() {}
 
@@ -59,6 +74,8 @@ public final class ControlCodec {
             out.writeShort(m.version());
             writeStr(out, m.peerId());
             writeStr(out, m.software());
+            out.writeShort(m.stunPort());
+            out.writeShort(m.stunAltPort());
         } else if (message instanceof Error m) {
             out.writeByte(ERROR);
             out.writeInt(m.requestId());
@@ -84,14 +101,31 @@ public final class ControlCodec {
             writeStr(out, m.name());
             writeStr(out, m.peerKey());
             out.writeShort(m.port());
+            writeBytes(out, m.secret().bytes());
         } else if (message instanceof Incoming m) {
             out.writeByte(INCOMING);
             out.writeInt(m.sessionId());
             writeStr(out, m.name());
             writeStr(out, m.peerKey());
+            writeBytes(out, m.secret().bytes());
+        } else if (message instanceof Candidates m) {
+            if (m.hosts().size() > MAX_CANDIDATES) {
+                throw new IllegalArgumentException("candidates: " + m.hosts().size() + " (expected: <= " + MAX_CANDIDATES + ")");
+            }
+            out.writeByte(CANDIDATES);
+            out.writeInt(m.sessionId());
+            out.writeByte((m.hard() ? 1 : 0) | (m.reflexive() != null ? 2 : 0));
+            if (m.reflexive() != null) {
+                writeAddress(out, m.reflexive());
+            }
+            out.writeByte(m.hosts().size());
+            for (InetSocketAddress address : m.hosts()) {
+                writeAddress(out, address);
+            }
         } else if (message instanceof Relay m) {
             out.writeByte(RELAY);
             out.writeInt(m.sessionId());
+            out.writeShort(m.segmentSize());
             out.writeBytes(m.payload(), m.payload().readerIndex(), m.payload().readableBytes());
         } else if (message instanceof Close m) {
             out.writeByte(CLOSE);
@@ -116,23 +150,91 @@ public final class ControlCodec {
         int type = u8(body, "message type");
         ControlMessage message = switch (type) {
             case HELLO -> new Hello(u16(body, "version"), readStr(body, "token"), readStr(body, "software"));
-            case WELCOME -> new Welcome(u16(body, "version"), readStr(body, "peer id"), readStr(body, "software"));
+            case WELCOME -> new Welcome(u16(body, "version"), readStr(body, "peer id"), readStr(body, "software"),
+                    u16(body, "STUN port"), u16(body, "STUN alternate port"));
             case ERROR -> new Error(i32(body, "request id"), ErrorCode.parse(readStr(body, "error code")), readStr(body, "error message"));
             case REGISTER -> new Register(i32(body, "request id"), readStr(body, "name"), u16(body, "port"));
             case REGISTERED -> new Registered(i32(body, "request id"), readStr(body, "name"));
             case OPEN -> new Open(i32(body, "request id"), readStr(body, "name"));
-            case OPENED -> new Opened(i32(body, "request id"), i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"), u16(body, "port"));
-            case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"));
-            case RELAY -> new Relay(i32(body, "session id"), body.readRetainedSlice(body.readableBytes()));
+            case OPENED -> new Opened(i32(body, "request id"), i32(body, "session id"), readStr(body, "name"),
+                    readStr(body, "peer key"), u16(body, "port"), new SessionSecret(readBytes(body, "secret")));
+            case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
+                    new SessionSecret(readBytes(body, "secret")));
+            case CANDIDATES -> candidates(body);
+            case RELAY -> new Relay(i32(body, "session id"), u16(body, "segment size"),
+                    body.readRetainedSlice(body.readableBytes()));
             case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
             case PING -> new Ping(i64(body, "nonce"));
             case PONG -> new Pong(i64(body, "nonce"));
-            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + PONG + ")");
+            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + CANDIDATES + ")");
         };
         if (body.isReadable()) {
             throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());
         }
         return message;
+    }
+
+    private static Candidates candidates(ByteBuf body) {
+        int session = i32(body, "session id");
+        int flags = u8(body, "flags");
+        if ((flags & ~3) != 0) {
+            throw new ProtocolException("candidate flags: " + flags + " (expected: 0..3)");
+        }
+        InetSocketAddress reflexive = (flags & 2) != 0 ? readAddress(body, "reflexive candidate") : null;
+        int count = u8(body, "candidate count");
+        if (count > MAX_CANDIDATES) {
+            throw new ProtocolException("candidate count: " + count + " (expected: <= " + MAX_CANDIDATES + ")");
+        }
+        List<InetSocketAddress> addresses = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            addresses.add(readAddress(body, "candidate " + i));
+        }
+        return new Candidates(session, (flags & 1) != 0, reflexive, List.copyOf(addresses));
+    }
+
+    private static void writeAddress(ByteBuf out, InetSocketAddress address) {
+        byte[] ip = address.getAddress().getAddress();
+        out.writeByte(ip.length == 4 ? 4 : 6);
+        out.writeBytes(ip);
+        out.writeShort(address.getPort());
+    }
+
+    private static InetSocketAddress readAddress(ByteBuf in, String field) {
+        int family = u8(in, field + " family");
+        if (family != 4 && family != 6) {
+            throw new ProtocolException(field + " family: " + family + " (expected: 4 or 6)");
+        }
+        byte[] ip = new byte[family == 4 ? 4 : 16];
+        need(in, ip.length, field + " address");
+        in.readBytes(ip);
+        int port = u16(in, field + " port");
+        if (port == 0) {
+            throw new ProtocolException(field + " port: 0 (expected: 1..65535)");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
+        } catch (UnknownHostException e) {
+            throw new ProtocolException(field + ": " + e.getMessage());
+        }
+    }
+
+    private static void writeBytes(ByteBuf out, byte[] value) {
+        if (value.length > MAX_SECRET) {
+            throw new IllegalArgumentException("bytes length: " + value.length + " (expected: <= " + MAX_SECRET + ")");
+        }
+        out.writeShort(value.length);
+        out.writeBytes(value);
+    }
+
+    private static byte[] readBytes(ByteBuf in, String field) {
+        int length = u16(in, field + " length");
+        if (length > MAX_SECRET) {
+            throw new ProtocolException(field + " length: " + length + " (expected: <= " + MAX_SECRET + ")");
+        }
+        need(in, length, field);
+        byte[] value = new byte[length];
+        in.readBytes(value);
+        return value;
     }
 
     private static void writeStr(ByteBuf out, String value) {

@@ -15,8 +15,12 @@ public sealed interface ControlMessage {
     /** Peer to server, first message after TLS. The peer's identity is its TLS client certificate. */
     record Hello(int version, String token, String software) implements ControlMessage {}
 
-    /** Server to peer: logged in. {@code peerId} is the fingerprint of the peer's key as the server saw it. */
-    record Welcome(int version, String peerId, String software) implements ControlMessage {}
+    /**
+     * Server to peer: logged in. {@code peerId} is the fingerprint of the peer's key as the server saw it;
+     * {@code stunPort} and {@code stunAltPort} are the server's STUN ports on the join code's address (0: none).
+     * Two ports let a peer tell whether its NAT's mapping depends on the destination (a "hard" NAT).
+     */
+    record Welcome(int version, String peerId, String software, int stunPort, int stunAltPort) implements ControlMessage {}
 
     record Error(int requestId, ErrorCode code, String message) implements ControlMessage {}
 
@@ -32,16 +36,32 @@ public sealed interface ControlMessage {
      * Server to the connecting peer: session created; {@code peerKey} is the exposer's key fingerprint,
      * {@code port} the exposed service's local port (connectors listen on the same one when free).
      */
-    record Opened(int requestId, int sessionId, String name, String peerKey, int port) implements ControlMessage {}
-
-    /** Server to the exposer: someone opened a session; {@code peerKey} is the connector's key fingerprint. */
-    record Incoming(int sessionId, String name, String peerKey) implements ControlMessage {}
+    record Opened(int requestId, int sessionId, String name, String peerKey, int port, SessionSecret secret)
+            implements ControlMessage {}
 
     /**
-     * One opaque session packet (a QUIC datagram), forwarded by session id. The server never reads it.
+     * Server to the exposer: someone opened a session; {@code peerKey} is the connector's key fingerprint.
+     * {@code secret} (also in {@link Opened}) keys the MAC of the two peers' punch probes for this session.
+     */
+    record Incoming(int sessionId, String name, String peerKey, SessionSecret secret) implements ControlMessage {}
+
+    /**
+     * Peer to server to the other peer of a session: "probe me at these addresses now" (Tailscale's
+     * CallMeMaybe). {@code reflexive} is the sender's public address as the server's STUN saw it (null when
+     * unknown), {@code hosts} its own interface addresses. {@code hard} says the sender's NAT maps each
+     * destination to a different public port, so the other side must guess ports (docs/direct-paths.md).
+     * The server forwards it unchanged to the other side of the session.
+     */
+    record Candidates(int sessionId, boolean hard, java.net.InetSocketAddress reflexive,
+                      java.util.List<java.net.InetSocketAddress> hosts) implements ControlMessage {}
+
+    /**
+     * Opaque session packets (QUIC datagrams), forwarded by session id. The server never reads them.
+     * {@code segmentSize} 0: the payload is one packet; else it is packets of that size back to back, the
+     * last one possibly shorter (the layout of UDP GSO, which is how the QUIC stack hands them over).
      * The payload is reference counted: whoever consumes the message releases it.
      */
-    record Relay(int sessionId, ByteBuf payload) implements ControlMessage, ReferenceCounted {
+    record Relay(int sessionId, int segmentSize, ByteBuf payload) implements ControlMessage, ReferenceCounted {
         @Override public int refCnt() { return payload.refCnt(); }
         @Override public Relay retain() { payload.retain(); return this; }
         @Override public Relay retain(int increment) { payload.retain(increment); return this; }

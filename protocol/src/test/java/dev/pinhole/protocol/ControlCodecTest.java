@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
@@ -20,6 +21,7 @@ import dev.pinhole.protocol.ControlMessage.Welcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -28,16 +30,21 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ControlCodecTest {
+    static final SessionSecret SECRET = new SessionSecret(new byte[32]);
+
     static Stream<ControlMessage> messages() {
         return Stream.of(
                 new Hello(1, "pht_0011aabb_secret", "pinhole-peer/0.1"),
-                new Welcome(1, "sha256:abc", "pinhole-rendezvous/0.1"),
+                new Welcome(1, "sha256:abc", "pinhole-rendezvous/0.1", 3478, 3479),
                 new Error(7, ErrorCode.NAME_TAKEN, "name 'x' belongs to another identity"),
                 new Register(3, "mypc", 8080),
                 new Registered(3, "mypc"),
                 new Open(4, "mypc"),
-                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535),
-                new Incoming(0x7fffffff, "mypc", "sha256:other"),
+                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET),
+                new Incoming(0x7fffffff, "mypc", "sha256:other", SECRET),
+                new Candidates(3, true, new InetSocketAddress("198.18.1.2", 40001),
+                        List.of(new InetSocketAddress("198.19.1.2", 5000), new InetSocketAddress("2001:db8::1", 65535))),
+                new Candidates(3, false, null, List.of()),
                 new Close(9, "the other peer disconnected"),
                 new Ping(Long.MIN_VALUE),
                 new Pong(42),
@@ -56,7 +63,7 @@ class ControlCodecTest {
     @Test
     void relayPayloadIsASliceThatTheReceiverReleases() {
         ByteBuf buf = Unpooled.buffer();
-        ControlCodec.encode(new Relay(5, Unpooled.wrappedBuffer(new byte[] {1, 2, 3})), buf);
+        ControlCodec.encode(new Relay(5, 0, Unpooled.wrappedBuffer(new byte[] {1, 2, 3})), buf);
         Relay relay = (Relay) ControlCodec.decode(buf);
         assertEquals(5, relay.sessionId());
         assertEquals("010203", ByteBufUtil.hexDump(relay.payload()));
@@ -70,8 +77,8 @@ class ControlCodecTest {
     static Stream<List<String>> malformed() {
         return Stream.of(
                 List.of("", "message type: needs 1 bytes, 0 left"),
-                List.of("63", "message type: 99 (expected: 1..12)"),
-                List.of("00", "message type: 0 (expected: 1..12)"),
+                List.of("63", "message type: 99 (expected: 1..13)"),
+                List.of("00", "message type: 0 (expected: 1..13)"),
                 List.of("0100", "version: needs 2 bytes, 1 left"),
                 List.of("01000104", "token length: needs 2 bytes, 1 left"),
                 List.of("010001" + "0005" + "6162", "token: needs 5 bytes, 2 left"),
@@ -79,7 +86,13 @@ class ControlCodecTest {
                 List.of("010001" + "0002c328" + "0000", "token: invalid UTF-8"),
                 List.of("0b" + "0000000000000001" + "ff", "trailing bytes after message type 11: 1"),
                 List.of("09000000", "session id: needs 4 bytes, 3 left"),
-                List.of("04" + "00000001" + "0002" + "6869" + "1f", "port: needs 2 bytes, 1 left"));
+                List.of("04" + "00000001" + "0002" + "6869" + "1f", "port: needs 2 bytes, 1 left"),
+                List.of("0d" + "00000003" + "04", "candidate flags: 4 (expected: 0..3)"),
+                List.of("0d" + "00000003" + "00" + "11", "candidate count: 17 (expected: <= 16)"),
+                List.of("0d" + "00000003" + "00" + "01" + "05", "candidate 0 family: 5 (expected: 4 or 6)"),
+                List.of("0d" + "00000003" + "00" + "01" + "04c6130102" + "0000", "candidate 0 port: 0 (expected: 1..65535)"),
+                List.of("0d" + "00000003" + "02" + "04c613", "reflexive candidate address: needs 4 bytes, 2 left"),
+                List.of("07" + "00000004" + "00000001" + "0000" + "0000" + "0050" + "0041", "secret length: 65 (expected: <= 64)"));
     }
 
     @ParameterizedTest

@@ -46,7 +46,7 @@ class FrameDecoderTest {
     @Test
     void relayFramesCarryTheirPayloadAndReleaseIt() {
         ByteBuf payload = Unpooled.copiedBuffer(new byte[1200]);
-        channel.writeOutbound(new Relay(77, payload));
+        channel.writeOutbound(new Relay(77, 0, payload));
         assertEquals(0, payload.refCnt(), "encoder released the payload");
         ByteBuf wire = channel.readOutbound();
         channel.writeInbound(wire);
@@ -80,7 +80,7 @@ class FrameDecoderTest {
     void malformedBodyFailsTheStreamWithoutLeaking() {
         ByteBuf frame = Unpooled.buffer().writeInt(1).writeByte(99);
         DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(frame));
-        assertEquals("message type: 99 (expected: 1..12)", e.getCause().getMessage());
+        assertEquals("message type: 99 (expected: 1..13)", e.getCause().getMessage());
         assertEquals(0, frame.refCnt());
         assertFalse(channel.finish());
     }

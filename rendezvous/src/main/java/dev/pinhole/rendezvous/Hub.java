@@ -23,6 +23,9 @@ final class Hub {
     final AtomicLong droppedPackets = new AtomicLong();
     final AtomicLong authFailures = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
+    /** The STUN ports announced in Welcome (0 when STUN is off); set once STUN is listening. */
+    volatile int stunPort;
+    volatile int stunAltPort;
 
     /** Session ids are random so that a stale peer cannot guess its way into a live session's stream. */
     RelaySession openSession(String name, PeerConnectionHandler connector, PeerConnectionHandler exposer) {

@@ -1,6 +1,7 @@
 package dev.pinhole.rendezvous;
 
 import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
@@ -16,6 +17,7 @@ import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.ProtocolException;
 import dev.pinhole.protocol.ServiceName;
+import dev.pinhole.protocol.SessionSecret;
 import dev.pinhole.rendezvous.Hub.RelaySession;
 import dev.pinhole.rendezvous.state.State;
 import dev.pinhole.rendezvous.state.StateStore;
@@ -144,6 +146,13 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             if (session != null && session.other(this) != null && hub.sessions.remove(session.id(), session)) {
                 endSession(session, close.reason());
             }
+        } else if (msg instanceof Candidates candidates) {
+            // Signalling for hole punching: passed on unchanged to the other peer of the session, if any.
+            RelaySession session = hub.sessions.get(candidates.sessionId());
+            PeerConnectionHandler other = session == null ? null : session.other(this);
+            if (other != null) {
+                other.channel().writeAndFlush(candidates, other.channel().voidPromise());
+            }
         } else if (msg instanceof Ping ping) {
             ctx.writeAndFlush(new Pong(ping.nonce()));
         } else if (msg instanceof Pong) {
@@ -208,7 +217,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             loginTimeout.cancel(false);
         }
         log.info("peer " + peerId + " logged in from " + ctx.channel().remoteAddress() + " with token " + tokenId);
-        ctx.writeAndFlush(new Welcome(ControlMessage.VERSION, peerId, SOFTWARE));
+        ctx.writeAndFlush(new Welcome(ControlMessage.VERSION, peerId, SOFTWARE, hub.stunPort, hub.stunAltPort));
     }
 
     private void register(Register register) {
@@ -264,9 +273,10 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         sessions.add(session.id());
         exposer.sessions.add(session.id());
         log.info("session " + Integer.toUnsignedString(session.id(), 16) + ": " + peerId + " -> '" + name + "'");
-        exposer.channel().writeAndFlush(new Incoming(session.id(), name, peerId));
+        SessionSecret secret = SessionSecret.random();
+        exposer.channel().writeAndFlush(new Incoming(session.id(), name, peerId, secret));
         ctx.writeAndFlush(new Opened(open.requestId(), session.id(), name, exposer.peerId(),
-                exposer.ports.getOrDefault(name, 0)));
+                exposer.ports.getOrDefault(name, 0), secret));
     }
 
     private void relay(Relay relay) {

@@ -121,7 +121,7 @@ public final class RendezvousCli implements Callable<Integer> {
         InetAddress primary = InetAddress.getByName(bindTo);
         int port = stunPort != null ? stunPort : RendezvousConfig.DEFAULT_STUN_PORT;
         if (altAddress == null) {
-            return new StunServer.Config(primary, port, null, 0);
+            return new StunServer.Config(primary, port, null, altPort != null ? altPort : port == 0 ? 0 : port + 1);
         }
         if (primary.isAnyLocalAddress()) {
             throw new IllegalArgumentException("--alt-address needs --bind set to the first public address"

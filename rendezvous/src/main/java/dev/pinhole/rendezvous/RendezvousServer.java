@@ -93,6 +93,8 @@ public final class RendezvousServer implements AutoCloseable {
         if (config.stun() != null) {
             try {
                 stun = new StunServer(config.stun(), log, new RateLimiter(20, 40, System::nanoTime)).start(group);
+                hub.stunPort = stun.port();
+                hub.stunAltPort = stun.altPort();
             } catch (Exception e) {
                 close();
                 throw new IOException("cannot start STUN on " + config.stun().primary().getHostAddress() + ":"

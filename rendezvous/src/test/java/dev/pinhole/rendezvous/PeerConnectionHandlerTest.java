@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PeerConnectionHandlerTest {
     static final String ALICE = "sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     static final String BOB = "sha256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    static final String CAROL = "sha256:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
     static final long LOGIN_TIMEOUT_MILLIS = 5_000;
 
     @TempDir Path dir;
@@ -68,7 +69,7 @@ class PeerConnectionHandlerTest {
     EmbeddedChannel login(String peerId) {
         EmbeddedChannel channel = connect(peerId);
         channel.writeInbound(new Hello(ControlMessage.VERSION, token, "test"));
-        assertEquals(new Welcome(ControlMessage.VERSION, peerId, PeerConnectionHandler.SOFTWARE), channel.readOutbound());
+        assertEquals(new Welcome(ControlMessage.VERSION, peerId, PeerConnectionHandler.SOFTWARE, 0, 0), channel.readOutbound());
         return channel;
     }
 
@@ -220,14 +221,15 @@ class PeerConnectionHandlerTest {
         EmbeddedChannel alice = pair.alice();
         EmbeddedChannel bob = pair.bob();
         Opened opened = pair.opened();
-        assertEquals(new Incoming(opened.sessionId(), "web", BOB), pair.incoming());
-        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080), opened);
+        assertEquals(new Incoming(opened.sessionId(), "web", BOB, opened.secret()), pair.incoming());
+        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret()), opened);
+        assertEquals(32, opened.secret().bytes().length);
 
-        bob.writeInbound(new Relay(opened.sessionId(), Unpooled.wrappedBuffer(new byte[] {1, 2})));
+        bob.writeInbound(new Relay(opened.sessionId(), 0, Unpooled.wrappedBuffer(new byte[] {1, 2})));
         Relay toAlice = alice.readOutbound();
         assertEquals(2, toAlice.payload().readableBytes());
         toAlice.release();
-        alice.writeInbound(new Relay(opened.sessionId(), Unpooled.wrappedBuffer(new byte[] {3})));
+        alice.writeInbound(new Relay(opened.sessionId(), 0, Unpooled.wrappedBuffer(new byte[] {3})));
         Relay toBob = bob.readOutbound();
         assertEquals(1, toBob.payload().readableBytes());
         toBob.release();
@@ -238,10 +240,26 @@ class PeerConnectionHandlerTest {
     }
 
     @Test
+    void candidatesArePassedToTheOtherPeerOfTheSessionOnly() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        var candidates = new ControlMessage.Candidates(id, true, new java.net.InetSocketAddress("198.18.2.2", 4000), List.of());
+        pair.bob().writeInbound(candidates);
+        assertEquals(candidates, pair.alice().readOutbound());
+        var back = new ControlMessage.Candidates(id, false, null, List.of(new java.net.InetSocketAddress("198.19.1.2", 5000)));
+        pair.alice().writeInbound(back);
+        assertEquals(back, pair.bob().readOutbound());
+        EmbeddedChannel carol = login(CAROL);
+        carol.writeInbound(new ControlMessage.Candidates(id, false, null, List.of()));
+        assertNull(pair.alice().readOutbound());
+        assertNull(pair.bob().readOutbound());
+    }
+
+    @Test
     void packetsForUnknownSessionsAreDroppedAndTheSenderIsTold() {
         EmbeddedChannel bob = login(BOB);
         var payload = Unpooled.wrappedBuffer(new byte[] {1});
-        bob.writeInbound(new Relay(1234, payload));
+        bob.writeInbound(new Relay(1234, 0, payload));
         assertEquals(0, payload.refCnt());
         assertEquals(new Close(1234, "no such session on the rendezvous"), bob.readOutbound());
     }
@@ -259,7 +277,7 @@ class PeerConnectionHandlerTest {
         for (int i = 0; i < 100; i++) {
             var payload = Unpooled.buffer().writeZero(1200);
             payloads.add(payload);
-            bob.writeInbound(new Relay(opened.sessionId(), payload));
+            bob.writeInbound(new Relay(opened.sessionId(), 0, payload));
         }
         assertEquals(100, hub.droppedPackets.get());
         assertTrue(payloads.stream().allMatch(p -> p.refCnt() == 0), "dropped packets are released");

@@ -8,8 +8,11 @@ import io.netty.buffer.ByteBuf;
  * Paths are used on the peer's event loop only.
  */
 public interface PacketPath {
-    /** Sends one packet, taking ownership of it. A congested path drops it; QUIC recovers. */
-    void send(ByteBuf packet);
+    /**
+     * Sends packets, taking ownership of the buffer: one packet when {@code segmentSize} is 0, else
+     * packets of that size back to back (see {@link PacketBatch}). A congested path drops; QUIC recovers.
+     */
+    void send(ByteBuf packets, int segmentSize);
 
     /** Pushes out what {@link #send} queued. */
     void flush();

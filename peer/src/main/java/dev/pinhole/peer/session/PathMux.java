@@ -1,6 +1,8 @@
 package dev.pinhole.peer.session;
 
+import dev.pinhole.protocol.punch.ProbeCodec;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -14,18 +16,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sits on the peer's UDP socket, in front of the QUIC codec. Each session's QUIC connection talks to
- * a virtual address (127.77.x.y, never sent on the wire); outbound packets to a virtual address go to
- * that session's current {@link PacketPath}, and packets arriving on any path are handed to QUIC as if
- * they came from the virtual address. So a path can change under a live connection without QUIC
- * seeing a migration (Netty's QUIC handles only one server-side migration; see docs/architecture.md).
- * Everything else (real UDP) passes through untouched.
+ * Sits on the peer's UDP socket, in front of the QUIC codec, and does two jobs.
+ *
+ * <p>Paths: each session's QUIC connection talks to a virtual address (127.77.x.y, never sent on the
+ * wire); outbound packets to a virtual address go to that session's current {@link PacketPath}, and
+ * packets arriving on any path are handed to QUIC as if they came from the virtual address. So a path
+ * can change under a live connection without QUIC seeing a migration (Netty's QUIC handles only one
+ * server-side migration; see docs/architecture.md).
+ *
+ * <p>Demultiplexing (RFC 7983 / RFC 9443, by first byte): one socket carries STUN (0..3) to the
+ * rendezvous, punch probes ({@link ProbeCodec#MAGIC}) and QUIC (fixed bit 0x40 set), so the NAT mapping
+ * STUN learned is the one QUIC uses. QUIC from a real address is accepted only from a remote a punch
+ * has verified for a session ({@link #allow}); anything else is dropped. Extra sockets opened for
+ * birthday probing feed their datagrams in through {@link #receive}.
  */
 public final class PathMux extends ChannelDuplexHandler {
+    /** Where STUN responses and probes go. Called on the event loop; the callee releases the packet. */
+    public interface Listener {
+        void stun(DatagramPacket packet);
+
+        void probe(Channel socket, DatagramPacket packet);
+    }
+
+    private record Key(Channel socket, InetSocketAddress remote) {}
+
     private final Map<InetSocketAddress, PacketPath> routes = new HashMap<>();
+    private final Map<Key, InetSocketAddress> verified = new HashMap<>();
     private final List<PacketPath> unflushed = new ArrayList<>();
+    private final Listener listener;
     private ChannelHandlerContext ctx;
     private int nextVirtual = 1;
+    private long dropped;
+
+    public PathMux(Listener listener) {
+        this.listener = listener;
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -51,8 +76,28 @@ public final class PathMux extends ChannelDuplexHandler {
         routes.replace(virtual, path);
     }
 
+    public PacketPath path(InetSocketAddress virtual) {
+        return routes.get(virtual);
+    }
+
+    /** Accepts QUIC packets from {@code remote} on {@code socket} as the session {@code virtual}'s. */
+    public void allow(Channel socket, InetSocketAddress remote, InetSocketAddress virtual) {
+        verified.put(new Key(socket, remote), virtual);
+    }
+
     public void close(InetSocketAddress virtual) {
         routes.remove(virtual);
+        verified.values().removeIf(virtual::equals);
+    }
+
+    /** Forgets every verified remote reached through {@code socket} (it is being closed). */
+    public void forget(Channel socket) {
+        verified.keySet().removeIf(key -> key.socket() == socket);
+    }
+
+    /** The peer's main UDP socket. */
+    public Channel socket() {
+        return ctx.channel();
     }
 
     /** Hands a packet that arrived for session {@code virtual} to QUIC. Call on the event loop. */
@@ -74,11 +119,65 @@ public final class PathMux extends ChannelDuplexHandler {
     }
 
     @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof DatagramPacket packet) {
+            receive(ctx.channel(), packet);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Sorts one datagram received on {@code socket} (the main socket or a birthday socket). */
+    public void receive(Channel socket, DatagramPacket packet) {
+        ByteBuf content = packet.content();
+        int first = content.isReadable() ? content.getUnsignedByte(content.readerIndex()) : -1;
+        if (first >= 0 && first <= 3) {
+            listener.stun(packet);
+        } else if (first == ProbeCodec.MAGIC) {
+            listener.probe(socket, packet);
+        } else if (first >= 0 && (first & 0x40) != 0) {
+            InetSocketAddress virtual = verified.get(new Key(socket, packet.sender()));
+            if (virtual != null) {
+                deliver(virtual, content);
+            } else {
+                dropped++;
+                packet.release();
+            }
+        } else {
+            dropped++;
+            packet.release();
+        }
+    }
+
+    /** Datagrams from unverified senders or of unknown kinds, dropped. */
+    public long dropped() {
+        return dropped;
+    }
+
+    /** Sends a datagram from {@code socket}, below the QUIC codec; flushed with the next flush. */
+    public void write(Channel socket, DatagramPacket packet) {
+        if (socket == ctx.channel()) {
+            ctx.write(packet, ctx.voidPromise());
+        } else {
+            socket.write(packet, socket.voidPromise());
+        }
+    }
+
+    /** Sends a datagram from {@code socket} now (probes, STUN). */
+    public void writeNow(Channel socket, DatagramPacket packet) {
+        if (socket == ctx.channel()) {
+            ctx.writeAndFlush(packet, ctx.voidPromise());
+        } else {
+            socket.writeAndFlush(packet, socket.voidPromise());
+        }
+    }
+
+    @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof DatagramPacket packet && packet.recipient() != null) {
             PacketPath path = routes.get(packet.recipient());
             if (path != null) {
-                path.send(packet.content());
+                path.send(packet.content(), packet instanceof PacketBatch batch ? batch.segmentSize() : 0);
                 if (!unflushed.contains(path)) {
                     unflushed.add(path);
                 }

@@ -21,7 +21,7 @@ public final class RelayPath implements PacketPath {
     }
 
     @Override
-    public void send(ByteBuf packet) {
+    public void send(ByteBuf packet, int segmentSize) {
         Channel channel = control.get();
         // Queueing past the high-water mark would only add latency and memory; QUIC treats a drop as loss.
         if (channel == null || !channel.isWritable()) {
@@ -29,7 +29,7 @@ public final class RelayPath implements PacketPath {
             packet.release();
             return;
         }
-        channel.write(new Relay(sessionId, packet), channel.voidPromise());
+        channel.write(new Relay(sessionId, segmentSize, packet), channel.voidPromise());
         pending = channel;
     }
 

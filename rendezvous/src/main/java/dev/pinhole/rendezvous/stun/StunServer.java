@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * STUN Binding service (RFC 8489) with RFC 5780 behaviour discovery when given a second address: four
  * sockets, {primary, alternate} IP x {primary, alternate} port, and each response leaves from the one
- * the request's CHANGE-REQUEST asks for. Without a second address it is one socket and sends no
- * OTHER-ADDRESS, which tells RFC 5780 clients that the change tests cannot run.
+ * the request's CHANGE-REQUEST asks for. Without a second address it is two sockets (the primary IP on
+ * both ports: peers compare their mapped ports to learn whether their NAT maps per destination) and
+ * sends no OTHER-ADDRESS, which tells RFC 5780 clients that the change tests cannot run.
  */
 public final class StunServer implements AutoCloseable {
     public record Config(InetAddress primary, int port, InetAddress alternate, int alternatePort) {}
@@ -43,10 +44,10 @@ public final class StunServer implements AutoCloseable {
     public StunServer start(EventLoopGroup group) throws InterruptedException {
         boolean rfc5780 = config.alternate() != null;
         for (int ip = 0; ip < (rfc5780 ? 2 : 1); ip++) {
-            for (int port = 0; port < (rfc5780 ? 2 : 1); port++) {
+            for (int port = 0; port < 2; port++) {
                 InetAddress address = ip == 0 ? config.primary() : config.alternate();
                 int number = port == 0 ? config.port() : config.alternatePort();
-                if (number == 0 && ip == 1) {
+                if (number == 0 && ip == 1 && sockets[0][port] != null) {
                     // Port 0 picks a free port; the alternate IP must then use the same numbers as the primary.
                     number = ((InetSocketAddress) sockets[0][port].localAddress()).getPort();
                 }
@@ -62,7 +63,7 @@ public final class StunServer implements AutoCloseable {
                         .bind(address, number).sync().channel();
             }
         }
-        log.info("STUN on " + describe(0, 0) + (rfc5780 ? " with RFC 5780 on " + describe(0, 1) + ", "
+        log.info("STUN on " + describe(0, 0) + " and " + describe(0, 1) + (rfc5780 ? ", RFC 5780 also on "
                 + describe(1, 0) + ", " + describe(1, 1) : " (no --alt-address: RFC 5780 change tests unavailable)"));
         return this;
     }
@@ -74,6 +75,11 @@ public final class StunServer implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) sockets[0][0].localAddress()).getPort();
+    }
+
+    /** The second port on the primary address. */
+    public int altPort() {
+        return ((InetSocketAddress) sockets[0][1].localAddress()).getPort();
     }
 
     private void answer(int ip, int port, DatagramPacket packet) {

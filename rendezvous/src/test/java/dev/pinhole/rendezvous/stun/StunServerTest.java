@@ -68,6 +68,25 @@ class StunServerTest {
     }
 
     @Test
+    void withoutASecondAddressBothPortsAnswerAndNoOtherAddressIsAnnounced() throws Exception {
+        StunServer single = new StunServer(new StunServer.Config(InetAddress.getByName("127.0.0.1"), 0, null, 0),
+                line -> { }, new RateLimiter(20, 3, clock::get)).start(group);
+        try {
+            for (int port : new int[] {single.port(), single.altPort()}) {
+                byte[] request = StunMessages.request(new byte[12], false, false);
+                client.send(new DatagramPacket(request, request.length, new InetSocketAddress("127.0.0.1", port)));
+                DatagramPacket packet = new DatagramPacket(new byte[1500], 1500);
+                client.receive(packet);
+                StunMessages.BindingResponse response = StunMessages.parseResponse(packet.getData(), packet.getLength());
+                assertEquals(client.getLocalSocketAddress(), response.mapped());
+                assertEquals(null, response.otherAddress());
+            }
+        } finally {
+            single.close();
+        }
+    }
+
+    @Test
     void malformedPacketsAreDroppedAndCounted() throws Exception {
         byte[] junk = {1, 2, 3};
         client.send(new DatagramPacket(junk, junk.length, new InetSocketAddress("127.0.0.1", server.port())));

@@ -1,0 +1,320 @@
+package dev.pinhole.peer.punch;
+
+import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.protocol.punch.Probe;
+import dev.pinhole.protocol.punch.Probe.Ping;
+import dev.pinhole.protocol.punch.Probe.Pong;
+import dev.pinhole.protocol.punch.Probe.Role;
+import dev.pinhole.protocol.punch.ProbeCodec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.random.RandomGenerator;
+
+/**
+ * The direct-path state machine of one session: punch rounds, keepalive, fallback and retries. All
+ * input comes through its methods and all effects go through {@link Env}, on the peer's event loop;
+ * the clock and the timers are the environment's, so tests drive it with a fake one.
+ *
+ * <p>A round: the side that starts it sends its {@link Candidates} through the rendezvous (the other
+ * side answers with its own and starts probing too); both sides then ping the other's addresses as the
+ * {@link PunchPlan} says. A ping is answered with a pong from the socket it arrived on, and answered
+ * pings trigger a ping back (ICE's triggered checks), so a pinhole opened by one side is used at once.
+ * The first pong, which proves the path both ways, makes it the session's path. Only the connector
+ * starts rounds (on connect, and on retries); the exposer answers.
+ */
+public final class Punch {
+    /** Pacing of pings to each target: ICE's Ta is 50 ms across all checks; we have few targets. */
+    static final long PING_EVERY_MILLIS = 200;
+    /** A round's length; a guessing round needs MAX_GUESSES / GUESSES_PER_TICK * GUESS_EVERY_MILLIS = 5.1 s. */
+    static final long ROUND_MILLIS = 6_000;
+    /** 400 guesses per second: paced, and fast enough for a match within 3 s nearly always. */
+    static final long GUESS_EVERY_MILLIS = 5;
+    static final int GUESSES_PER_TICK = 2;
+    /** Extra sockets re-ping the other side this often to keep their new mappings alive. */
+    static final long EXTRA_PING_EVERY_MILLIS = 2_000;
+    /** Keepalive on a direct path: below every common UDP mapping timeout (30 s and up); iroh uses 5 s. */
+    static final long KEEPALIVE_MILLIS = 5_000;
+    /** A direct path with no pong for this long is dead (three keepalives); iroh: 15 s idle. */
+    static final long DEAD_MILLIS = 15_000;
+    /** Retries after a failed round or a dead path: 5 s doubling to 30 s (Tailscale re-tries every 60 s). */
+    static final long FIRST_RETRY_MILLIS = 5_000;
+    static final long MAX_RETRY_MILLIS = 30_000;
+    /** Ports the guessing side tries: NATs allocate above the well-known range. */
+    static final int LOWEST_PORT = 1024;
+
+    /** What a punch needs from the outside world. Called on the event loop. */
+    public interface Env {
+        long nanoTime();
+
+        Future<?> schedule(Runnable task, long delayMillis);
+
+        Reflexive.Result local();
+
+        /** This peer's interface addresses, with its main socket's port. */
+        List<InetSocketAddress> hosts();
+
+        Channel mainSocket();
+
+        void sendCandidates(Candidates candidates);
+
+        /** Opens {@code count} extra UDP sockets (datagrams they receive come back through {@link #received}). */
+        void openSockets(int count, java.util.function.Consumer<List<Channel>> opened);
+
+        void closeSocket(Channel socket);
+
+        void send(Channel socket, InetSocketAddress to, ByteBuf datagram);
+
+        /** Accepts QUIC packets from {@code remote} on {@code socket} as this session's. */
+        void allow(Channel socket, InetSocketAddress remote);
+
+        /** Moves the session to the direct path. */
+        void direct(Channel socket, InetSocketAddress remote, double rttMillis);
+
+        /** Moves the session back to the relay. */
+        void relay(String why);
+    }
+
+    private record Sent(Channel socket, InetSocketAddress to, long atNanos) {}
+
+    private final int sessionId;
+    private final Role role;
+    private final ProbeCodec codec;
+    private final Env env;
+    private final RandomGenerator random;
+    private final Map<Long, Sent> outstanding = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Sent> eldest) {
+            return size() > 4 * PunchPlan.MAX_GUESSES;
+        }
+    };
+    private final List<Future<?>> roundTimers = new ArrayList<>();
+    private final List<Channel> extra = new ArrayList<>();
+    private Candidates remote;
+    private PunchPlan plan;
+    private boolean inRound;
+    private int guesses;
+    private long nextTxid;
+    private Channel directSocket;
+    private InetSocketAddress directRemote;
+    private long lastHeard;
+    private Future<?> keepalive;
+    private Future<?> retry;
+    private long retryMillis = FIRST_RETRY_MILLIS;
+    private int rounds;
+    private boolean closed;
+
+    public Punch(int sessionId, Role role, ProbeCodec codec, Env env, RandomGenerator random) {
+        this.sessionId = sessionId;
+        this.role = role;
+        this.codec = codec;
+        this.env = env;
+        this.random = random;
+        this.nextTxid = random.nextLong();
+    }
+
+    /** Starts a round: tells the other side where to probe, and probes it if its addresses are known. */
+    public void start() {
+        if (closed || inRound || directSocket != null) {
+            return;
+        }
+        inRound = true;
+        rounds++;
+        Reflexive.Result local = env.local();
+        env.sendCandidates(new Candidates(sessionId, local.hard(), local.reflexive(), env.hosts()));
+        roundTimers.add(env.schedule(this::endRound, ROUND_MILLIS));
+        if (remote != null) {
+            probe();
+        }
+    }
+
+    /** The other side's addresses arrived: answer with ours (if not in a round yet) and probe. */
+    public void candidates(Candidates candidates) {
+        if (closed) {
+            return;
+        }
+        boolean wasInRound = inRound;
+        remote = candidates;
+        if (!wasInRound) {
+            start();
+        } else if (plan == null) {
+            probe();
+        } else {
+            plan = PunchPlan.make(env.local().hard(), remote); // fresher addresses for the rest of the round
+        }
+    }
+
+    private void probe() {
+        plan = PunchPlan.make(env.local().hard(), remote);
+        pingTargets(0);
+        if (plan.sockets() > 0 && remote.reflexive() != null) {
+            env.openSockets(plan.sockets(), sockets -> {
+                if (!inRound || directSocket != null || closed) {
+                    sockets.forEach(env::closeSocket);
+                    return;
+                }
+                extra.addAll(sockets);
+                pingExtra();
+            });
+        }
+        if (plan.guessAt() != null) {
+            guesses = 0;
+            guess();
+        }
+    }
+
+    private void pingTargets(int tick) {
+        if (!inRound || directSocket != null) {
+            return;
+        }
+        for (InetSocketAddress target : plan.targets()) {
+            ping(env.mainSocket(), target);
+        }
+        roundTimers.add(env.schedule(() -> pingTargets(tick + 1), PING_EVERY_MILLIS));
+    }
+
+    private void pingExtra() {
+        if (!inRound || directSocket != null) {
+            return;
+        }
+        for (Channel socket : extra) {
+            ping(socket, remote.reflexive());
+        }
+        roundTimers.add(env.schedule(this::pingExtra, EXTRA_PING_EVERY_MILLIS));
+    }
+
+    private void guess() {
+        if (!inRound || directSocket != null || guesses >= plan.guesses()) {
+            return;
+        }
+        for (int i = 0; i < GUESSES_PER_TICK && guesses < plan.guesses(); i++, guesses++) {
+            int port = LOWEST_PORT + random.nextInt(65_536 - LOWEST_PORT);
+            ping(env.mainSocket(), new InetSocketAddress(plan.guessAt(), port));
+        }
+        roundTimers.add(env.schedule(this::guess, GUESS_EVERY_MILLIS));
+    }
+
+    private void ping(Channel socket, InetSocketAddress to) {
+        long txid = nextTxid++;
+        outstanding.put(txid, new Sent(socket, to, env.nanoTime()));
+        env.send(socket, to, codec.encode(new Ping(sessionId, role, txid), ByteBufAllocator.DEFAULT));
+    }
+
+    /** An authenticated probe for this session arrived on {@code socket} from {@code from}. */
+    public void received(Channel socket, InetSocketAddress from, Probe probe) {
+        if (closed || probe.from() == role) {
+            return; // our own probe reflected back: proves nothing
+        }
+        if (probe instanceof Ping ping) {
+            env.allow(socket, from);
+            env.send(socket, from, codec.encode(new Pong(sessionId, role, ping.txid(), from), ByteBufAllocator.DEFAULT));
+            if (directSocket == null) {
+                ping(socket, from); // triggered check: the pinhole the other side just opened works now
+            }
+        } else if (probe instanceof Pong pong) {
+            Sent sent = outstanding.remove(pong.txid());
+            if (sent == null || sent.socket() != socket || !sent.to().equals(from)) {
+                return;
+            }
+            if (directSocket == socket && from.equals(directRemote)) {
+                lastHeard = env.nanoTime();
+            } else if (directSocket == null) {
+                adopt(socket, from, (env.nanoTime() - sent.atNanos()) / 1e6);
+            }
+        }
+    }
+
+    private void adopt(Channel socket, InetSocketAddress to, double rttMillis) {
+        directSocket = socket;
+        directRemote = to;
+        lastHeard = env.nanoTime();
+        retryMillis = FIRST_RETRY_MILLIS;
+        env.allow(socket, to);
+        env.direct(socket, to, rttMillis);
+        finishRound();
+        keepalive = env.schedule(this::keepalive, KEEPALIVE_MILLIS);
+    }
+
+    private void keepalive() {
+        if (closed || directSocket == null) {
+            return;
+        }
+        if (env.nanoTime() - lastHeard > DEAD_MILLIS * 1_000_000) {
+            Channel socket = directSocket;
+            directSocket = null;
+            directRemote = null;
+            env.relay("direct path stopped answering for " + DEAD_MILLIS / 1000 + " s");
+            if (socket != env.mainSocket()) {
+                env.closeSocket(socket);
+            }
+            scheduleRetry();
+            return;
+        }
+        ping(directSocket, directRemote);
+        keepalive = env.schedule(this::keepalive, KEEPALIVE_MILLIS);
+    }
+
+    private void endRound() {
+        if (!inRound) {
+            return;
+        }
+        finishRound();
+        if (directSocket == null && plan != null && plan.retry()) {
+            scheduleRetry();
+        }
+    }
+
+    /** Ends the round: timers stop, extra sockets close (except the one carrying the direct path). */
+    private void finishRound() {
+        inRound = false;
+        plan = null;
+        roundTimers.forEach(t -> t.cancel(false));
+        roundTimers.clear();
+        for (Channel socket : extra) {
+            if (socket != directSocket) {
+                env.closeSocket(socket);
+            }
+        }
+        extra.clear();
+    }
+
+    /** Only the connector starts rounds, so two sides never run two rounds at cross purposes. */
+    private void scheduleRetry() {
+        if (role != Role.CONNECTOR || closed) {
+            return;
+        }
+        long delay = retryMillis;
+        retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+        retry = env.schedule(this::start, delay);
+    }
+
+    public boolean isDirect() {
+        return directSocket != null;
+    }
+
+    /** Rounds started so far (for status and tests). */
+    public int rounds() {
+        return rounds;
+    }
+
+    public void close() {
+        closed = true;
+        finishRound();
+        if (keepalive != null) {
+            keepalive.cancel(false);
+        }
+        if (retry != null) {
+            retry.cancel(false);
+        }
+        if (directSocket != null && directSocket != env.mainSocket()) {
+            env.closeSocket(directSocket);
+        }
+        directSocket = null;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.pinhole.peer.punch;
+
+import dev.pinhole.peer.session.PathMux;
+import dev.pinhole.protocol.stun.StunFormatException;
+import dev.pinhole.protocol.stun.StunMessages;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the rendezvous' STUN sees of this peer's UDP socket: its public (server-reflexive) address,
+ * and whether the NAT is "hard" (maps the socket to a different public port for another destination,
+ * i.e. address- or port-dependent mapping, RFC 4787 section 4.1). Learned by two Binding requests
+ * from the peer's one UDP socket, to the rendezvous' two STUN ports; repeated every
+ * {@value #REFRESH_SECONDS} s, which also keeps that NAT mapping alive.
+ */
+public final class Reflexive {
+    /** Below the 30 s many NATs give an idle UDP mapping (Tailscale treats STUN results as fresh for 27 s). */
+    static final long REFRESH_SECONDS = 20;
+    /** Retransmissions (RFC 8489 section 6.2.1 uses 500 ms doubling; the rendezvous is one RTT away). */
+    static final long[] SEND_AT_MILLIS = {0, 250, 750};
+    /** After this the answer we have (maybe none) is what we go with: punching must not wait long. */
+    static final long GIVE_UP_MILLIS = 1_500;
+
+    /** {@code reflexive} is null when no STUN answer came (UDP blocked, or the rendezvous has no STUN). */
+    public record Result(InetSocketAddress reflexive, boolean hard) {}
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final PathMux mux;
+    private final EventLoop loop;
+    private final List<Runnable> waiting = new ArrayList<>();
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+    private InetSocketAddress[] servers = new InetSocketAddress[0];
+    private byte[][] transactions = new byte[0][];
+    private InetSocketAddress[] answers = new InetSocketAddress[0];
+    private Result result;
+    private boolean done;
+
+    public Reflexive(PathMux mux, EventLoop loop) {
+        this.mux = mux;
+        this.loop = loop;
+    }
+
+    /** Starts (or restarts, after a reconnect) asking {@code primary} and, if not null, {@code alternate}. */
+    public void start(InetSocketAddress primary, InetSocketAddress alternate) {
+        stop();
+        servers = alternate == null ? new InetSocketAddress[] {primary} : new InetSocketAddress[] {primary, alternate};
+        done = false;
+        round();
+    }
+
+    public void stop() {
+        timers.forEach(t -> t.cancel(false));
+        timers.clear();
+    }
+
+    private void round() {
+        transactions = new byte[servers.length][];
+        answers = new InetSocketAddress[servers.length];
+        for (int i = 0; i < servers.length; i++) {
+            transactions[i] = new byte[12];
+            RANDOM.nextBytes(transactions[i]);
+        }
+        for (long at : SEND_AT_MILLIS) {
+            timers.add(loop.schedule(this::sendUnanswered, at, TimeUnit.MILLISECONDS));
+        }
+        timers.add(loop.schedule(this::finish, GIVE_UP_MILLIS, TimeUnit.MILLISECONDS));
+        timers.add(loop.schedule(this::round, REFRESH_SECONDS, TimeUnit.SECONDS));
+        timers.removeIf(ScheduledFuture::isDone);
+    }
+
+    private void sendUnanswered() {
+        for (int i = 0; i < servers.length; i++) {
+            if (answers[i] == null) {
+                byte[] request = StunMessages.request(transactions[i], false, false);
+                mux.writeNow(mux.socket(), new DatagramPacket(Unpooled.wrappedBuffer(request), servers[i]));
+            }
+        }
+    }
+
+    /** A STUN datagram arrived on the peer's socket; releases it. */
+    public void received(DatagramPacket packet) {
+        try {
+            byte[] bytes = ByteBufUtil.getBytes(packet.content());
+            StunMessages.BindingResponse response = StunMessages.parseResponse(bytes, bytes.length);
+            for (int i = 0; i < servers.length; i++) {
+                if (Arrays.equals(transactions[i], response.transactionId()) && packet.sender().equals(servers[i])) {
+                    answers[i] = response.mapped();
+                }
+            }
+            if (Arrays.stream(answers).allMatch(a -> a != null)) {
+                finish();
+            }
+        } catch (StunFormatException e) {
+            // Not an answer to us (or garbage): STUN on this socket is only ever a response we asked for.
+        } finally {
+            packet.release();
+        }
+    }
+
+    private void finish() {
+        InetSocketAddress first = answers.length > 0 ? answers[0] : null;
+        if (first != null) {
+            // A lost answer from the second port says nothing new: keep what the last round found.
+            boolean hard = answers.length > 1 && answers[1] != null ? !answers[1].equals(first)
+                    : result != null && result.hard();
+            result = new Result(first, hard);
+        } else if (result == null) {
+            result = new Result(null, false);
+        }
+        if (!done) {
+            done = true;
+            List<Runnable> ready = List.copyOf(waiting);
+            waiting.clear();
+            ready.forEach(Runnable::run);
+        }
+    }
+
+    /** The latest result; before the first round finished, a result with no address. */
+    public Result result() {
+        return result != null ? result : new Result(null, false);
+    }
+
+    /** Runs {@code then} on the event loop once the current round has an answer (or gave up). */
+    public void whenReady(Runnable then) {
+        if (done || servers.length == 0) {
+            then.run();
+        } else {
+            waiting.add(then);
+        }
+    }
+}
