@@ -55,7 +55,7 @@ join=$(cat "$work/rv/join-code")
 "$root/bin/peer" expose "$src" --name bench --home "$work/a" --server "$join" --json >"$work/expose.out" 2>&1 & pids+=($!)
 for _ in $(seq 1 150); do grep -q '"exposed"' "$work/expose.out" && break; sleep 0.1; done
 t0=$(date +%s%N)
-"$root/bin/peer" connect bench --listen "$lport" --home "$work/b" --server "$join" --json >"$work/connect.out" 2>&1 & pids+=($!)
+"$root/bin/peer" connect bench --relay-only --listen "$lport" --home "$work/b" --server "$join" --json >"$work/connect.out" 2>&1 & pids+=($!)
 wait_port "$lport"
 first=$(java -cp "$cp" dev.pinhole.bench.Blast fetch 127.0.0.1 "$lport" 1 | sed 's/.*"first_byte_ms":\([0-9.]*\).*/\1/')
 t1=$(date +%s%N)

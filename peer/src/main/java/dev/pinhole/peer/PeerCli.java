@@ -7,7 +7,14 @@ import picocli.CommandLine.Command;
         description = "Publish a local service, or reach one, through a Pinhole rendezvous.",
         subcommands = {LoginCommand.class, ExposeCommand.class, ConnectCommand.class, StatusCommand.class, IdCommand.class})
 public final class PeerCli {
+    /** ice4j (the STUN codec) logs its configuration at INFO on first use; kept here so the loggers stay. */
+    private static final java.util.logging.Logger[] QUIET = {
+        java.util.logging.Logger.getLogger(""), java.util.logging.Logger.getLogger("org.jitsi")};
+
     public static void main(String[] args) {
+        for (java.util.logging.Logger logger : QUIET) {
+            logger.setLevel(java.util.logging.Level.WARNING);
+        }
         System.exit(commandLine().execute(args));
     }
 

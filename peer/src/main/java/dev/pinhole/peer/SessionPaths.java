@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import dev.pinhole.protocol.net.Transport;
@@ -65,15 +66,10 @@ final class SessionPaths implements Punch.Env {
         List<Channel> sockets = new ArrayList<>(count);
         int[] pending = {count};
         Bootstrap bootstrap = new Bootstrap().group(node.loop).channel(Transport.datagramChannel())
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>(false) {
+                .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                        node.mux.receive(ctx.channel(), packet);
-                    }
-
-                    @Override
-                    public void channelReadComplete(ChannelHandlerContext ctx) {
-                        node.mux.deliverComplete();
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new BirthdaySocket(node.mux));
                     }
                 });
         for (int i = 0; i < count; i++) {
@@ -86,6 +82,26 @@ final class SessionPaths implements Punch.Env {
                     opened.accept(sockets);
                 }
             });
+        }
+    }
+
+    /** Feeds what an extra socket receives to the mux, as if the main socket had received it. */
+    private static final class BirthdaySocket extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final dev.pinhole.peer.session.PathMux mux;
+
+        BirthdaySocket(dev.pinhole.peer.session.PathMux mux) {
+            super(false);
+            this.mux = mux;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            mux.receive(ctx.channel(), packet);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            mux.deliverComplete();
         }
     }
 

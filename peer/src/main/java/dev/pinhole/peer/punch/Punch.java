@@ -245,7 +245,7 @@ public final class Punch {
         if (closed || directSocket == null) {
             return;
         }
-        if (env.nanoTime() - lastHeard > DEAD_MILLIS * 1_000_000) {
+        if (env.nanoTime() - lastHeard >= DEAD_MILLIS * 1_000_000) {
             Channel socket = directSocket;
             directSocket = null;
             directRemote = null;

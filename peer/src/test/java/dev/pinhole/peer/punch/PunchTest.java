@@ -1,0 +1,206 @@
+package dev.pinhole.peer.punch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.protocol.SessionSecret;
+import dev.pinhole.protocol.punch.Probe;
+import dev.pinhole.protocol.punch.Probe.Ping;
+import dev.pinhole.protocol.punch.Probe.Pong;
+import dev.pinhole.protocol.punch.Probe.Role;
+import dev.pinhole.protocol.punch.ProbeCodec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The punch state machine against a recording environment with a manual clock. */
+class PunchTest {
+    static final SessionSecret SECRET = new SessionSecret(new byte[32]);
+    static final InetSocketAddress THEIR_PUBLIC = new InetSocketAddress("198.18.2.2", 40001);
+    static final InetSocketAddress OUR_PUBLIC = new InetSocketAddress("198.18.1.2", 50001);
+
+    /** Records effects; timers run when the test advances the clock. */
+    static final class FakeEnv implements Punch.Env {
+        record Sent(Channel socket, InetSocketAddress to, Probe probe) {}
+        record Timer(long at, Runnable task, CompletableFuture<Void> handle) {}
+
+        final ProbeCodec codec = new ProbeCodec(SECRET);
+        final Channel main = new EmbeddedChannel();
+        final List<Channel> opened = new ArrayList<>();
+        final List<Channel> closed = new ArrayList<>();
+        final List<Sent> sent = new ArrayList<>();
+        final List<Candidates> candidates = new ArrayList<>();
+        final List<String> paths = new ArrayList<>();
+        final PriorityQueue<Timer> timers = new PriorityQueue<>(Comparator.comparingLong(Timer::at));
+        long now;
+        boolean hard;
+
+        void advance(long millis) {
+            long until = now + millis * 1_000_000;
+            while (!timers.isEmpty() && timers.peek().at() <= until) {
+                Timer timer = timers.poll();
+                now = timer.at();
+                if (!timer.handle().isCancelled()) {
+                    timer.task().run();
+                }
+            }
+            now = until;
+        }
+
+        @Override public long nanoTime() { return now; }
+
+        @Override public Future<?> schedule(Runnable task, long delayMillis) {
+            CompletableFuture<Void> handle = new CompletableFuture<>();
+            timers.add(new Timer(now + delayMillis * 1_000_000, task, handle));
+            return handle;
+        }
+
+        @Override public Reflexive.Result local() { return new Reflexive.Result(OUR_PUBLIC, hard); }
+        @Override public List<InetSocketAddress> hosts() { return List.of(); }
+        @Override public Channel mainSocket() { return main; }
+        @Override public void sendCandidates(Candidates c) { candidates.add(c); }
+
+        @Override public void openSockets(int count, Consumer<List<Channel>> then) {
+            List<Channel> sockets = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                sockets.add(new EmbeddedChannel());
+            }
+            opened.addAll(sockets);
+            then.accept(sockets);
+        }
+
+        @Override public void closeSocket(Channel socket) { closed.add(socket); }
+
+        @Override public void send(Channel socket, InetSocketAddress to, ByteBuf datagram) {
+            try {
+                sent.add(new Sent(socket, to, codec.decode(datagram)));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            } finally {
+                datagram.release();
+            }
+        }
+
+        @Override public void allow(Channel socket, InetSocketAddress remote) {}
+        @Override public void direct(Channel socket, InetSocketAddress remote, double rtt) { paths.add("direct " + remote); }
+        @Override public void relay(String why) { paths.add("relay: " + why); }
+
+        long pingsTo(InetSocketAddress to) {
+            return sent.stream().filter(s -> s.probe() instanceof Ping && s.to().equals(to)).count();
+        }
+    }
+
+    final FakeEnv env = new FakeEnv();
+    final Punch punch = new Punch(7, Role.CONNECTOR, new ProbeCodec(SECRET), env, new Random(1));
+
+    @AfterEach
+    void close() {
+        punch.close();
+    }
+
+    static Candidates theirs(boolean hard) {
+        return new Candidates(7, hard, THEIR_PUBLIC, List.of());
+    }
+
+    @Test
+    void easyAgainstEasyPingsTheirAddressAndTheFirstPongMakesThePathDirect() {
+        punch.start();
+        assertEquals(1, env.candidates.size(), "a round starts by telling the other side where to probe");
+        punch.candidates(theirs(false));
+        assertEquals(1, env.pingsTo(THEIR_PUBLIC));
+        env.advance(1_000);
+        assertEquals(6, env.pingsTo(THEIR_PUBLIC), "one ping every 200 ms");
+        Ping ping = (Ping) env.sent.get(env.sent.size() - 1).probe();
+        env.advance(1);
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ping.txid(), OUR_PUBLIC));
+        assertEquals(List.of("direct " + THEIR_PUBLIC), env.paths);
+        assertTrue(punch.isDirect());
+        int before = env.sent.size();
+        env.advance(4_000);
+        assertEquals(before, env.sent.size(), "probing stops once direct");
+    }
+
+    @Test
+    void hardAgainstEasyOpensManySocketsAndPingsFromEach() {
+        env.hard = true;
+        punch.start();
+        punch.candidates(theirs(false));
+        assertEquals(PunchPlan.BIRTHDAY_SOCKETS, env.opened.size());
+        for (Channel socket : env.opened) {
+            assertTrue(env.sent.stream().anyMatch(s -> s.socket() == socket && s.to().equals(THEIR_PUBLIC)));
+        }
+        Channel winner = env.opened.get(17);
+        // Their guess hit socket 17's mapping: it answers, and pings back at once (a triggered check).
+        punch.received(winner, THEIR_PUBLIC, new Ping(7, Role.EXPOSER, 99));
+        FakeEnv.Sent pong = env.sent.get(env.sent.size() - 2);
+        FakeEnv.Sent triggered = env.sent.get(env.sent.size() - 1);
+        assertTrue(pong.probe() instanceof Pong && pong.socket() == winner);
+        assertTrue(triggered.probe() instanceof Ping && triggered.socket() == winner);
+        punch.received(winner, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, triggered.probe().txid(), OUR_PUBLIC));
+        assertEquals(List.of("direct " + THEIR_PUBLIC), env.paths);
+        assertEquals(PunchPlan.BIRTHDAY_SOCKETS - 1, env.closed.size(), "every socket but the winner is closed");
+        assertFalse(env.closed.contains(winner));
+    }
+
+    @Test
+    void easyAgainstHardGuessesPortsPacedAndBounded() {
+        punch.start();
+        punch.candidates(theirs(true));
+        env.advance(1_000);
+        long guesses = env.sent.stream().filter(s -> s.to().getAddress().equals(THEIR_PUBLIC.getAddress())).count();
+        assertTrue(guesses >= 390 && guesses <= 420, "about 400 guesses per second, got " + guesses);
+        env.advance(10_000);
+        long all = env.sent.stream().filter(s -> !s.to().equals(THEIR_PUBLIC)).count();
+        assertEquals(PunchPlan.MAX_GUESSES, all, "guessing is bounded");
+    }
+
+    @Test
+    void bothHardStaysOnTheRelayWithoutGuessingOrRetrying() {
+        env.hard = true;
+        punch.start();
+        punch.candidates(theirs(true));
+        env.advance(120_000);
+        assertEquals(0, env.sent.size());
+        assertTrue(env.opened.isEmpty());
+        assertEquals(1, punch.rounds());
+    }
+
+    @Test
+    void aDeadDirectPathFallsBackToTheRelayAndIsRetriedLater() {
+        punch.start();
+        punch.candidates(theirs(false));
+        Ping ping = (Ping) env.sent.get(0).probe();
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ping.txid(), OUR_PUBLIC));
+        env.advance(14_000);
+        assertEquals(1, env.paths.size(), "still direct: keepalives are merely unanswered");
+        env.advance(2_000);
+        assertEquals("relay: direct path stopped answering for 15 s", env.paths.get(1));
+        env.advance(5_000);
+        assertEquals(2, punch.rounds(), "a new round 5 s after the fallback");
+    }
+
+    @Test
+    void reflectedAndUnmatchedProbesProveNothing() {
+        punch.start();
+        punch.candidates(theirs(false));
+        Ping ours = (Ping) env.sent.get(0).probe();
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.CONNECTOR, ours.txid(), OUR_PUBLIC));
+        punch.received(env.main, new InetSocketAddress("203.0.113.66", 1), new Pong(7, Role.EXPOSER, ours.txid(), OUR_PUBLIC));
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ours.txid() + 1000, OUR_PUBLIC));
+        assertTrue(env.paths.isEmpty());
+    }
+}
