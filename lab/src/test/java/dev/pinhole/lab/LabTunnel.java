@@ -39,8 +39,17 @@ final class LabTunnel implements AutoCloseable {
         this.exposeLog = dir.resolve("expose.log");
     }
 
+    /** Something to do to the lab before {@code peer connect} starts. */
+    interface Setup {
+        void apply(NatLab lab) throws IOException;
+    }
+
     /** Builds the lab and starts everything; returns once the connector listens. */
     static LabTunnel start(Path dir, String typeA, String typeB, String... labOptions) throws Exception {
+        return start(dir, typeA, typeB, lab -> { }, labOptions);
+    }
+
+    static LabTunnel start(Path dir, String typeA, String typeB, Setup beforeConnect, String... labOptions) throws Exception {
         NatLab lab = NatLab.up(typeA, typeB, labOptions);
         LabTunnel tunnel = new LabTunnel(lab, dir);
         try {
@@ -54,6 +63,7 @@ final class LabTunnel implements AutoCloseable {
             lab.start("site-a", tunnel.exposeLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.PeerCli", "expose",
                     String.valueOf(SOURCE), "--name", "svc", "--server", join, "--home", dir.resolve("a").toString(), "--json");
             awaitMatch(tunnel.exposeLog, "\"event\":\"(exposed)\"");
+            beforeConnect.apply(lab);
             lab.start("site-b", tunnel.connectLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.PeerCli", "connect", "svc",
                     "--listen", "127.0.0.1:" + LISTEN, "--server", join, "--home", dir.resolve("b").toString(), "--json");
             awaitMatch(tunnel.connectLog, "\"event\":\"(ready)\"");
@@ -98,6 +108,11 @@ final class LabTunnel implements AutoCloseable {
     String path() throws IOException {
         List<JsonNode> paths = events(connectLog, "path");
         return paths.isEmpty() ? "none" : paths.get(paths.size() - 1).path("path").asText();
+    }
+
+    /** The connector's path changes so far, e.g. [relay, direct]. */
+    List<String> pathHistory() throws IOException {
+        return events(connectLog, "path").stream().map(p -> p.path("path").asText()).toList();
     }
 
     Optional<JsonNode> firstDirect() throws IOException {

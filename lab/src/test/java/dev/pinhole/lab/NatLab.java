@@ -61,6 +61,14 @@ final class NatLab implements AutoCloseable {
         return natlab(List.of("addr", node), 5).output().trim();
     }
 
+    /** Drops (or stops dropping) all UDP forwarded through {@code node}, e.g. "nat-b". */
+    void udp(String node, boolean allowed) throws IOException {
+        Result result = natlab(List.of("udp", node, allowed ? "allow" : "block"), 10);
+        if (result.exit() != 0) {
+            throw new IOException("natlab udp failed: " + result.output());
+        }
+    }
+
     Result exec(String node, long timeoutSeconds, String... command) throws IOException {
         List<String> args = new ArrayList<>(List.of("exec", node));
         args.addAll(List.of(command));

@@ -47,6 +47,12 @@ final class SessionPaths implements Punch.Env {
     }
 
     @Override
+    public void refreshLocal(Runnable then) {
+        node.reflexive.refresh();
+        node.reflexive.whenReady(then);
+    }
+
+    @Override
     public List<InetSocketAddress> hosts() {
         return node.hosts;
     }

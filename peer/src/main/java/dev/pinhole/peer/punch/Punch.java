@@ -57,6 +57,9 @@ public final class Punch {
 
         Reflexive.Result local();
 
+        /** Asks STUN again (the public address may have changed, or was unknown), then runs {@code then}. */
+        void refreshLocal(Runnable then);
+
         /** This peer's interface addresses, with its main socket's port. */
         List<InetSocketAddress> hosts();
 
@@ -291,7 +294,7 @@ public final class Punch {
         }
         long delay = retryMillis;
         retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
-        retry = env.schedule(this::start, delay);
+        retry = env.schedule(() -> env.refreshLocal(this::start), delay);
     }
 
     public boolean isDirect() {

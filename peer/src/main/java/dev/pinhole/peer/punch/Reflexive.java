@@ -57,6 +57,15 @@ public final class Reflexive {
         round();
     }
 
+    /** Starts a new round now (before a punch retry); {@link #whenReady} waits for it. */
+    public void refresh() {
+        if (servers.length > 0) {
+            stop();
+            done = false;
+            round();
+        }
+    }
+
     public void stop() {
         timers.forEach(t -> t.cancel(false));
         timers.clear();

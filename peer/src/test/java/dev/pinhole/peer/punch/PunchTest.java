@@ -70,6 +70,7 @@ class PunchTest {
         }
 
         @Override public Reflexive.Result local() { return new Reflexive.Result(OUR_PUBLIC, hard); }
+        @Override public void refreshLocal(Runnable then) { then.run(); }
         @Override public List<InetSocketAddress> hosts() { return List.of(); }
         @Override public Channel mainSocket() { return main; }
         @Override public void sendCandidates(Candidates c) { candidates.add(c); }

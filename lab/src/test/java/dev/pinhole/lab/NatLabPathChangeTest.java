@@ -1,0 +1,96 @@
+package dev.pinhole.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Path changes under a live transfer, across real NATs (port-restricted on both sides): relay first
+ * then direct, direct broken and restored, loss on the uplinks, and NAT mappings that expire fast.
+ */
+class NatLabPathChangeTest {
+    static final long MB = 1024 * 1024;
+
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void labAvailable() {
+        var missing = NatLab.unavailable();
+        assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
+    }
+
+    @Test
+    @Timeout(120)
+    void aTransferThatStartsOnTheRelayFinishesDirectWithNoByteLost() throws Exception {
+        // UDP is blocked at B's NAT when the session starts: the first punch round fails.
+        try (LabTunnel tunnel = LabTunnel.start(dir, "port-restricted", "port-restricted", lab -> lab.udp("nat-b", false))) {
+            Process fetch = tunnel.fetchInBackground(dir.resolve("fetch.log"), 200 * MB, 10 * MB);
+            await().atMost(Duration.ofSeconds(10)).until(() -> LabTunnel.read(dir.resolve("fetch.log")).isEmpty()
+                    && tunnel.path().equals("relay"));
+            tunnel.lab.udp("nat-b", true);
+            await().atMost(Duration.ofSeconds(30)).until(() -> tunnel.path().equals("direct"));
+            assertTrue(fetch.isAlive(), "the transfer should still be running when the path changes");
+            await().atMost(Duration.ofSeconds(60)).until(() -> !fetch.isAlive());
+            String verdict = LabTunnel.read(dir.resolve("fetch.log")).trim();
+            assertTrue(verdict.startsWith("ok " + 200 * MB), () -> verdict + "\n" + logs(tunnel));
+            assertEquals(List.of("relay", "direct"), tunnel.pathHistory());
+        }
+    }
+
+    @Test
+    @Timeout(150)
+    void aBrokenDirectPathFallsBackToTheRelayAndComesBackWithNoByteLost() throws Exception {
+        try (LabTunnel tunnel = LabTunnel.start(dir, "port-restricted", "port-restricted")) {
+            await().atMost(Duration.ofSeconds(8)).until(() -> tunnel.path().equals("direct"));
+            Process fetch = tunnel.fetchInBackground(dir.resolve("fetch.log"), 200 * MB, 8 * MB);
+            await().atMost(Duration.ofSeconds(10)).until(() -> LabTunnel.read(dir.resolve("fetch.log")).isEmpty());
+            tunnel.lab.udp("nat-b", false);
+            await().atMost(Duration.ofSeconds(25)).until(() -> tunnel.path().equals("relay"));
+            tunnel.lab.udp("nat-b", true);
+            await().atMost(Duration.ofSeconds(40)).until(() -> tunnel.path().equals("direct"));
+            await().atMost(Duration.ofSeconds(90)).until(() -> !fetch.isAlive());
+            String verdict = LabTunnel.read(dir.resolve("fetch.log")).trim();
+            assertTrue(verdict.startsWith("ok " + 200 * MB), () -> verdict + "\n" + logs(tunnel));
+            List<String> history = tunnel.pathHistory();
+            assertEquals(List.of("direct", "relay", "direct"), history.subList(history.size() - 3, history.size()));
+        }
+    }
+
+    @Test
+    void onePercentLossOnEachUplinkStillDeliversIntact() throws Exception {
+        try (LabTunnel tunnel = LabTunnel.start(dir, "port-restricted", "port-restricted", lab -> { }, "--loss", "1")) {
+            await().atMost(Duration.ofSeconds(8)).until(() -> tunnel.path().equals("direct"));
+            String verdict = tunnel.fetch(20 * MB, 0, 60);
+            assertTrue(verdict.startsWith("ok " + 20 * MB), () -> verdict + "\n" + logs(tunnel));
+            assertEquals("direct", tunnel.path());
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void anIdleSessionSurvivesTenSecondNatMappingsAndCarriesANewStream() throws Exception {
+        try (LabTunnel tunnel = LabTunnel.start(dir, "port-restricted", "port-restricted", lab -> { }, "--udp-timeout", "10")) {
+            await().atMost(Duration.ofSeconds(8)).until(() -> tunnel.path().equals("direct"));
+            assertTrue(tunnel.fetch(MB, 0, 30).startsWith("ok "));
+            // 25 s idle, 2.5 mapping lifetimes: keepalives must hold the mappings open, or the path would die.
+            await().during(Duration.ofSeconds(25)).atMost(Duration.ofSeconds(30)).until(() -> tunnel.path().equals("direct"));
+            String verdict = tunnel.fetch(5 * MB, 0, 30);
+            assertTrue(verdict.startsWith("ok " + 5 * MB), () -> verdict + "\n" + logs(tunnel));
+            assertEquals(List.of("direct"), tunnel.pathHistory().subList(tunnel.pathHistory().size() - 1, tunnel.pathHistory().size()));
+            assertEquals(1, tunnel.pathHistory().stream().filter("direct"::equals).count(), "the direct path never broke");
+        }
+    }
+
+    static String logs(LabTunnel tunnel) {
+        return NatLabPunchTest.logsOf(tunnel);
+    }
+}
