@@ -54,6 +54,7 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
         final RelayPath relay;
         final ProbeCodec probes;
         final long since = System.currentTimeMillis();
+        final long openedNanos = System.nanoTime();
         Punch punch;
         QuicChannel quic;
 
@@ -197,14 +198,17 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
 
     void announcePath(Session session, PacketPath path, String why) {
         String id = Integer.toUnsignedString(session.id, 16);
+        // Time since the session was opened: how long the punch took, for users and for bench/direct.sh.
+        double elapsed = Math.round((System.nanoTime() - session.openedNanos) / 1e5) / 10.0;
         if (path instanceof DirectPath direct) {
             double rtt = Math.round(direct.rttMillis() * 100) / 100.0;
             out.event("path", "path: direct " + direct.remote() + " rtt " + rtt + " ms",
-                    "path", "direct", "remote", direct.remote(), "rtt_ms", rtt, "peer", session.peerKey, "session", id);
+                    "path", "direct", "remote", direct.remote(), "rtt_ms", rtt, "peer", session.peerKey, "session", id,
+                    "elapsed_ms", elapsed);
         } else {
             out.event("path", "path: relay via " + path.remote() + (why == null ? "" : " (" + why + ")"),
                     "path", "relay", "remote", path.remote(), "rtt_ms", null, "peer", session.peerKey, "session", id,
-                    "reason", why);
+                    "elapsed_ms", elapsed, "reason", why);
         }
     }
 
