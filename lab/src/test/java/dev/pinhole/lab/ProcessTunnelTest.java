@@ -84,7 +84,7 @@ class ProcessTunnelTest {
             start(connectLog, "dev.pinhole.peer.PeerCli", "connect", "web", "--expect-key", key, "--json",
                     "--server", join, "--home", dir.resolve("b").toString());
             String listen = awaitMatch(connectLog, "\"event\":\"ready\",\"listen\":\"([^\"]+)\"");
-            awaitMatch(connectLog, "\"event\":\"path\",\"path\":\"(relay)\"");
+            awaitMatch(connectLog, "\"event\":\"path\",\"path\":\"(relay|direct)\"");
 
             HttpResponse<String> response = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://" + listen + "/hello")).timeout(Duration.ofSeconds(10)).build(),

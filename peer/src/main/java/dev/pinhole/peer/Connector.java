@@ -14,7 +14,12 @@ import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
+import dev.pinhole.peer.session.PathMux;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import java.net.InetAddress;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -55,6 +60,46 @@ public final class Connector extends PeerNode {
 
     @Override
     ChannelHandler quicCodec() {
+        return quicCodec(QuicSettings.UDP_PAYLOAD);
+    }
+
+    /**
+     * A second socket for sessions that will stay on the relay: its codec uses large packets (see
+     * {@link QuicSettings#RELAY_PAYLOAD}). It is bound to loopback and never sends: its mux hands every
+     * packet to the relay.
+     */
+    private final PathMux relayMux = new PathMux(new PathMux.Listener() {
+        @Override
+        public void stun(DatagramPacket packet) {
+            packet.release();
+        }
+
+        @Override
+        public void probe(Channel socket, DatagramPacket packet) {
+            packet.release();
+        }
+    }, 78);
+    private Channel relayUdp;
+
+    @Override
+    public void start() throws Exception {
+        relayUdp = new Bootstrap().group(loop).channel(Transport.datagramChannel())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(relayMux, quicCodec(QuicSettings.RELAY_PAYLOAD));
+                    }
+                })
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+        super.start();
+    }
+
+    @Override
+    void relayOnlyBatchComplete() {
+        relayMux.deliverComplete();
+    }
+
+    private ChannelHandler quicCodec(int payload) {
         PinnedTrustManager.Check exposerKeys = (certificate, engine) -> {
             var virtual = QuicSettings.peerOf(engine);
             Session session = virtual == null ? null : byAddress.get(virtual);
@@ -65,7 +110,7 @@ public final class Connector extends PeerNode {
             return Fingerprint.matches(session.peerKey, key) ? null
                     : "exposer key " + key + " is not the pinned " + session.peerKey;
         };
-        return QuicSettings.client(identity, exposerKeys);
+        return QuicSettings.client(identity, exposerKeys, payload);
     }
 
     @Override
@@ -125,12 +170,39 @@ public final class Connector extends PeerNode {
             failed.complete(why);
             return;
         }
-        Session session = addSession(opened.sessionId(), opened.name(), opened.peerKey(), opened.secret());
         if (promise == current) {
             currentId = opened.sessionId();
         }
-        punch(session);
-        QuicSettings.batched(QuicChannel.newBootstrap(udp))
+        // What STUN found decides whether this session can ever go direct; it is usually known by now.
+        reflexive.whenReady(() -> handshake(opened, promise));
+    }
+
+    /** Why a session to this exposer will stay on the relay, or null if a direct path is worth trying. */
+    private String relayOnly(Opened opened) {
+        var local = reflexive.result();
+        if (!directPaths) {
+            return "--relay-only";
+        }
+        if (!stunAvailable) {
+            return "the rendezvous runs no STUN, so no peer can learn its public address";
+        }
+        if (local.hard() && opened.exposerHard()) {
+            return "both NATs map each destination to a new port: a direct path is out of reach";
+        }
+        return null;
+    }
+
+    private void handshake(Opened opened, Promise<QuicChannel> promise) {
+        String relayOnly = relayOnly(opened);
+        Session session = addSession(opened.sessionId(), opened.name(), opened.peerKey(), opened.secret(),
+                relayOnly == null ? mux : relayMux);
+        session.relayOnly = relayOnly;
+        QuicChannelBootstrap bootstrap = QuicChannel.newBootstrap(relayOnly == null ? udp : relayUdp);
+        if (relayOnly == null) {
+            punch(session);
+            QuicSettings.batched(bootstrap);
+        }
+        bootstrap
                 .remoteAddress(session.virtual)
                 .streamHandler(new ChannelInboundHandlerAdapter())
                 .connect()
@@ -146,7 +218,7 @@ public final class Connector extends PeerNode {
                     quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
                     promise.trySuccess(quic);
                     // The punch may already have found a direct path: announce whichever carries the session now.
-                    Runnable announce = () -> announcePath(session, mux.path(session.virtual), null);
+                    Runnable announce = () -> announcePath(session, session.mux.path(session.virtual), null);
                     if (listener == null) {
                         listen(opened, announce);
                     } else {

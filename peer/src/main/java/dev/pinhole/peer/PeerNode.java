@@ -53,13 +53,21 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
         final InetSocketAddress virtual;
         final RelayPath relay;
         final ProbeCodec probes;
+        /** The mux (and so the socket and QUIC codec) this session's connection lives on. */
+        final PathMux mux;
         final long since = System.currentTimeMillis();
         final long openedNanos = System.nanoTime();
         Punch punch;
         QuicChannel quic;
+        /** The path last printed for this session. */
+        PacketPath announced;
+        /** Why this session will never try a direct path, or null when it does. */
+        String relayOnly;
 
-        Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret) {
+        Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret,
+                PathMux mux) {
             this.id = id;
+            this.mux = mux;
             this.name = name;
             this.peerKey = peerKey;
             this.virtual = virtual;
@@ -87,7 +95,10 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
     List<InetSocketAddress> hosts = List.of();
     protected ControlClient control;
     protected Channel udp;
-    private boolean directPaths = true;
+    boolean directPaths = true;
+    /** Whether the rendezvous answers STUN (its Welcome named a port). */
+    boolean stunAvailable;
+    private ControlMessage.NatInfo reportedNat;
     private StatusFile status;
 
     PeerNode(Identity identity, JoinCode server, Output out) {
@@ -131,6 +142,8 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
         // With the rendezvous on this machine every peer is too: the reflexive candidate is all it takes.
         boolean local = java.net.InetAddress.getByName(server.host()).isLoopbackAddress();
         hosts = local ? List.of() : HostAddresses.of(((InetSocketAddress) udp.localAddress()).getPort());
+        // Loads the HMAC provider now: the first one costs tens of milliseconds, which the first punch would pay.
+        new ProbeCodec(SessionSecret.random()).encode(new Probe.Ping(0, role(), 0), io.netty.buffer.ByteBufAllocator.DEFAULT).release();
         control = new ControlClient(server, identity, loop, this);
         control.start();
         writeStatus();
@@ -143,20 +156,28 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
 
     @Override
     public void ready(Welcome welcome) {
+        stunAvailable = welcome.stunPort() > 0;
         if (directPaths && welcome.stunPort() > 0) {
             InetSocketAddress stun = new InetSocketAddress(server.host(), welcome.stunPort());
             InetSocketAddress alt = welcome.stunAltPort() > 0 ? new InetSocketAddress(server.host(), welcome.stunAltPort()) : null;
             if (!stun.isUnresolved()) {
                 reflexive.start(stun, alt);
+                reportedNat = null;
+                reflexive.whenReady(this::reportNat);
             }
         }
         loggedIn(welcome);
     }
 
     Session addSession(int id, String name, String peerKey, SessionSecret secret) {
+        return addSession(id, name, peerKey, secret, mux);
+    }
+
+    /** @param on the mux of the socket whose QUIC codec will carry the session */
+    Session addSession(int id, String name, String peerKey, SessionSecret secret, PathMux on) {
         RelayPath relay = new RelayPath(id, control::channel, server.address());
-        InetSocketAddress virtual = mux.open(relay);
-        Session session = new Session(id, name, peerKey, virtual, relay, secret);
+        InetSocketAddress virtual = on.open(relay);
+        Session session = new Session(id, name, peerKey, virtual, relay, secret, on);
         session.punch = new Punch(id, role(), session.probes, new SessionPaths(this, session), RANDOM);
         sessions.put(id, session);
         byAddress.put(virtual, session);
@@ -176,7 +197,7 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
         if (sessions.remove(session.id, session)) {
             byAddress.remove(session.virtual);
             session.punch.close();
-            mux.close(session.virtual);
+            session.mux.close(session.virtual);
             if (session.quic != null) {
                 session.quic.close();
             }
@@ -197,6 +218,10 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
     }
 
     void announcePath(Session session, PacketPath path, String why) {
+        if (path == session.announced) {
+            return; // the handshake's announcement can come after the punch's
+        }
+        session.announced = path;
         String id = Integer.toUnsignedString(session.id, 16);
         // Time since the session was opened: how long the punch took, for users and for bench/direct.sh.
         double elapsed = Math.round((System.nanoTime() - session.openedNanos) / 1e5) / 10.0;
@@ -206,9 +231,10 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
                     "path", "direct", "remote", direct.remote(), "rtt_ms", rtt, "peer", session.peerKey, "session", id,
                     "elapsed_ms", elapsed);
         } else {
-            out.event("path", "path: relay via " + path.remote() + (why == null ? "" : " (" + why + ")"),
+            String because = why != null ? why : session.relayOnly;
+            out.event("path", "path: relay via " + path.remote() + (because == null ? "" : " (" + because + ")"),
                     "path", "relay", "remote", path.remote(), "rtt_ms", null, "peer", session.peerKey, "session", id,
-                    "elapsed_ms", elapsed, "reason", why);
+                    "elapsed_ms", elapsed, "reason", why != null ? why : session.relayOnly);
         }
     }
 
@@ -223,7 +249,7 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
             if (session == null) {
                 relay.release();
             } else {
-                PacketBatch.split(relay.payload(), relay.segmentSize(), packet -> mux.deliver(session.virtual, packet));
+                PacketBatch.split(relay.payload(), relay.segmentSize(), packet -> session.mux.deliver(session.virtual, packet));
             }
         } else if (message instanceof Close close) {
             Session session = sessions.get(close.sessionId());
@@ -265,6 +291,19 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
     @Override
     public void batchComplete() {
         mux.deliverComplete();
+        relayOnlyBatchComplete();
+    }
+
+    /** The connector's second mux (relay-only sessions) has delivered too. */
+    void relayOnlyBatchComplete() {}
+
+    /** Tells the rendezvous what STUN found (once per login, and when it changes). */
+    void reportNat() {
+        Reflexive.Result result = reflexive.result();
+        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard());
+        if (!info.equals(reportedNat) && control.send(info)) {
+            reportedNat = info;
+        }
     }
 
     @Override
@@ -284,7 +323,7 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
 
     private void writeStatus() {
         if (status != null) {
-            status.write(server.address(), List.copyOf(sessions.values()), s -> mux.path(s.virtual));
+            status.write(server.address(), List.copyOf(sessions.values()), s -> s.mux.path(s.virtual));
         }
     }
 

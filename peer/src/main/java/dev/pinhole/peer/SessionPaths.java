@@ -49,7 +49,10 @@ final class SessionPaths implements Punch.Env {
     @Override
     public void refreshLocal(Runnable then) {
         node.reflexive.refresh();
-        node.reflexive.whenReady(then);
+        node.reflexive.whenReady(() -> {
+            node.reportNat();
+            then.run();
+        });
     }
 
     @Override
@@ -124,23 +127,30 @@ final class SessionPaths implements Punch.Env {
 
     @Override
     public void allow(Channel socket, InetSocketAddress remote) {
-        node.mux.allow(socket, remote, session.virtual);
+        session.mux.allow(socket, remote, session.virtual);
     }
 
     @Override
     public void direct(Channel socket, InetSocketAddress remote, double rttMillis) {
         DirectPath path = new DirectPath(node.mux, socket, remote, rttMillis);
-        node.mux.switchPath(session.virtual, path);
+        session.mux.switchPath(session.virtual, path);
         node.pathChanged(session, path, null);
     }
 
     @Override
     public void relay(String why) {
-        node.mux.switchPath(session.virtual, session.relay);
+        session.mux.switchPath(session.virtual, session.relay);
         node.pathChanged(session, session.relay, why);
     }
 
+    @Override
+    public void measured(double rttMillis) {
+        if (current() instanceof DirectPath direct) {
+            direct.measured(rttMillis);
+        }
+    }
+
     PacketPath current() {
-        return node.mux.path(session.virtual);
+        return session.mux.path(session.virtual);
     }
 }

@@ -5,6 +5,7 @@ import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
 import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.Opened;
 import dev.pinhole.protocol.ControlMessage.Ping;
@@ -32,6 +33,8 @@ import java.nio.charset.StandardCharsets;
  *   port   = u16, int = u32 big-endian, long = u64 big-endian
  *   bytes  = u16 length | bytes (at most {@value #MAX_SECRET})
  *   address = u8 family (4 or 6) | 4 or 16 address bytes | u16 port
+ *   Opened = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
+ *   NatInfo = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard)
  *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
  *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
  *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
@@ -60,6 +63,7 @@ public final class ControlCodec {
     static final int PING = 11;
     static final int PONG = 12;
     static final int CANDIDATES = 13;
+    static final int NAT_INFO = 14;
 
     private ControlCodec() {}
 
@@ -102,6 +106,10 @@ public final class ControlCodec {
             writeStr(out, m.peerKey());
             out.writeShort(m.port());
             writeBytes(out, m.secret().bytes());
+            out.writeByte(m.exposerHard() ? 1 : 0);
+        } else if (message instanceof NatInfo m) {
+            out.writeByte(NAT_INFO);
+            out.writeByte((m.udp() ? 1 : 0) | (m.hard() ? 2 : 0));
         } else if (message instanceof Incoming m) {
             out.writeByte(INCOMING);
             out.writeInt(m.sessionId());
@@ -157,7 +165,9 @@ public final class ControlCodec {
             case REGISTERED -> new Registered(i32(body, "request id"), readStr(body, "name"));
             case OPEN -> new Open(i32(body, "request id"), readStr(body, "name"));
             case OPENED -> new Opened(i32(body, "request id"), i32(body, "session id"), readStr(body, "name"),
-                    readStr(body, "peer key"), u16(body, "port"), new SessionSecret(readBytes(body, "secret")));
+                    readStr(body, "peer key"), u16(body, "port"), new SessionSecret(readBytes(body, "secret")),
+                    flag(body, "exposer hard"));
+            case NAT_INFO -> natInfo(u8(body, "NAT flags"));
             case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
                     new SessionSecret(readBytes(body, "secret")));
             case CANDIDATES -> candidates(body);
@@ -166,12 +176,27 @@ public final class ControlCodec {
             case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
             case PING -> new Ping(i64(body, "nonce"));
             case PONG -> new Pong(i64(body, "nonce"));
-            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + CANDIDATES + ")");
+            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + NAT_INFO + ")");
         };
         if (body.isReadable()) {
             throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());
         }
         return message;
+    }
+
+    private static boolean flag(ByteBuf body, String field) {
+        int value = u8(body, field);
+        if (value > 1) {
+            throw new ProtocolException(field + ": " + value + " (expected: 0 or 1)");
+        }
+        return value == 1;
+    }
+
+    private static NatInfo natInfo(int flags) {
+        if ((flags & ~3) != 0) {
+            throw new ProtocolException("NAT flags: " + flags + " (expected: 0..3)");
+        }
+        return new NatInfo((flags & 1) != 0, (flags & 2) != 0);
     }
 
     private static Candidates candidates(ByteBuf body) {

@@ -36,8 +36,16 @@ public sealed interface ControlMessage {
      * Server to the connecting peer: session created; {@code peerKey} is the exposer's key fingerprint,
      * {@code port} the exposed service's local port (connectors listen on the same one when free).
      */
-    record Opened(int requestId, int sessionId, String name, String peerKey, int port, SessionSecret secret)
-            implements ControlMessage {}
+    record Opened(int requestId, int sessionId, String name, String peerKey, int port, SessionSecret secret,
+                  boolean exposerHard) implements ControlMessage {}
+
+    /**
+     * Peer to server, after each STUN round that changed it: what this peer learnt about its NAT. {@code udp}:
+     * STUN answered; {@code hard}: the NAT maps each destination to another port. The server passes the
+     * exposer's {@code hard} on in {@link Opened}: two hard sides will stay on the relay, and a session known
+     * to stay there uses large packets (docs/direct-paths.md).
+     */
+    record NatInfo(boolean udp, boolean hard) implements ControlMessage {}
 
     /**
      * Server to the exposer: someone opened a session; {@code peerKey} is the connector's key fingerprint.

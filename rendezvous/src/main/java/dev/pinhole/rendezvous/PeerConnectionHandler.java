@@ -62,6 +62,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private String peerId;
     private String tokenId;
     private boolean loggedIn;
+    /** What the peer last reported about its NAT (NatInfo); read by other connections' handlers. */
+    private volatile boolean natHard;
     private ScheduledFuture<?> loginTimeout;
 
     PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock, long loginTimeoutMillis) {
@@ -153,6 +155,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             if (other != null) {
                 other.channel().writeAndFlush(candidates, other.channel().voidPromise());
             }
+        } else if (msg instanceof ControlMessage.NatInfo info) {
+            natHard = info.hard();
         } else if (msg instanceof Ping ping) {
             ctx.writeAndFlush(new Pong(ping.nonce()));
         } else if (msg instanceof Pong) {
@@ -276,7 +280,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         SessionSecret secret = SessionSecret.random();
         exposer.channel().writeAndFlush(new Incoming(session.id(), name, peerId, secret));
         ctx.writeAndFlush(new Opened(open.requestId(), session.id(), name, exposer.peerId(),
-                exposer.ports.getOrDefault(name, 0), secret));
+                exposer.ports.getOrDefault(name, 0), secret, exposer.natHard));
     }
 
     private void relay(Relay relay) {

@@ -35,7 +35,7 @@ public final class RendezvousServer implements AutoCloseable {
      * Per-connection send buffer bounds. Above the high mark relayed packets are dropped (see
      * {@link PeerConnectionHandler}); 1 MiB keeps a loopback relay at full speed.
      */
-    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024);
 
     private final RendezvousConfig config;
     private final Log log;

@@ -222,7 +222,7 @@ class PeerConnectionHandlerTest {
         EmbeddedChannel bob = pair.bob();
         Opened opened = pair.opened();
         assertEquals(new Incoming(opened.sessionId(), "web", BOB, opened.secret()), pair.incoming());
-        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret()), opened);
+        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret(), false), opened);
         assertEquals(32, opened.secret().bytes().length);
 
         bob.writeInbound(new Relay(opened.sessionId(), 0, Unpooled.wrappedBuffer(new byte[] {1, 2})));
@@ -237,6 +237,18 @@ class PeerConnectionHandlerTest {
         alice.close();
         assertEquals(new Close(opened.sessionId(), "the other peer disconnected"), bob.readOutbound());
         assertTrue(hub.sessions.isEmpty());
+    }
+
+    @Test
+    void theExposersNatHardnessReachesTheConnector() {
+        EmbeddedChannel alice = login(ALICE);
+        alice.writeInbound(new ControlMessage.NatInfo(true, true));
+        alice.writeInbound(new Register(1, "web", 8080));
+        alice.readOutbound();
+        EmbeddedChannel bob = login(BOB);
+        bob.writeInbound(new Open(7, "web"));
+        Opened opened = bob.readOutbound();
+        assertTrue(opened.exposerHard());
     }
 
     @Test

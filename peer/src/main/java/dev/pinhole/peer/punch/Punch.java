@@ -82,6 +82,9 @@ public final class Punch {
 
         /** Moves the session back to the relay. */
         void relay(String why);
+
+        /** A keepalive on the direct path came back after {@code rttMillis}. */
+        default void measured(double rttMillis) {}
     }
 
     private record Sent(Channel socket, InetSocketAddress to, long atNanos) {}
@@ -227,6 +230,7 @@ public final class Punch {
             }
             if (directSocket == socket && from.equals(directRemote)) {
                 lastHeard = env.nanoTime();
+                env.measured((lastHeard - sent.atNanos()) / 1e6);
             } else if (directSocket == null) {
                 adopt(socket, from, (env.nanoTime() - sent.atNanos()) / 1e6);
             }
@@ -267,8 +271,9 @@ public final class Punch {
         if (!inRound) {
             return;
         }
+        boolean retryWorthIt = plan == null || plan.retry(); // no plan: the other side never answered
         finishRound();
-        if (directSocket == null && plan != null && plan.retry()) {
+        if (directSocket == null && retryWorthIt) {
             scheduleRetry();
         }
     }

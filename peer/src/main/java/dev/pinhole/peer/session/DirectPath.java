@@ -17,7 +17,7 @@ public final class DirectPath implements PacketPath {
     private final Channel socket;
     private final InetSocketAddress remote;
     private final boolean gso;
-    private final double rttMillis;
+    private double rttMillis;
 
     public DirectPath(PathMux mux, Channel socket, InetSocketAddress remote, double rttMillis) {
         this.mux = mux;
@@ -51,9 +51,13 @@ public final class DirectPath implements PacketPath {
         return remote;
     }
 
-    /** The round-trip time the punch measured for this path. */
+    /** The lowest round-trip time measured on this path (punch and keepalive probes). */
     public double rttMillis() {
         return rttMillis;
+    }
+
+    public void measured(double rtt) {
+        rttMillis = Math.min(rttMillis, rtt);
     }
 
     @Override

@@ -44,12 +44,20 @@ public final class PathMux extends ChannelDuplexHandler {
     private final Map<Key, InetSocketAddress> verified = new HashMap<>();
     private final List<PacketPath> unflushed = new ArrayList<>();
     private final Listener listener;
+    private final int net;
     private ChannelHandlerContext ctx;
     private int nextVirtual = 1;
     private long dropped;
 
+    /** A mux whose virtual addresses are 127.77.x.y (see {@link #PathMux(Listener, int)}). */
     public PathMux(Listener listener) {
+        this(listener, 77);
+    }
+
+    /** @param net second octet of this mux's virtual addresses: two muxes of one node must differ */
+    public PathMux(Listener listener, int net) {
         this.listener = listener;
+        this.net = net;
     }
 
     @Override
@@ -62,7 +70,7 @@ public final class PathMux extends ChannelDuplexHandler {
         for (int tries = 0; tries < 65_536; tries++) {
             int n = nextVirtual;
             nextVirtual = nextVirtual == 65_535 ? 1 : nextVirtual + 1;
-            InetSocketAddress address = virtualAddress(n);
+            InetSocketAddress address = virtualAddress(net, n);
             if (!routes.containsKey(address)) {
                 routes.put(address, path);
                 return address;
@@ -184,7 +192,7 @@ public final class PathMux extends ChannelDuplexHandler {
                 promise.trySuccess();
                 return;
             }
-            if (isVirtual(packet.recipient())) {
+            if (isVirtual(packet.recipient(), net)) {
                 // A closed session's late packet: never let a virtual address reach the network.
                 packet.release();
                 promise.trySuccess();
@@ -203,14 +211,14 @@ public final class PathMux extends ChannelDuplexHandler {
         ctx.flush();
     }
 
-    static boolean isVirtual(InetSocketAddress address) {
+    static boolean isVirtual(InetSocketAddress address, int net) {
         byte[] bytes = address.getAddress() == null ? null : address.getAddress().getAddress();
-        return bytes != null && bytes.length == 4 && bytes[0] == 127 && bytes[1] == 77;
+        return bytes != null && bytes.length == 4 && bytes[0] == 127 && bytes[1] == net;
     }
 
-    static InetSocketAddress virtualAddress(int n) {
+    static InetSocketAddress virtualAddress(int net, int n) {
         try {
-            byte[] ip = {127, 77, (byte) (n >>> 8), (byte) n};
+            byte[] ip = {127, (byte) net, (byte) (n >>> 8), (byte) n};
             return new InetSocketAddress(InetAddress.getByAddress(ip), 7);
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);

@@ -7,6 +7,9 @@ import java.util.function.Supplier;
 
 /** Session packets framed as {@link Relay} messages over the control connection to the rendezvous. */
 public final class RelayPath implements PacketPath {
+    /** A frame is at most 65535 bytes; a Relay header (type, session, segment size) takes 7. */
+    static final int MAX_PAYLOAD = 65_535 - 7;
+
     private final int sessionId;
     private final Supplier<Channel> control;
     private final String remote;
@@ -28,6 +31,13 @@ public final class RelayPath implements PacketPath {
             dropped++;
             packet.release();
             return;
+        }
+        if (segmentSize > 0 && packet.readableBytes() > MAX_PAYLOAD) {
+            // A batch of large packets: as many whole packets per frame as fit.
+            int perFrame = Math.max(1, MAX_PAYLOAD / segmentSize) * segmentSize;
+            while (packet.readableBytes() > perFrame) {
+                channel.write(new Relay(sessionId, segmentSize, packet.readRetainedSlice(perFrame)), channel.voidPromise());
+            }
         }
         channel.write(new Relay(sessionId, segmentSize, packet), channel.voidPromise());
         pending = channel;

@@ -164,9 +164,9 @@ class PunchTest {
         env.advance(1_000);
         long guesses = env.sent.stream().filter(s -> s.to().getAddress().equals(THEIR_PUBLIC.getAddress())).count();
         assertTrue(guesses >= 390 && guesses <= 420, "about 400 guesses per second, got " + guesses);
-        env.advance(10_000);
+        env.advance(4_990);
         long all = env.sent.stream().filter(s -> !s.to().equals(THEIR_PUBLIC)).count();
-        assertEquals(PunchPlan.MAX_GUESSES, all, "guessing is bounded");
+        assertEquals(PunchPlan.MAX_GUESSES, all, "guessing is bounded within a round");
     }
 
     @Test
@@ -192,6 +192,19 @@ class PunchTest {
         assertEquals("relay: direct path stopped answering for 15 s", env.paths.get(1));
         env.advance(5_000);
         assertEquals(2, punch.rounds(), "a new round 5 s after the fallback");
+    }
+
+    @Test
+    void aRoundWithoutAnswerIsRetriedWithBackoff() {
+        punch.start();
+        punch.candidates(theirs(false));
+        env.advance(6_000);
+        assertEquals(1, punch.rounds());
+        env.advance(5_000);
+        assertEquals(2, punch.rounds(), "first retry 5 s after the round ended");
+        assertEquals(2, env.candidates.size(), "each round tells the other side again");
+        env.advance(6_000 + 10_000);
+        assertEquals(3, punch.rounds(), "then 10 s");
     }
 
     @Test

@@ -103,7 +103,7 @@ class PathMuxTest {
     void packetsToASessionGoDownItsPathAndNeverToTheSocket() {
         RecordingPath relay = new RecordingPath("relay");
         InetSocketAddress virtual = mux.open(relay);
-        assertTrue(PathMux.isVirtual(virtual));
+        assertTrue(PathMux.isVirtual(virtual, 77));
         udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1}), virtual));
         assertEquals(1, relay.sent.size());
         assertEquals(1, relay.flushes);
@@ -150,7 +150,7 @@ class PathMuxTest {
         assertEquals(virtual, in.sender());
         in.release();
         ByteBuf stray = Unpooled.wrappedBuffer(new byte[] {8});
-        mux.deliver(PathMux.virtualAddress(999), stray);
+        mux.deliver(PathMux.virtualAddress(77, 999), stray);
         assertNull(udp.readInbound());
         assertEquals(0, stray.refCnt());
     }
