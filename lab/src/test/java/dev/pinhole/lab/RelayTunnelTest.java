@@ -1,12 +1,10 @@
 package dev.pinhole.lab;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.tls.Identity;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -15,8 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,19 +41,7 @@ class RelayTunnelTest {
             rig.exposeReady(Identity.generate("a"), "web", web.port());
             var connector = rig.connectReady(Identity.generate("b"), "web");
             assertEquals("relay", connector.out().last("path").orElseThrow().path("path").asText());
-            long size = 50L * 1024 * 1024;
-            URI uri = URI.create("http://127.0.0.1:" + Rig.port(connector) + "/blob/" + size);
-            HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            MessageDigest got = MessageDigest.getInstance("SHA-256");
-            long received;
-            try (InputStream in = response.body()) {
-                received = in.transferTo(new DigestOutputStream(java.io.OutputStream.nullOutputStream(), got));
-            }
-            MessageDigest want = MessageDigest.getInstance("SHA-256");
-            LocalWebServer.writeBlob(new DigestOutputStream(java.io.OutputStream.nullOutputStream(), want), size);
-            assertEquals(size, received);
-            assertArrayEquals(want.digest(), got.digest());
+            DirectTunnelTest.download(Rig.port(connector), 50L * 1024 * 1024);
         }
     }
 

@@ -278,7 +278,7 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
             if (session != null) {
                 Probe probe = session.probes.decode(packet.content());
                 if (probe.sessionId() == session.id) {
-                    session.punch.received(socket, packet.sender(), probe);
+                    session.punch.received(socket, packet.sender(), probe, ProbeCodec.padded(packet.content()));
                 }
             }
         } catch (ProbeFormatException e) {

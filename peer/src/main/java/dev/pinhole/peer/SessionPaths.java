@@ -150,6 +150,11 @@ final class SessionPaths implements Punch.Env {
         }
     }
 
+    @Override
+    public long[] quicReceived() {
+        return session.mux.received(session.virtual);
+    }
+
     PacketPath current() {
         return session.mux.path(session.virtual);
     }

@@ -26,8 +26,11 @@ import java.util.random.RandomGenerator;
  * side answers with its own and starts probing too); both sides then ping the other's addresses as the
  * {@link PunchPlan} says. A ping is answered with a pong from the socket it arrived on, and answered
  * pings trigger a ping back (ICE's triggered checks), so a pinhole opened by one side is used at once.
- * The first pong, which proves the path both ways, makes it the session's path. Only the connector
- * starts rounds (on connect, and on retries); the exposer answers.
+ * The first pong to a padded ping (both as large as the session's QUIC packets), which proves the path
+ * both ways for full-size packets, makes it the session's path; a pong to a small probe (a guess) is
+ * first confirmed with a padded ping. Then the QUIC-level check: once the other side has had time to
+ * switch too, QUIC packets must be arriving over the direct path, or the session goes back to the
+ * relay. Only the connector starts rounds (on connect, and on retries); the exposer answers.
  */
 public final class Punch {
     /** Pacing of pings to each target: ICE's Ta is 50 ms across all checks; we have few targets. */
@@ -48,6 +51,17 @@ public final class Punch {
     static final long MAX_RETRY_MILLIS = 30_000;
     /** Ports the guessing side tries: NATs allocate above the well-known range. */
     static final int LOWEST_PORT = 1024;
+    /** Pings to known addresses, pongs and keepalives are as large as a QUIC packet; guesses are small. */
+    static final int PADDED = ProbeCodec.MAX_DATAGRAM;
+    /**
+     * The QUIC-level check: from {@value #CHECK_FROM_MILLIS} ms after the switch (time for the other side to
+     * switch too) to {@value #CHECK_AT_MILLIS} ms, QUIC packets that keep coming over the relay but never over
+     * the direct path mean it carries probes but not QUIC (a middlebox, an MTU problem): back to the relay.
+     */
+    static final long CHECK_FROM_MILLIS = 1_000;
+    static final long CHECK_AT_MILLIS = 4_000;
+    /** Relay packets in the check window that make "none came direct" meaningful (an idle session sends none). */
+    static final long CHECK_MIN_RELAY_PACKETS = 3;
 
     /** What a punch needs from the outside world. Called on the event loop. */
     public interface Env {
@@ -85,9 +99,12 @@ public final class Punch {
 
         /** A keepalive on the direct path came back after {@code rttMillis}. */
         default void measured(double rttMillis) {}
+
+        /** QUIC packets received for this session so far: {over the relay, over direct paths}. */
+        long[] quicReceived();
     }
 
-    private record Sent(Channel socket, InetSocketAddress to, long atNanos) {}
+    private record Sent(Channel socket, InetSocketAddress to, long atNanos, boolean padded) {}
 
     private final int sessionId;
     private final Role role;
@@ -112,6 +129,7 @@ public final class Punch {
     private long lastHeard;
     private Future<?> keepalive;
     private Future<?> retry;
+    private Future<?> check;
     private long retryMillis = FIRST_RETRY_MILLIS;
     private int rounds;
     private boolean closed;
@@ -133,7 +151,10 @@ public final class Punch {
         inRound = true;
         rounds++;
         Reflexive.Result local = env.local();
-        env.sendCandidates(new Candidates(sessionId, local.hard(), local.reflexive(), env.hosts()));
+        // Predicted ports travel with the host addresses: to the other side they are all "also try these".
+        List<InetSocketAddress> hosts = new ArrayList<>(env.hosts());
+        local.predicted().stream().limit(dev.pinhole.protocol.ControlCodec.MAX_CANDIDATES - hosts.size()).forEach(hosts::add);
+        env.sendCandidates(new Candidates(sessionId, local.hard(), local.reflexive(), List.copyOf(hosts)));
         roundTimers.add(env.schedule(this::endRound, ROUND_MILLIS));
         if (remote != null) {
             probe();
@@ -180,7 +201,7 @@ public final class Punch {
             return;
         }
         for (InetSocketAddress target : plan.targets()) {
-            ping(env.mainSocket(), target);
+            ping(env.mainSocket(), target, PADDED);
         }
         roundTimers.add(env.schedule(() -> pingTargets(tick + 1), PING_EVERY_MILLIS));
     }
@@ -190,7 +211,7 @@ public final class Punch {
             return;
         }
         for (Channel socket : extra) {
-            ping(socket, remote.reflexive());
+            ping(socket, remote.reflexive(), 0); // 256 sockets: small, they only open mappings
         }
         roundTimers.add(env.schedule(this::pingExtra, EXTRA_PING_EVERY_MILLIS));
     }
@@ -201,38 +222,48 @@ public final class Punch {
         }
         for (int i = 0; i < GUESSES_PER_TICK && guesses < plan.guesses(); i++, guesses++) {
             int port = LOWEST_PORT + random.nextInt(65_536 - LOWEST_PORT);
-            ping(env.mainSocket(), new InetSocketAddress(plan.guessAt(), port));
+            ping(env.mainSocket(), new InetSocketAddress(plan.guessAt(), port), 0);
         }
         roundTimers.add(env.schedule(this::guess, GUESS_EVERY_MILLIS));
     }
 
-    private void ping(Channel socket, InetSocketAddress to) {
+    private void ping(Channel socket, InetSocketAddress to, int padTo) {
         long txid = nextTxid++;
-        outstanding.put(txid, new Sent(socket, to, env.nanoTime()));
-        env.send(socket, to, codec.encode(new Ping(sessionId, role, txid), ByteBufAllocator.DEFAULT));
+        outstanding.put(txid, new Sent(socket, to, env.nanoTime(), padTo > 0));
+        env.send(socket, to, codec.encode(new Ping(sessionId, role, txid), ByteBufAllocator.DEFAULT, padTo));
     }
 
-    /** An authenticated probe for this session arrived on {@code socket} from {@code from}. */
-    public void received(Channel socket, InetSocketAddress from, Probe probe) {
+    /**
+     * An authenticated probe for this session arrived on {@code socket} from {@code from};
+     * {@code padded}: the datagram was as large as a QUIC packet.
+     */
+    public void received(Channel socket, InetSocketAddress from, Probe probe, boolean padded) {
         if (closed || probe.from() == role) {
             return; // our own probe reflected back: proves nothing
         }
         if (probe instanceof Ping ping) {
             env.allow(socket, from);
-            env.send(socket, from, codec.encode(new Pong(sessionId, role, ping.txid(), from), ByteBufAllocator.DEFAULT));
+            env.send(socket, from, codec.encode(new Pong(sessionId, role, ping.txid(), from), ByteBufAllocator.DEFAULT, PADDED));
             if (directSocket == null) {
-                ping(socket, from); // triggered check: the pinhole the other side just opened works now
+                ping(socket, from, PADDED); // triggered check: the pinhole the other side just opened works now
             }
         } else if (probe instanceof Pong pong) {
             Sent sent = outstanding.remove(pong.txid());
             if (sent == null || sent.socket() != socket || !sent.to().equals(from)) {
                 return;
             }
+            boolean fullSize = padded && sent.padded();
             if (directSocket == socket && from.equals(directRemote)) {
-                lastHeard = env.nanoTime();
-                env.measured((lastHeard - sent.atNanos()) / 1e6);
+                if (fullSize) {
+                    lastHeard = env.nanoTime();
+                    env.measured((lastHeard - sent.atNanos()) / 1e6);
+                }
             } else if (directSocket == null) {
-                adopt(socket, from, (env.nanoTime() - sent.atNanos()) / 1e6);
+                if (fullSize) {
+                    adopt(socket, from, (env.nanoTime() - sent.atNanos()) / 1e6);
+                } else {
+                    ping(socket, from, PADDED); // a small probe got through: do full-size packets?
+                }
             }
         }
     }
@@ -246,6 +277,33 @@ public final class Punch {
         env.direct(socket, to, rttMillis);
         finishRound();
         keepalive = env.schedule(this::keepalive, KEEPALIVE_MILLIS);
+        Channel adopted = socket;
+        env.schedule(() -> {
+            long[] from = env.quicReceived();
+            check = env.schedule(() -> checkQuic(adopted, from), CHECK_AT_MILLIS - CHECK_FROM_MILLIS);
+        }, CHECK_FROM_MILLIS);
+    }
+
+    /** The QUIC-level check (see {@link #CHECK_FROM_MILLIS}). */
+    private void checkQuic(Channel adopted, long[] from) {
+        if (closed || directSocket != adopted) {
+            return;
+        }
+        long[] now = env.quicReceived();
+        if (now[1] == from[1] && now[0] - from[0] >= CHECK_MIN_RELAY_PACKETS) {
+            leaveDirect("the direct path answers probes but carries no QUIC packets");
+        }
+    }
+
+    private void leaveDirect(String why) {
+        Channel socket = directSocket;
+        directSocket = null;
+        directRemote = null;
+        env.relay(why);
+        if (socket != env.mainSocket()) {
+            env.closeSocket(socket);
+        }
+        scheduleRetry();
     }
 
     private void keepalive() {
@@ -253,17 +311,10 @@ public final class Punch {
             return;
         }
         if (env.nanoTime() - lastHeard >= DEAD_MILLIS * 1_000_000) {
-            Channel socket = directSocket;
-            directSocket = null;
-            directRemote = null;
-            env.relay("direct path stopped answering for " + DEAD_MILLIS / 1000 + " s");
-            if (socket != env.mainSocket()) {
-                env.closeSocket(socket);
-            }
-            scheduleRetry();
+            leaveDirect("direct path stopped answering for " + DEAD_MILLIS / 1000 + " s");
             return;
         }
-        ping(directSocket, directRemote);
+        ping(directSocket, directRemote, PADDED);
         keepalive = env.schedule(this::keepalive, KEEPALIVE_MILLIS);
     }
 
@@ -319,6 +370,9 @@ public final class Punch {
         }
         if (retry != null) {
             retry.cancel(false);
+        }
+        if (check != null) {
+            check.cancel(false);
         }
         if (directSocket != null && directSocket != env.mainSocket()) {
             env.closeSocket(directSocket);

@@ -30,8 +30,40 @@ public final class Reflexive {
     /** After this the answer we have (maybe none) is what we go with: punching must not wait long. */
     static final long GIVE_UP_MILLIS = 1_500;
 
-    /** {@code reflexive} is null when no STUN answer came (UDP blocked, or the rendezvous has no STUN). */
-    public record Result(InetSocketAddress reflexive, boolean hard) {}
+    /**
+     * {@code reflexive} is null when no STUN answer came (UDP blocked, or the rendezvous has no STUN).
+     * {@code predicted}: for a hard NAT that hands out ports in steps (many do: +1, +2), the public
+     * addresses its next mappings will likely get, which the other side probes first; empty otherwise.
+     */
+    public record Result(InetSocketAddress reflexive, boolean hard, List<InetSocketAddress> predicted) {
+        public Result(InetSocketAddress reflexive, boolean hard) {
+            this(reflexive, hard, List.of());
+        }
+    }
+
+    /** A step larger than this is not a sequence (fully random NATs, or other traffic in between). */
+    static final int MAX_STEP = 16;
+    /** How many next ports to predict: the mapping for the other peer comes after a few of ours at most. */
+    static final int PREDICTIONS = 8;
+
+    /**
+     * Port prediction (pure): given the ports a NAT gave one socket for two destinations in a row, the
+     * ports it will likely give the next ones.
+     */
+    static List<InetSocketAddress> predict(InetSocketAddress first, InetSocketAddress second) {
+        int step = second.getPort() - first.getPort();
+        if (step == 0 || Math.abs(step) > MAX_STEP || !first.getAddress().equals(second.getAddress())) {
+            return List.of();
+        }
+        List<InetSocketAddress> next = new ArrayList<>();
+        for (int k = 1; k <= PREDICTIONS; k++) {
+            int port = second.getPort() + k * step;
+            if (port > 0 && port < 65_536) {
+                next.add(new InetSocketAddress(second.getAddress(), port));
+            }
+        }
+        return List.copyOf(next);
+    }
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private final PathMux mux;
@@ -121,7 +153,8 @@ public final class Reflexive {
             // A lost answer from the second port says nothing new: keep what the last round found.
             boolean hard = answers.length > 1 && answers[1] != null ? !answers[1].equals(first)
                     : result != null && result.hard();
-            result = new Result(first, hard);
+            List<InetSocketAddress> predicted = hard && answers[1] != null ? predict(first, answers[1]) : List.of();
+            result = new Result(first, hard, predicted);
         } else if (result == null) {
             result = new Result(null, false);
         }

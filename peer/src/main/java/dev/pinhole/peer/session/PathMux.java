@@ -40,7 +40,18 @@ public final class PathMux extends ChannelDuplexHandler {
 
     private record Key(Channel socket, InetSocketAddress remote) {}
 
-    private final Map<InetSocketAddress, PacketPath> routes = new HashMap<>();
+    /** A session's current path, and how many QUIC packets arrived for it over the relay and directly. */
+    private static final class Route {
+        PacketPath path;
+        long relayIn;
+        long directIn;
+
+        Route(PacketPath path) {
+            this.path = path;
+        }
+    }
+
+    private final Map<InetSocketAddress, Route> routes = new HashMap<>();
     private final Map<Key, InetSocketAddress> verified = new HashMap<>();
     private final List<PacketPath> unflushed = new ArrayList<>();
     private final Listener listener;
@@ -72,7 +83,7 @@ public final class PathMux extends ChannelDuplexHandler {
             nextVirtual = nextVirtual == 65_535 ? 1 : nextVirtual + 1;
             InetSocketAddress address = virtualAddress(net, n);
             if (!routes.containsKey(address)) {
-                routes.put(address, path);
+                routes.put(address, new Route(path));
                 return address;
             }
         }
@@ -81,11 +92,21 @@ public final class PathMux extends ChannelDuplexHandler {
 
     /** Moves a session to another path; QUIC does not notice. */
     public void switchPath(InetSocketAddress virtual, PacketPath path) {
-        routes.replace(virtual, path);
+        Route route = routes.get(virtual);
+        if (route != null) {
+            route.path = path;
+        }
     }
 
     public PacketPath path(InetSocketAddress virtual) {
-        return routes.get(virtual);
+        Route route = routes.get(virtual);
+        return route == null ? null : route.path;
+    }
+
+    /** QUIC packets received for the session so far: {over the relay, over direct paths}. */
+    public long[] received(InetSocketAddress virtual) {
+        Route route = routes.get(virtual);
+        return route == null ? new long[2] : new long[] {route.relayIn, route.directIn};
     }
 
     /** Accepts QUIC packets from {@code remote} on {@code socket} as the session {@code virtual}'s. */
@@ -108,11 +129,21 @@ public final class PathMux extends ChannelDuplexHandler {
         return ctx.channel();
     }
 
-    /** Hands a packet that arrived for session {@code virtual} to QUIC. Call on the event loop. */
+    /** Hands a packet that arrived over the relay for session {@code virtual} to QUIC. Call on the event loop. */
     public void deliver(InetSocketAddress virtual, ByteBuf packet) {
-        if (!routes.containsKey(virtual)) {
+        deliver(virtual, packet, false);
+    }
+
+    private void deliver(InetSocketAddress virtual, ByteBuf packet, boolean direct) {
+        Route route = routes.get(virtual);
+        if (route == null) {
             packet.release();
             return;
+        }
+        if (direct) {
+            route.directIn++;
+        } else {
+            route.relayIn++;
         }
         ctx.fireChannelRead(new DatagramPacket(packet, localAddress(), virtual));
     }
@@ -146,7 +177,7 @@ public final class PathMux extends ChannelDuplexHandler {
         } else if (first >= 0 && (first & 0x40) != 0) {
             InetSocketAddress virtual = verified.get(new Key(socket, packet.sender()));
             if (virtual != null) {
-                deliver(virtual, content);
+                deliver(virtual, content, true);
             } else {
                 dropped++;
                 packet.release();
@@ -183,7 +214,8 @@ public final class PathMux extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof DatagramPacket packet && packet.recipient() != null) {
-            PacketPath path = routes.get(packet.recipient());
+            Route route = routes.get(packet.recipient());
+            PacketPath path = route == null ? null : route.path;
             if (path != null) {
                 path.send(packet.content(), packet instanceof PacketBatch batch ? batch.segmentSize() : 0);
                 if (!unflushed.contains(path)) {

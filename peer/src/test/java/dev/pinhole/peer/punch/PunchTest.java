@@ -35,7 +35,7 @@ class PunchTest {
 
     /** Records effects; timers run when the test advances the clock. */
     static final class FakeEnv implements Punch.Env {
-        record Sent(Channel socket, InetSocketAddress to, Probe probe) {}
+        record Sent(Channel socket, InetSocketAddress to, Probe probe, boolean padded) {}
         record Timer(long at, Runnable task, CompletableFuture<Void> handle) {}
 
         final ProbeCodec codec = new ProbeCodec(SECRET);
@@ -48,6 +48,7 @@ class PunchTest {
         final PriorityQueue<Timer> timers = new PriorityQueue<>(Comparator.comparingLong(Timer::at));
         long now;
         boolean hard;
+        final long[] quic = new long[2];
 
         void advance(long millis) {
             long until = now + millis * 1_000_000;
@@ -88,7 +89,7 @@ class PunchTest {
 
         @Override public void send(Channel socket, InetSocketAddress to, ByteBuf datagram) {
             try {
-                sent.add(new Sent(socket, to, codec.decode(datagram)));
+                sent.add(new Sent(socket, to, codec.decode(datagram), ProbeCodec.padded(datagram)));
             } catch (Exception e) {
                 throw new AssertionError(e);
             } finally {
@@ -99,6 +100,7 @@ class PunchTest {
         @Override public void allow(Channel socket, InetSocketAddress remote) {}
         @Override public void direct(Channel socket, InetSocketAddress remote, double rtt) { paths.add("direct " + remote); }
         @Override public void relay(String why) { paths.add("relay: " + why); }
+        @Override public long[] quicReceived() { return quic.clone(); }
 
         long pingsTo(InetSocketAddress to) {
             return sent.stream().filter(s -> s.probe() instanceof Ping && s.to().equals(to)).count();
@@ -111,6 +113,14 @@ class PunchTest {
     @AfterEach
     void close() {
         punch.close();
+    }
+
+    /** Easy against easy; the first ping is answered: the session is direct. */
+    void goDirect() {
+        punch.start();
+        punch.candidates(theirs(false));
+        Ping ping = (Ping) env.sent.get(0).probe();
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ping.txid(), OUR_PUBLIC), true);
     }
 
     static Candidates theirs(boolean hard) {
@@ -127,7 +137,7 @@ class PunchTest {
         assertEquals(6, env.pingsTo(THEIR_PUBLIC), "one ping every 200 ms");
         Ping ping = (Ping) env.sent.get(env.sent.size() - 1).probe();
         env.advance(1);
-        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ping.txid(), OUR_PUBLIC));
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ping.txid(), OUR_PUBLIC), true);
         assertEquals(List.of("direct " + THEIR_PUBLIC), env.paths);
         assertTrue(punch.isDirect());
         int before = env.sent.size();
@@ -146,12 +156,12 @@ class PunchTest {
         }
         Channel winner = env.opened.get(17);
         // Their guess hit socket 17's mapping: it answers, and pings back at once (a triggered check).
-        punch.received(winner, THEIR_PUBLIC, new Ping(7, Role.EXPOSER, 99));
+        punch.received(winner, THEIR_PUBLIC, new Ping(7, Role.EXPOSER, 99), true);
         FakeEnv.Sent pong = env.sent.get(env.sent.size() - 2);
         FakeEnv.Sent triggered = env.sent.get(env.sent.size() - 1);
         assertTrue(pong.probe() instanceof Pong && pong.socket() == winner);
         assertTrue(triggered.probe() instanceof Ping && triggered.socket() == winner);
-        punch.received(winner, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, triggered.probe().txid(), OUR_PUBLIC));
+        punch.received(winner, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, triggered.probe().txid(), OUR_PUBLIC), true);
         assertEquals(List.of("direct " + THEIR_PUBLIC), env.paths);
         assertEquals(PunchPlan.BIRTHDAY_SOCKETS - 1, env.closed.size(), "every socket but the winner is closed");
         assertFalse(env.closed.contains(winner));
@@ -182,16 +192,52 @@ class PunchTest {
 
     @Test
     void aDeadDirectPathFallsBackToTheRelayAndIsRetriedLater() {
-        punch.start();
-        punch.candidates(theirs(false));
-        Ping ping = (Ping) env.sent.get(0).probe();
-        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ping.txid(), OUR_PUBLIC));
+        goDirect();
         env.advance(14_000);
         assertEquals(1, env.paths.size(), "still direct: keepalives are merely unanswered");
         env.advance(2_000);
         assertEquals("relay: direct path stopped answering for 15 s", env.paths.get(1));
         env.advance(5_000);
         assertEquals(2, punch.rounds(), "a new round 5 s after the fallback");
+    }
+
+    @Test
+    void aPongToASmallGuessIsConfirmedWithAFullSizePingFirst() {
+        punch.start();
+        punch.candidates(theirs(true));
+        FakeEnv.Sent guess = env.sent.stream().filter(s -> !s.padded()).findFirst().orElseThrow();
+        punch.received(env.main, guess.to(), new Pong(7, Role.EXPOSER, guess.probe().txid(), OUR_PUBLIC), true);
+        assertTrue(env.paths.isEmpty(), "a small probe does not prove full-size packets pass");
+        FakeEnv.Sent confirm = env.sent.get(env.sent.size() - 1);
+        assertTrue(confirm.padded() && confirm.to().equals(guess.to()) && confirm.probe() instanceof Ping);
+        assertEquals(1350, ProbeCodec.MAX_DATAGRAM);
+        punch.received(env.main, guess.to(), new Pong(7, Role.EXPOSER, confirm.probe().txid(), OUR_PUBLIC), false);
+        assertTrue(env.paths.isEmpty(), "an unpadded pong does not either");
+        punch.received(env.main, guess.to(), new Pong(7, Role.EXPOSER, confirm.probe().txid(), OUR_PUBLIC), true);
+        assertTrue(env.paths.isEmpty(), "a pong counts once");
+    }
+
+    @Test
+    void aDirectPathThatCarriesNoQuicIsLeftForTheRelay() {
+        goDirect();
+        assertEquals(1, env.paths.size());
+        env.quic[0] += 50; // before the window: the other side had not switched yet
+        env.advance(1_500);
+        env.quic[0] += 20; // QUIC keeps coming over the relay, none directly
+        env.advance(3_000);
+        assertEquals("relay: the direct path answers probes but carries no QUIC packets", env.paths.get(1));
+        assertFalse(punch.isDirect());
+    }
+
+    @Test
+    void aDirectPathCarryingQuicPassesTheCheck() {
+        goDirect();
+        env.advance(1_500);
+        env.quic[0] += 20;
+        env.quic[1] += 1;
+        env.advance(3_000);
+        assertEquals(1, env.paths.size());
+        assertTrue(punch.isDirect());
     }
 
     @Test
@@ -212,9 +258,9 @@ class PunchTest {
         punch.start();
         punch.candidates(theirs(false));
         Ping ours = (Ping) env.sent.get(0).probe();
-        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.CONNECTOR, ours.txid(), OUR_PUBLIC));
-        punch.received(env.main, new InetSocketAddress("203.0.113.66", 1), new Pong(7, Role.EXPOSER, ours.txid(), OUR_PUBLIC));
-        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ours.txid() + 1000, OUR_PUBLIC));
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.CONNECTOR, ours.txid(), OUR_PUBLIC), true);
+        punch.received(env.main, new InetSocketAddress("203.0.113.66", 1), new Pong(7, Role.EXPOSER, ours.txid(), OUR_PUBLIC), true);
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ours.txid() + 1000, OUR_PUBLIC), true);
         assertTrue(env.paths.isEmpty());
     }
 }

@@ -26,7 +26,12 @@ import javax.crypto.spec.SecretKeySpec;
  *   u64 transaction id
  *   pong only: u8 family (4 or 6) | 4 or 16 address bytes | u16 port   the address the ping came from
  *   16 bytes            HMAC-SHA256(session secret, every byte above), truncated (RFC 2104 section 5)
+ *   zero bytes          optional padding, up to {@value #MAX_DATAGRAM} bytes in all
  * </pre>
+ *
+ * Padding makes a probe as large as the session's packets, so a path that answers a padded ping has
+ * carried full-size packets both ways (a path with a smaller MTU, or a middlebox that drops large
+ * datagrams, answers only small ones). It is outside the MAC: changing it proves nothing either way.
  *
  * One codec per session, used on one thread (it keeps an initialised {@link Mac}).
  */
@@ -37,8 +42,10 @@ public final class ProbeCodec {
     /** 128 bits: forging one probe takes 2^128 guesses; the full 256 would only make probes larger. */
     static final int MAC_LENGTH = 16;
     static final int HEADER = 16;
-    /** The largest probe: a pong with an IPv6 address. */
+    /** The largest probe without padding: a pong with an IPv6 address. */
     public static final int MAX_LENGTH = HEADER + 1 + 16 + 2 + MAC_LENGTH;
+    /** The largest padded probe: the size of a session's QUIC packets on a direct path. */
+    public static final int MAX_DATAGRAM = 1350;
 
     private final Mac mac;
 
@@ -65,6 +72,14 @@ public final class ProbeCodec {
     }
 
     public ByteBuf encode(Probe probe, ByteBufAllocator alloc) {
+        return encode(probe, alloc, 0);
+    }
+
+    /** Encodes {@code probe}, padded with zeros to {@code padTo} bytes when that is larger. */
+    public ByteBuf encode(Probe probe, ByteBufAllocator alloc, int padTo) {
+        if (padTo > MAX_DATAGRAM) {
+            throw new IllegalArgumentException("padding to " + padTo + " (expected: <= " + MAX_DATAGRAM + ")");
+        }
         byte[] out = new byte[MAX_LENGTH];
         int n = 0;
         out[n++] = MAGIC;
@@ -86,31 +101,52 @@ public final class ProbeCodec {
         byte[] tag = mac.doFinal();
         System.arraycopy(tag, 0, out, n, MAC_LENGTH);
         n += MAC_LENGTH;
-        return alloc.buffer(n).writeBytes(out, 0, n);
+        ByteBuf buf = alloc.buffer(Math.max(n, padTo)).writeBytes(out, 0, n);
+        return buf.writeZero(Math.max(0, padTo - n));
+    }
+
+    /** Whether the datagram carries padding (was sent as large as the session's packets). */
+    public static boolean padded(ByteBuf datagram) {
+        return datagram.readableBytes() > MAX_LENGTH;
     }
 
     /** Decodes and authenticates a probe; does not release {@code datagram}. */
     public Probe decode(ByteBuf datagram) throws ProbeFormatException {
         int length = datagram.readableBytes();
-        if (length < HEADER + MAC_LENGTH || length > MAX_LENGTH) {
-            throw new ProbeFormatException("probe length: " + length + " (expected: " + (HEADER + MAC_LENGTH) + ".." + MAX_LENGTH + ")");
+        if (length < HEADER + MAC_LENGTH || length > MAX_DATAGRAM) {
+            throw new ProbeFormatException("probe length: " + length + " (expected: " + (HEADER + MAC_LENGTH) + ".." + MAX_DATAGRAM + ")");
         }
-        byte[] in = new byte[length];
+        byte[] in = new byte[Math.min(length, MAX_LENGTH)];
         datagram.getBytes(datagram.readerIndex(), in);
         if ((in[0] & 0xff) != MAGIC) {
             throw new ProbeFormatException("probe magic: " + (in[0] & 0xff) + " (expected: " + MAGIC + ")");
         }
-        // Authenticate before reading any field: an unauthenticated probe tells us nothing.
-        mac.update(in, 0, length - MAC_LENGTH);
+        // Where the MAC sits depends on the kind (and a pong's address family); nothing read here is trusted yet.
+        int kind = in[1] & 0xff;
+        int body;
+        if (kind == PING) {
+            body = HEADER;
+        } else if (kind == PONG) {
+            int family = in.length > HEADER ? in[HEADER] & 0xff : 0;
+            if (family != 4 && family != 6) {
+                throw new ProbeFormatException("pong address family: " + family + " (expected: 4 or 6)");
+            }
+            body = HEADER + 1 + (family == 4 ? 4 : 16) + 2;
+        } else {
+            throw new ProbeFormatException("probe kind: " + kind + " (expected: 1 or 2)");
+        }
+        if (length < body + MAC_LENGTH) {
+            throw new ProbeFormatException("probe length: " + length + " (expected: >= " + (body + MAC_LENGTH) + " for kind " + kind + ")");
+        }
+        mac.update(in, 0, body);
         byte[] tag = mac.doFinal();
         byte[] got = new byte[MAC_LENGTH];
-        System.arraycopy(in, length - MAC_LENGTH, got, 0, MAC_LENGTH);
+        System.arraycopy(in, body, got, 0, MAC_LENGTH);
         byte[] want = new byte[MAC_LENGTH];
         System.arraycopy(tag, 0, want, 0, MAC_LENGTH);
         if (!MessageDigest.isEqual(got, want)) {
             throw new ProbeFormatException("probe MAC does not match the session's secret");
         }
-        int kind = in[1] & 0xff;
         int role = in[2] & 0xff;
         if (role > 1) {
             throw new ProbeFormatException("probe role: " + role + " (expected: 0 or 1)");
@@ -118,21 +154,10 @@ public final class ProbeCodec {
         int session = getInt(in, 4);
         long txid = ((long) getInt(in, 8) << 32) | (getInt(in, 12) & 0xffffffffL);
         Role from = Role.values()[role];
-        int body = length - MAC_LENGTH;
         if (kind == PING) {
-            if (body != HEADER) {
-                throw new ProbeFormatException("ping length: " + length + " (expected: " + (HEADER + MAC_LENGTH) + ")");
-            }
             return new Ping(session, from, txid);
         }
-        if (kind != PONG) {
-            throw new ProbeFormatException("probe kind: " + kind + " (expected: 1 or 2)");
-        }
-        int family = body > HEADER ? in[HEADER] & 0xff : 0;
-        int ipLength = family == 4 ? 4 : family == 6 ? 16 : -1;
-        if (ipLength < 0 || body != HEADER + 1 + ipLength + 2) {
-            throw new ProbeFormatException("pong address: family " + family + ", " + (body - HEADER) + " bytes (expected: 4 with 7 or 6 with 19)");
-        }
+        int ipLength = body - HEADER - 3;
         byte[] ip = new byte[ipLength];
         System.arraycopy(in, HEADER + 1, ip, 0, ipLength);
         int port = ((in[HEADER + 1 + ipLength] & 0xff) << 8) | (in[HEADER + 2 + ipLength] & 0xff);

@@ -54,6 +54,19 @@ class ProbeCodecTest {
         pong.release();
     }
 
+    @ParameterizedTest
+    @MethodSource("probes")
+    void paddedProbesDecodeTheSameAndSayTheyWerePadded(Probe probe) throws Exception {
+        ByteBuf wire = codec.encode(probe, ByteBufAllocator.DEFAULT, ProbeCodec.MAX_DATAGRAM);
+        assertEquals(ProbeCodec.MAX_DATAGRAM, wire.readableBytes());
+        assertTrue(ProbeCodec.padded(wire));
+        assertEquals(probe, codec.decode(wire));
+        wire.release();
+        ByteBuf plain = codec.encode(probe, ByteBufAllocator.DEFAULT);
+        assertFalse(ProbeCodec.padded(plain));
+        plain.release();
+    }
+
     @Test
     void aProbeMadeWithAnotherSecretIsRejected() throws Exception {
         ProbeCodec stranger = new ProbeCodec(new SessionSecret(bytes(32, 2)));
@@ -68,7 +81,7 @@ class ProbeCodecTest {
         ByteBuf wire = codec.encode(new Pong(5, Role.CONNECTOR, 9, new InetSocketAddress("198.18.2.2", 40001)), ByteBufAllocator.DEFAULT);
         byte[] good = ByteBufUtil.getBytes(wire);
         wire.release();
-        for (int i = 1; i < good.length; i++) {
+        for (int i = 0; i < good.length; i++) {
             byte[] bad = good.clone();
             bad[i] ^= 0x40;
             assertThrows(ProbeFormatException.class, () -> codec.decode(Unpooled.wrappedBuffer(bad)), "byte " + i);
@@ -78,11 +91,11 @@ class ProbeCodecTest {
     @Test
     void shortAndLongDatagramsAreRejectedByLength() {
         var e = assertThrows(ProbeFormatException.class, () -> codec.decode(Unpooled.wrappedBuffer(new byte[] {0x0c, 1})));
-        assertEquals("probe length: 2 (expected: 32..51)", e.getMessage());
+        assertEquals("probe length: 2 (expected: 32..1350)", e.getMessage());
         var e2 = assertThrows(ProbeFormatException.class, () -> ProbeCodec.sessionOf(Unpooled.wrappedBuffer(new byte[] {0x0c})));
         assertEquals("probe length: 1 (expected: >= 32)", e2.getMessage());
-        var e3 = assertThrows(ProbeFormatException.class, () -> codec.decode(Unpooled.wrappedBuffer(new byte[60])));
-        assertEquals("probe length: 60 (expected: 32..51)", e3.getMessage());
+        var e3 = assertThrows(ProbeFormatException.class, () -> codec.decode(Unpooled.wrappedBuffer(new byte[1351])));
+        assertEquals("probe length: 1351 (expected: 32..1350)", e3.getMessage());
     }
 
     /** Fuzz: random and mutated datagrams only ever fail with ProbeFormatException. */
