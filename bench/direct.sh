@@ -30,7 +30,7 @@ start_tunnel() {
   rm -rf "$work"/*
   "$natlab" up "$1" "$2" >/dev/null
   "$natlab" exec server "$root/bin/rendezvous" --data-dir "$work/rv" --bind 203.0.113.10 --port 7000 \
-    --public-host 203.0.113.10 >"$work/rv.out" 2>&1 &
+    --public-host 203.0.113.10 --no-dashboard >"$work/rv.out" 2>&1 &
   for _ in $(seq 1 150); do [ -s "$work/rv/join-code" ] && break; sleep 0.1; done
   join=$(cat "$work/rv/join-code")
   "$natlab" exec site-a java -cp "$cp" dev.pinhole.bench.Blast serve 9000 >/dev/null 2>&1 &

@@ -49,7 +49,7 @@ cipher=$(ssh -G -p "$sshport" 127.0.0.1 2>/dev/null | awk '/^ciphers /{split($2,
 
 # Pinhole: rendezvous, expose, connect (real processes, as a user runs them).
 rvport=$(free_port); lport=$(free_port)
-"$root/bin/rendezvous" --data-dir "$work/rv" --bind 127.0.0.1 --port "$rvport" --public-host 127.0.0.1 --stun-port 0 >"$work/rv.out" 2>&1 & pids+=($!)
+"$root/bin/rendezvous" --data-dir "$work/rv" --bind 127.0.0.1 --port "$rvport" --public-host 127.0.0.1 --stun-port 0 --no-dashboard >"$work/rv.out" 2>&1 & pids+=($!)
 for _ in $(seq 1 150); do [ -s "$work/rv/join-code" ] && break; sleep 0.1; done
 join=$(cat "$work/rv/join-code")
 "$root/bin/peer" expose "$src" --name bench --home "$work/a" --server "$join" --json >"$work/expose.out" 2>&1 & pids+=($!)

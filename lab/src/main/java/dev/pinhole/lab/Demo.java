@@ -78,7 +78,7 @@ public final class Demo {
         System.out.println("  web page     http://127.0.0.1:" + webPort + "/");
 
         start("rendezvous", List.of(launcher("rendezvous"), "--data-dir", work.resolve("rendezvous").toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0"), null);
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0", "--dashboard", "127.0.0.1:0"), null);
         Path joinFile = work.resolve("rendezvous/join-code");
         String joinCode = waitFor(() -> Files.exists(joinFile) ? Files.readString(joinFile).trim() : null, "the rendezvous' join code");
         System.out.println("  rendezvous   " + joinCode.replaceAll(".*@([^?]+)\\?.*", "$1") + " (join code in " + joinFile + ")");

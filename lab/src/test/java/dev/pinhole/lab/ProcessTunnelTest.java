@@ -52,7 +52,7 @@ class ProcessTunnelTest {
     /** Starts a rendezvous process and returns its join code. */
     String startRendezvous(Path log) throws IOException {
         start(log, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0");
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0", "--dashboard", "127.0.0.1:0");
         return awaitMatch(log, "(pinhole://\\S+)");
     }
 

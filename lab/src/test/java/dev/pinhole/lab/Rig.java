@@ -40,7 +40,7 @@ final class Rig implements AutoCloseable {
     RendezvousServer startServerWithStun() throws Exception {
         var stun = new dev.pinhole.rendezvous.stun.StunServer.Config(java.net.InetAddress.getLoopbackAddress(), 0, null, 0);
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
-                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun), serverLog::add).start();
+                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new java.net.InetSocketAddress("127.0.0.1", 0)), serverLog::add).start();
         open.add(server);
         return server;
     }

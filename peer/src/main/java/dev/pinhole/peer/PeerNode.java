@@ -213,6 +213,7 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
 
     /** The session moved to {@code path}; {@code why} says why it left a direct one (null otherwise). */
     void pathChanged(Session session, PacketPath path, String why) {
+        control.send(new ControlMessage.PathReport(session.id, path instanceof DirectPath));
         announcePath(session, path, why);
         writeStatus();
     }

@@ -35,6 +35,7 @@ import java.nio.charset.StandardCharsets;
  *   address = u8 family (4 or 6) | 4 or 16 address bytes | u16 port
  *   Opened = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
  *   NatInfo = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard)
+ *   PathReport = u8 15 | u32 session | u8 direct (0/1)
  *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
  *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
  *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
@@ -64,6 +65,7 @@ public final class ControlCodec {
     static final int PONG = 12;
     static final int CANDIDATES = 13;
     static final int NAT_INFO = 14;
+    static final int PATH_REPORT = 15;
 
     private ControlCodec() {}
 
@@ -107,6 +109,10 @@ public final class ControlCodec {
             out.writeShort(m.port());
             writeBytes(out, m.secret().bytes());
             out.writeByte(m.exposerHard() ? 1 : 0);
+        } else if (message instanceof ControlMessage.PathReport m) {
+            out.writeByte(PATH_REPORT);
+            out.writeInt(m.sessionId());
+            out.writeByte(m.direct() ? 1 : 0);
         } else if (message instanceof NatInfo m) {
             out.writeByte(NAT_INFO);
             out.writeByte((m.udp() ? 1 : 0) | (m.hard() ? 2 : 0));
@@ -168,6 +174,7 @@ public final class ControlCodec {
                     readStr(body, "peer key"), u16(body, "port"), new SessionSecret(readBytes(body, "secret")),
                     flag(body, "exposer hard"));
             case NAT_INFO -> natInfo(u8(body, "NAT flags"));
+            case PATH_REPORT -> new ControlMessage.PathReport(i32(body, "session id"), flag(body, "direct"));
             case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
                     new SessionSecret(readBytes(body, "secret")));
             case CANDIDATES -> candidates(body);
@@ -176,7 +183,7 @@ public final class ControlCodec {
             case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
             case PING -> new Ping(i64(body, "nonce"));
             case PONG -> new Pong(i64(body, "nonce"));
-            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + NAT_INFO + ")");
+            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + PATH_REPORT + ")");
         };
         if (body.isReadable()) {
             throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());

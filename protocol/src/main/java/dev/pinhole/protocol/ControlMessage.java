@@ -48,6 +48,12 @@ public sealed interface ControlMessage {
     record NatInfo(boolean udp, boolean hard) implements ControlMessage {}
 
     /**
+     * Peer to server, when a session's path changes: {@code direct} or back on the relay. For the operator's
+     * dashboard and metrics (sessions by path, punch successes); the server forwards nothing.
+     */
+    record PathReport(int sessionId, boolean direct) implements ControlMessage {}
+
+    /**
      * Server to the exposer: someone opened a session; {@code peerKey} is the connector's key fingerprint.
      * {@code secret} (also in {@link Opened}) keys the MAC of the two peers' punch probes for this session.
      */

@@ -93,4 +93,9 @@ public final class DataDir {
         SecureFiles.writeAtomically(file, (code + "\n").getBytes(StandardCharsets.UTF_8));
         return code;
     }
+
+    /** The dashboard's admin secret (created on first start of a dashboard, mode 0600). */
+    public Path dashboardSecretFile() {
+        return dir.resolve("dashboard-secret");
+    }
 }

@@ -4,7 +4,10 @@ import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.pinhole.rendezvous.metrics.Metrics;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Who is online right now: services by name and relay sessions by id. Shared by every connection's
@@ -12,7 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Hub {
     /** A relay session between the peer that opened it and the peer that exposes {@code name}. */
-    record RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer) {
+    record RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer,
+                        long openedAt, LongAdder relayedBytes, AtomicBoolean direct) {
+        RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer, long openedAt) {
+            this(id, name, connector, exposer, openedAt, new LongAdder(), new AtomicBoolean());
+        }
+
         PeerConnectionHandler other(PeerConnectionHandler one) {
             return one == connector ? exposer : one == exposer ? connector : null;
         }
@@ -20,8 +28,10 @@ final class Hub {
 
     final Map<String, PeerConnectionHandler> services = new ConcurrentHashMap<>();
     final Map<Integer, RelaySession> sessions = new ConcurrentHashMap<>();
-    final AtomicLong droppedPackets = new AtomicLong();
-    final AtomicLong authFailures = new AtomicLong();
+    /** Logged-in peers, for the dashboard. */
+    final Set<PeerConnectionHandler> peers = ConcurrentHashMap.newKeySet();
+    final Metrics metrics = new Metrics();
+    final long startedAt = System.currentTimeMillis();
     private final SecureRandom random = new SecureRandom();
     /** The STUN ports announced in Welcome (0 when STUN is off); set once STUN is listening. */
     volatile int stunPort;
@@ -34,7 +44,7 @@ final class Hub {
             if (id == 0) {
                 continue;
             }
-            RelaySession session = new RelaySession(id, name, connector, exposer);
+            RelaySession session = new RelaySession(id, name, connector, exposer, System.currentTimeMillis());
             if (sessions.putIfAbsent(id, session) == null) {
                 return session;
             }

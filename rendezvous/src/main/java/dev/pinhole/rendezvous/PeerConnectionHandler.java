@@ -19,6 +19,7 @@ import dev.pinhole.protocol.ProtocolException;
 import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.protocol.SessionSecret;
 import dev.pinhole.rendezvous.Hub.RelaySession;
+import dev.pinhole.rendezvous.metrics.Metrics;
 import dev.pinhole.rendezvous.state.State;
 import dev.pinhole.rendezvous.state.StateStore;
 import dev.pinhole.rendezvous.state.Tokens;
@@ -64,6 +65,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private boolean loggedIn;
     /** What the peer last reported about its NAT (NatInfo); read by other connections' handlers. */
     private volatile boolean natHard;
+    private volatile String nat = "unknown";
+    private volatile long loggedInAt;
     private ScheduledFuture<?> loginTimeout;
 
     PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock, long loginTimeoutMillis) {
@@ -77,6 +80,28 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
 
     String peerId() {
         return peerId;
+    }
+
+    /** "easy", "hard", "no-udp" or "unknown": what the peer's STUN found (NatInfo). */
+    String nat() {
+        return nat;
+    }
+
+    long loggedInAt() {
+        return loggedInAt;
+    }
+
+    String tokenId() {
+        return tokenId;
+    }
+
+    /** The services this connection exposes, with their local ports. */
+    java.util.Map<String, Integer> ports() {
+        return ports;
+    }
+
+    private static String natPair(RelaySession session) {
+        return session.connector().nat() + "-" + session.exposer().nat();
     }
 
     Channel channel() {
@@ -152,11 +177,22 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             // Signalling for hole punching: passed on unchanged to the other peer of the session, if any.
             RelaySession session = hub.sessions.get(candidates.sessionId());
             PeerConnectionHandler other = session == null ? null : session.other(this);
+            if (other != null && session.connector() == this) {
+                Metrics.increment(hub.metrics.punchAttempts, natPair(session)); // the connector starts each round
+            }
             if (other != null) {
                 other.channel().writeAndFlush(candidates, other.channel().voidPromise());
             }
         } else if (msg instanceof ControlMessage.NatInfo info) {
             natHard = info.hard();
+            nat = !info.udp() ? "no-udp" : info.hard() ? "hard" : "easy";
+        } else if (msg instanceof ControlMessage.PathReport report) {
+            RelaySession session = hub.sessions.get(report.sessionId());
+            // The connector's view is the session's path (both sides switch within a round trip).
+            if (session != null && session.connector() == this
+                    && session.direct().getAndSet(report.direct()) != report.direct() && report.direct()) {
+                Metrics.increment(hub.metrics.punchSuccesses, natPair(session));
+            }
         } else if (msg instanceof Ping ping) {
             ctx.writeAndFlush(new Pong(ping.nonce()));
         } else if (msg instanceof Pong) {
@@ -209,13 +245,15 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             return;
         }
         if (token.isEmpty()) {
-            hub.authFailures.incrementAndGet();
+            hub.metrics.authFailures.increment();
             log.info("refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token()) + " is unknown or revoked");
             fail(0, ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token())
                     + ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)");
             return;
         }
         loggedIn = true;
+        loggedInAt = clock.millis();
+        hub.peers.add(this);
         tokenId = token.get().id();
         if (loginTimeout != null) {
             loginTimeout.cancel(false);
@@ -296,10 +334,13 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         Channel target = other.channel();
         // A slow receiver loses packets instead of growing our memory; QUIC retransmits and slows down.
         if (!target.isWritable()) {
-            hub.droppedPackets.incrementAndGet();
+            hub.metrics.droppedPackets.increment();
             relay.release();
             return;
         }
+        int bytes = relay.payload().readableBytes();
+        session.relayedBytes().add(bytes);
+        hub.metrics.relayedBytes.add(bytes);
         batch.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
     }
 
@@ -330,6 +371,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             hub.removeSession(id).ifPresent(s -> endSession(s, "the other peer disconnected"));
         }
         if (loggedIn) {
+            hub.peers.remove(this);
             log.info("peer " + peerId + " disconnected");
         }
         ctx.fireChannelInactive();

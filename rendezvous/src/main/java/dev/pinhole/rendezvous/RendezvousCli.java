@@ -48,6 +48,13 @@ public final class RendezvousCli implements Callable<Integer> {
     @Option(names = "--no-stun", description = "Do not run the STUN service.")
     boolean noStun;
 
+    @Option(names = "--dashboard", paramLabel = "ADDR:PORT",
+            description = "Dashboard and /metrics listener (default: 127.0.0.1:7080; port 0 picks a free one).")
+    String dashboard;
+
+    @Option(names = "--no-dashboard", description = "Do not run the dashboard.")
+    boolean noDashboard;
+
     @Option(names = "--alt-address", paramLabel = "IP",
             description = "Second public address for RFC 5780 behaviour discovery (needs --bind to be the first).")
     String altAddress;
@@ -93,6 +100,11 @@ public final class RendezvousCli implements Callable<Integer> {
         }, "rendezvous-shutdown"));
         out.println("Pinhole rendezvous on port " + server.port() + ", data in " + settings.dataDir()
                 + (server.stun() == null ? "" : ", STUN on UDP " + server.stun().port()));
+        if (server.dashboard() != null) {
+            var address = server.dashboard().address();
+            out.println("Dashboard: http://" + address.getAddress().getHostAddress() + ":" + address.getPort()
+                    + "/ (admin secret " + server.adminSecretHint() + " in " + server.dataDir().dashboardSecretFile() + ")");
+        }
         out.println("Join code (a secret: share it only with your peers; also in " + server.dataDir().joinCodeFile() + "):");
         out.println();
         out.println("  " + server.joinCode());
@@ -111,7 +123,28 @@ public final class RendezvousCli implements Callable<Integer> {
         String bindTo = bind != null ? bind : file.bind() != null ? file.bind() : "0.0.0.0";
         int listenPort = port != null ? port : file.port() != null ? file.port() : RendezvousConfig.DEFAULT_PORT;
         String host = publicHost != null ? publicHost : file.publicHost() != null ? file.publicHost() : guessPublicHost(bindTo);
-        return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo));
+        return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo),
+                dashboardAddress());
+    }
+
+    private java.net.InetSocketAddress dashboardAddress() {
+        if (noDashboard) {
+            return null;
+        }
+        if (dashboard == null) {
+            return RendezvousConfig.DEFAULT_DASHBOARD;
+        }
+        int colon = dashboard.lastIndexOf(':');
+        try {
+            String host = colon <= 0 ? "127.0.0.1" : dashboard.substring(0, colon).replace("[", "").replace("]", "");
+            int port = Integer.parseInt(dashboard.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new java.net.InetSocketAddress(host, port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--dashboard " + dashboard + " (expected: [ADDR:]PORT)");
+        }
     }
 
     private StunServer.Config stun(String bindTo) throws IOException {

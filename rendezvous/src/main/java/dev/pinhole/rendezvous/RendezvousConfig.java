@@ -11,19 +11,29 @@ import java.time.Duration;
  * @param loginTimeout time from TCP accept to a valid Hello (TLS handshake included); stalled clients
  *                     are dropped after it so they cannot hold sockets open
  * @param stun         the STUN service, or null for none
+ * @param dashboard    where the operator's dashboard (and /metrics) listens, or null for none
  */
 public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
-                               StunServer.Config stun) {
+                               StunServer.Config stun, java.net.InetSocketAddress dashboard) {
+    /** Loopback: the dashboard is for the operator; expose it further on purpose, behind TLS. */
+    public static final java.net.InetSocketAddress DEFAULT_DASHBOARD =
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 7080);
+
     public static final int DEFAULT_PORT = 7000;
     public static final int DEFAULT_STUN_PORT = 3478;
     public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
     /** Without STUN: what tests of the control plane and relay use. */
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost) {
-        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null);
+        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null, null);
     }
 
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout) {
-        this(dataDir, bindAddress, port, publicHost, loginTimeout, null);
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, null, null);
+    }
+
+    public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
+                            StunServer.Config stun) {
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, null);
     }
 }

@@ -6,6 +6,8 @@ import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
+import dev.pinhole.rendezvous.dashboard.AdminSecret;
+import dev.pinhole.rendezvous.dashboard.DashboardServer;
 import dev.pinhole.rendezvous.stun.RateLimiter;
 import dev.pinhole.rendezvous.stun.StunServer;
 import io.netty.bootstrap.ServerBootstrap;
@@ -33,7 +35,7 @@ public final class RendezvousServer implements AutoCloseable {
     static final long IDLE_SECONDS = 35;
     /**
      * Per-connection send buffer bounds. Above the high mark relayed packets are dropped (see
-     * {@link PeerConnectionHandler}); 1 MiB keeps a loopback relay at full speed.
+     * {@link PeerConnectionHandler}); 4 MiB holds a few batches of QUIC packets without drops at gigabit rates.
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024);
 
@@ -47,6 +49,8 @@ public final class RendezvousServer implements AutoCloseable {
     private Channel serverChannel;
     private JoinCode joinCode;
     private StunServer stun;
+    private DashboardServer dashboard;
+    private AdminSecret adminSecret;
 
     public RendezvousServer(RendezvousConfig config, Log log) {
         this.config = config;
@@ -101,6 +105,16 @@ public final class RendezvousServer implements AutoCloseable {
                         + config.stun().port() + ": " + e.getMessage(), e);
             }
         }
+        if (config.dashboard() != null) {
+            try {
+                adminSecret = AdminSecret.loadOrCreate(dataDir.dashboardSecretFile());
+                dashboard = DashboardServer.start(group, config.dashboard(), adminSecret, new DashboardState(hub, () -> stun),
+                        hub.metrics.dashboardLoginFailures::increment);
+            } catch (Exception e) {
+                close();
+                throw new IOException("cannot start the dashboard on " + config.dashboard() + ": " + e.getMessage(), e);
+            }
+        }
         joinCode = dataDir.joinCode(config.publicHost(), port(), identity.certificateFingerprint());
         log.info("rendezvous listening on " + serverChannel.localAddress() + ", certificate " + identity.certificateFingerprint());
         return this;
@@ -118,6 +132,16 @@ public final class RendezvousServer implements AutoCloseable {
         return dataDir;
     }
 
+    /** The dashboard listener, or null when disabled. */
+    public DashboardServer dashboard() {
+        return dashboard;
+    }
+
+    /** The admin secret's hint (never the secret), or null without a dashboard. */
+    public String adminSecretHint() {
+        return adminSecret == null ? null : adminSecret.hint();
+    }
+
     /** The STUN service, or null when disabled. */
     public StunServer stun() {
         return stun;
@@ -125,6 +149,9 @@ public final class RendezvousServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (dashboard != null) {
+            dashboard.close();
+        }
         if (stun != null) {
             stun.close();
         }

@@ -86,7 +86,7 @@ class PeerConnectionHandlerTest {
         assertTrue(refused.message().contains("token deadbeef"), refused.message());
         assertFalse(refused.message().contains("notthesecret"), "the secret is never echoed");
         assertFalse(channel.isActive());
-        assertEquals(1, hub.authFailures.get());
+        assertEquals(1, hub.metrics.authFailures.sum());
     }
 
     @Test
@@ -291,7 +291,7 @@ class PeerConnectionHandlerTest {
             payloads.add(payload);
             bob.writeInbound(new Relay(opened.sessionId(), 0, payload));
         }
-        assertEquals(100, hub.droppedPackets.get());
+        assertEquals(100, hub.metrics.droppedPackets.sum());
         assertTrue(payloads.stream().allMatch(p -> p.refCnt() == 0), "dropped packets are released");
     }
 }
