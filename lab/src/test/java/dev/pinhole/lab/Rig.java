@@ -36,11 +36,21 @@ final class Rig implements AutoCloseable {
         return server;
     }
 
-    /** A rendezvous with STUN on loopback (two free ports), so peers can find direct paths. */
+    /** The one public TCP port the STUN-enabled rendezvous allows (free when the rig started it). */
+    int publicPort;
+
+    /**
+     * A rendezvous with STUN on loopback (two free ports), so peers can find direct paths, a dashboard on a
+     * free port, and one free port allowed for public TCP ingress ({@link #publicPort}).
+     */
     RendezvousServer startServerWithStun() throws Exception {
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            publicPort = free.getLocalPort();
+        }
         var stun = new dev.pinhole.rendezvous.stun.StunServer.Config(java.net.InetAddress.getLoopbackAddress(), 0, null, 0);
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
-                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new java.net.InetSocketAddress("127.0.0.1", 0)), serverLog::add).start();
+                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new java.net.InetSocketAddress("127.0.0.1", 0),
+                publicPort + "-" + publicPort), serverLog::add).start();
         open.add(server);
         return server;
     }
@@ -52,9 +62,12 @@ final class Rig implements AutoCloseable {
     record Running<T>(T node, EventLog out) {}
 
     Running<Exposer> expose(Identity identity, JoinCode code, String name, int port) throws Exception {
+        return expose(identity, code, new Exposer.Service(name, "127.0.0.1", port));
+    }
+
+    Running<Exposer> expose(Identity identity, JoinCode code, Exposer.Service service) throws Exception {
         EventLog log = new EventLog();
-        Exposer exposer = new Exposer(identity, code, new Output(log.writer(), log.writer(), true),
-                new Exposer.Service(name, "127.0.0.1", port));
+        Exposer exposer = new Exposer(identity, code, new Output(log.writer(), log.writer(), true), service);
         exposer.start();
         open.add(exposer);
         return new Running<>(exposer, log);

@@ -1,8 +1,6 @@
 package dev.pinhole.peer;
 
 import dev.pinhole.peer.session.QuicSettings;
-import dev.pinhole.peer.session.Splice;
-import dev.pinhole.peer.session.StreamHeader;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Open;
@@ -15,6 +13,7 @@ import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
 import dev.pinhole.peer.session.PathMux;
+import dev.pinhole.peer.session.Visitors;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.socket.DatagramPacket;
@@ -24,10 +23,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
@@ -228,16 +224,7 @@ public final class Connector extends PeerNode {
     }
 
     private void listen(Opened opened, Runnable then) {
-        ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(Transport.serverChannel())
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel visitor) {
-                        accept(visitor);
-                    }
-                });
+        ServerBootstrap bootstrap = Visitors.listener(loop, this::accept);
         String host = target.listenHost();
         Integer port = target.listenPort();
         boolean tryServicePort = port == null && opened.port() > 0;
@@ -271,28 +258,7 @@ public final class Connector extends PeerNode {
     }
 
     private void accept(Channel visitor) {
-        session().addListener(future -> {
-            if (!future.isSuccess()) {
-                visitor.close();
-                return;
-            }
-            QuicChannel quic = (QuicChannel) future.getNow();
-            quic.newStreamBootstrap()
-                    .type(QuicStreamType.BIDIRECTIONAL)
-                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .option(ChannelOption.AUTO_READ, false)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .create()
-                    .addListener(created -> {
-                        if (created.isSuccess()) {
-                            QuicStreamChannel stream = (QuicStreamChannel) created.getNow();
-                            StreamHeader.write(stream, StreamHeader.TCP);
-                            Splice.join(visitor, stream);
-                        } else {
-                            visitor.close();
-                        }
-                    });
-        });
+        Visitors.carry(session(), visitor);
     }
 
     @Override

@@ -20,6 +20,10 @@ final class ExposeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Host of the service (default: 127.0.0.1).")
     String host;
 
+    @Option(names = "--tcp-port", paramLabel = "PORT|auto",
+            description = "Also publish the service on this public TCP port of the rendezvous (auto: any it allows).")
+    String tcpPort;
+
     @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
     boolean relayOnly;
 
@@ -35,9 +39,21 @@ final class ExposeCommand implements Callable<Integer> {
             out.error("port " + port + " (expected: 1..65535)");
             return CommandLine.ExitCode.USAGE;
         }
+        Integer publicPort = null;
+        if (tcpPort != null) {
+            try {
+                publicPort = tcpPort.equals("auto") ? 0 : Integer.parseInt(tcpPort);
+                if (publicPort < 0 || publicPort > 65535) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                out.error("--tcp-port " + tcpPort + " (expected: a port number or auto)");
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), options.joinCode(), out,
-                new Exposer.Service(ServiceName.canonical(name), host, port));
+                new Exposer.Service(ServiceName.canonical(name), host, port, publicPort));
         exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
         return RunNode.run(exposer, out);
     }

@@ -31,10 +31,17 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
  * each stream it accepts becomes one TCP connection to the local service.
  */
 public final class Exposer extends PeerNode {
-    public record Service(String name, String host, int port) {}
+    /** @param tcpPort public TCP port to ask the rendezvous for: null none, 0 any it allows */
+    public record Service(String name, String host, int port, Integer tcpPort) {
+        public Service(String name, String host, int port) {
+            this(name, host, port, null);
+        }
+    }
 
     private final Service service;
     private int registerRequest;
+    private int publishRequest;
+    private boolean published;
     private boolean announced;
 
     public Exposer(Identity identity, JoinCode server, Output out, Service service) {
@@ -124,6 +131,22 @@ public final class Exposer extends PeerNode {
 
     @Override
     void onMessage(ControlMessage message) {
+        if (message instanceof ControlMessage.Published done && done.requestId() == publishRequest) {
+            if (!published) {
+                published = true;
+                out.event("published", "public: " + done.url() + " (anyone can connect; no peer needed)",
+                        "name", done.name(), "url", done.url());
+            }
+            return;
+        }
+        if (message instanceof Error error && error.requestId() == publishRequest && publishRequest != 0) {
+            failed.complete("cannot publish '" + service.name() + "': " + error.message());
+            return;
+        }
+        if (message instanceof Registered registered && registered.requestId() == registerRequest && service.tcpPort() != null) {
+            publishRequest = control.nextRequestId();
+            control.send(new ControlMessage.Publish(publishRequest, registered.name(), ControlMessage.Publish.TCP, service.tcpPort()));
+        }
         if (message instanceof Registered registered && registered.requestId() == registerRequest) {
             if (!announced) {
                 announced = true;

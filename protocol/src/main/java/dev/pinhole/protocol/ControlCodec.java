@@ -36,6 +36,8 @@ import java.nio.charset.StandardCharsets;
  *   Opened = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
  *   NatInfo = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard)
  *   PathReport = u8 15 | u32 session | u8 direct (0/1)
+ *   Publish = u8 16 | u32 request | string name | u8 kind (1: TCP) | port (0: any allowed)
+ *   Published = u8 17 | u32 request | string name | string url
  *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
  *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
  *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
@@ -66,6 +68,8 @@ public final class ControlCodec {
     static final int CANDIDATES = 13;
     static final int NAT_INFO = 14;
     static final int PATH_REPORT = 15;
+    static final int PUBLISH = 16;
+    static final int PUBLISHED = 17;
 
     private ControlCodec() {}
 
@@ -109,6 +113,17 @@ public final class ControlCodec {
             out.writeShort(m.port());
             writeBytes(out, m.secret().bytes());
             out.writeByte(m.exposerHard() ? 1 : 0);
+        } else if (message instanceof ControlMessage.Publish m) {
+            out.writeByte(PUBLISH);
+            out.writeInt(m.requestId());
+            writeStr(out, m.name());
+            out.writeByte(m.kind());
+            out.writeShort(m.port());
+        } else if (message instanceof ControlMessage.Published m) {
+            out.writeByte(PUBLISHED);
+            out.writeInt(m.requestId());
+            writeStr(out, m.name());
+            writeStr(out, m.url());
         } else if (message instanceof ControlMessage.PathReport m) {
             out.writeByte(PATH_REPORT);
             out.writeInt(m.sessionId());
@@ -175,6 +190,8 @@ public final class ControlCodec {
                     flag(body, "exposer hard"));
             case NAT_INFO -> natInfo(u8(body, "NAT flags"));
             case PATH_REPORT -> new ControlMessage.PathReport(i32(body, "session id"), flag(body, "direct"));
+            case PUBLISH -> publish(i32(body, "request id"), readStr(body, "name"), u8(body, "kind"), u16(body, "port"));
+            case PUBLISHED -> new ControlMessage.Published(i32(body, "request id"), readStr(body, "name"), readStr(body, "url"));
             case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
                     new SessionSecret(readBytes(body, "secret")));
             case CANDIDATES -> candidates(body);
@@ -183,12 +200,19 @@ public final class ControlCodec {
             case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
             case PING -> new Ping(i64(body, "nonce"));
             case PONG -> new Pong(i64(body, "nonce"));
-            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + PATH_REPORT + ")");
+            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + PUBLISHED + ")");
         };
         if (body.isReadable()) {
             throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());
         }
         return message;
+    }
+
+    private static ControlMessage.Publish publish(int requestId, String name, int kind, int port) {
+        if (kind != ControlMessage.Publish.TCP) {
+            throw new ProtocolException("publish kind: " + kind + " (expected: 1)");
+        }
+        return new ControlMessage.Publish(requestId, name, kind, port);
     }
 
     private static boolean flag(ByteBuf body, String field) {

@@ -29,6 +29,17 @@ public sealed interface ControlMessage {
 
     record Registered(int requestId, String name) implements ControlMessage {}
 
+    /**
+     * Peer to server, after {@link Registered}: make the service reachable from the internet without a
+     * peer. {@code kind} {@link #TCP}: a public TCP port, {@code port} 0 for any the operator allows.
+     */
+    record Publish(int requestId, String name, int kind, int port) implements ControlMessage {
+        public static final int TCP = 1;
+    }
+
+    /** Server to peer: published; {@code url} is what to give people, e.g. {@code tcp://rv.example.org:20005}. */
+    record Published(int requestId, String name, String url) implements ControlMessage {}
+
     /** Peer to server: start a session with the owner of {@code name}. */
     record Open(int requestId, String name) implements ControlMessage {}
 

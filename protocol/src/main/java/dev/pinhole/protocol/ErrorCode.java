@@ -10,6 +10,7 @@ public enum ErrorCode {
     NOT_LOGGED_IN,
     PROTOCOL,
     TIMEOUT,
+    PORT_UNAVAILABLE,
     OTHER;
 
     static ErrorCode parse(String name) {

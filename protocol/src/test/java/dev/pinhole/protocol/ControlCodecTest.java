@@ -43,6 +43,8 @@ class ControlCodecTest {
                 new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, true),
                 new ControlMessage.NatInfo(true, false),
                 new ControlMessage.PathReport(0xcafebabe, true),
+                new ControlMessage.Publish(5, "mypc", ControlMessage.Publish.TCP, 20005),
+                new ControlMessage.Published(5, "mypc", "tcp://203.0.113.10:20005"),
                 new ControlMessage.NatInfo(false, true),
                 new Incoming(0x7fffffff, "mypc", "sha256:other", SECRET),
                 new Candidates(3, true, new InetSocketAddress("198.18.1.2", 40001),
@@ -80,8 +82,8 @@ class ControlCodecTest {
     static Stream<List<String>> malformed() {
         return Stream.of(
                 List.of("", "message type: needs 1 bytes, 0 left"),
-                List.of("63", "message type: 99 (expected: 1..15)"),
-                List.of("00", "message type: 0 (expected: 1..15)"),
+                List.of("63", "message type: 99 (expected: 1..17)"),
+                List.of("00", "message type: 0 (expected: 1..17)"),
                 List.of("0100", "version: needs 2 bytes, 1 left"),
                 List.of("01000104", "token length: needs 2 bytes, 1 left"),
                 List.of("010001" + "0005" + "6162", "token: needs 5 bytes, 2 left"),
@@ -93,6 +95,7 @@ class ControlCodecTest {
                 List.of("0d" + "00000003" + "04", "candidate flags: 4 (expected: 0..3)"),
                 List.of("0e" + "07", "NAT flags: 7 (expected: 0..3)"),
                 List.of("0f" + "00000001" + "02", "direct: 2 (expected: 0 or 1)"),
+                List.of("10" + "00000001" + "0000" + "02" + "0000", "publish kind: 2 (expected: 1)"),
                 List.of("0d" + "00000003" + "00" + "11", "candidate count: 17 (expected: <= 16)"),
                 List.of("0d" + "00000003" + "00" + "01" + "05", "candidate 0 family: 5 (expected: 4 or 6)"),
                 List.of("0d" + "00000003" + "00" + "01" + "04c6130102" + "0000", "candidate 0 port: 0 (expected: 1..65535)"),

@@ -43,7 +43,7 @@ final class DashboardState implements DashboardSource {
             s.put("name", service.getKey());
             s.put("owner", service.getValue().peerId());
             s.put("port", service.getValue().ports().getOrDefault(service.getKey(), 0));
-            s.put("url", null); // public ingress (issue D, item 1) is not built yet
+            s.put("url", hub.publicUrls.apply(service.getKey()));
             services.add(s);
         }
         state.put("services", services);
@@ -52,7 +52,7 @@ final class DashboardState implements DashboardSource {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("id", Integer.toUnsignedString(session.id(), 16));
             s.put("service", session.name());
-            s.put("connector", session.connector().peerId());
+            s.put("connector", session.connector() == null ? "public ingress" : session.connector().peerId());
             s.put("path", session.direct().get() ? "direct" : "relay");
             s.put("relayed_bytes", session.relayedBytes().sum());
             s.put("since", Instant.ofEpochMilli(session.openedAt()).toString());

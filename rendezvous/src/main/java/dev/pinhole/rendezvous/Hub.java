@@ -15,10 +15,15 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class Hub {
     /** A relay session between the peer that opened it and the peer that exposes {@code name}. */
+    /**
+     * A relay session between the peer that opened it and the peer that exposes {@code name}; for public
+     * ingress the rendezvous itself is the connector: {@code connector} is null and {@code ingress} set.
+     */
     record RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer,
-                        long openedAt, LongAdder relayedBytes, AtomicBoolean direct) {
-        RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer, long openedAt) {
-            this(id, name, connector, exposer, openedAt, new LongAdder(), new AtomicBoolean());
+                        long openedAt, LongAdder relayedBytes, AtomicBoolean direct, Ingress ingress) {
+        RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer, long openedAt,
+                     Ingress ingress) {
+            this(id, name, connector, exposer, openedAt, new LongAdder(), new AtomicBoolean(), ingress);
         }
 
         PeerConnectionHandler other(PeerConnectionHandler one) {
@@ -32,19 +37,31 @@ final class Hub {
     final Set<PeerConnectionHandler> peers = ConcurrentHashMap.newKeySet();
     final Metrics metrics = new Metrics();
     final long startedAt = System.currentTimeMillis();
+    /** Public URL of a service by name, or null (set by the server once ingress runs). */
+    volatile java.util.function.Function<String, String> publicUrls = name -> null;
     private final SecureRandom random = new SecureRandom();
     /** The STUN ports announced in Welcome (0 when STUN is off); set once STUN is listening. */
     volatile int stunPort;
     volatile int stunAltPort;
 
-    /** Session ids are random so that a stale peer cannot guess its way into a live session's stream. */
     RelaySession openSession(String name, PeerConnectionHandler connector, PeerConnectionHandler exposer) {
+        return open(name, connector, exposer, null);
+    }
+
+    RelaySession openIngressSession(String name, PeerConnectionHandler exposer, Ingress ingress) {
+        RelaySession session = open(name, null, exposer, ingress);
+        exposer.sessions().add(session.id());
+        return session;
+    }
+
+    /** Session ids are random so that a stale peer cannot guess its way into a live session's stream. */
+    private RelaySession open(String name, PeerConnectionHandler connector, PeerConnectionHandler exposer, Ingress ingress) {
         while (true) {
             int id = random.nextInt();
             if (id == 0) {
                 continue;
             }
-            RelaySession session = new RelaySession(id, name, connector, exposer, System.currentTimeMillis());
+            RelaySession session = new RelaySession(id, name, connector, exposer, System.currentTimeMillis(), ingress);
             if (sessions.putIfAbsent(id, session) == null) {
                 return session;
             }

@@ -30,7 +30,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -54,11 +53,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
     /** Local ports of the services this connection exposes, passed on to connectors as a hint. */
     private final java.util.Map<String, Integer> ports = new ConcurrentHashMap<>();
-    /**
-     * Relayed packets of the current read batch, by target channel. Targets on another event loop get
-     * the whole batch in one task (one wake-up) at the end of the batch instead of one task per packet.
-     */
-    private final java.util.Map<Channel, List<Relay>> batch = new java.util.HashMap<>();
+    private final RelayBatch batch = new RelayBatch();
+    private final TcpIngress publisher;
     private ChannelHandlerContext ctx;
     private String peerId;
     private String tokenId;
@@ -70,7 +66,13 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private ScheduledFuture<?> loginTimeout;
 
     PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock, long loginTimeoutMillis) {
+        this(hub, store, log, clock, loginTimeoutMillis, null);
+    }
+
+    /** @param publisher public TCP ports, or null when this rendezvous has no ingress */
+    PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock, long loginTimeoutMillis, TcpIngress publisher) {
         super(ControlMessage.class, false);
+        this.publisher = publisher;
         this.loginTimeoutMillis = loginTimeoutMillis;
         this.hub = hub;
         this.store = store;
@@ -93,6 +95,14 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
 
     String tokenId() {
         return tokenId;
+    }
+
+    Set<Integer> sessions() {
+        return sessions;
+    }
+
+    void forgetSession(int id) {
+        sessions.remove(id);
     }
 
     /** The services this connection exposes, with their local ports. */
@@ -170,7 +180,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             open(open);
         } else if (msg instanceof Close close) {
             RelaySession session = hub.sessions.get(close.sessionId());
-            if (session != null && session.other(this) != null && hub.sessions.remove(session.id(), session)) {
+            boolean party = session != null && (session.other(this) != null || session.ingress() != null && session.exposer() == this);
+            if (party && hub.sessions.remove(session.id(), session)) {
                 endSession(session, close.reason());
             }
         } else if (msg instanceof Candidates candidates) {
@@ -183,6 +194,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             if (other != null) {
                 other.channel().writeAndFlush(candidates, other.channel().voidPromise());
             }
+        } else if (msg instanceof ControlMessage.Publish publish) {
+            TcpIngress.answer(publisher, hub, this, publish, log);
         } else if (msg instanceof ControlMessage.NatInfo info) {
             natHard = info.hard();
             nat = !info.udp() ? "no-udp" : info.hard() ? "hard" : "easy";
@@ -204,26 +217,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!batch.isEmpty()) {
-            for (var entry : batch.entrySet()) {
-                Channel target = entry.getKey();
-                List<Relay> packets = entry.getValue();
-                if (target.eventLoop().inEventLoop()) {
-                    writeAll(target, packets);
-                } else {
-                    target.eventLoop().execute(() -> writeAll(target, packets));
-                }
-            }
-            batch.clear();
-        }
+        batch.flush();
         ctx.fireChannelReadComplete();
-    }
-
-    private static void writeAll(Channel target, List<Relay> packets) {
-        for (Relay packet : packets) {
-            target.write(packet, target.voidPromise());
-        }
-        target.flush();
     }
 
     private void hello(Hello hello) {
@@ -323,6 +318,13 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
 
     private void relay(Relay relay) {
         RelaySession session = loggedIn ? hub.sessions.get(relay.sessionId()) : null;
+        if (session != null && session.ingress() != null && session.exposer() == this) {
+            int bytes = relay.payload().readableBytes();
+            session.relayedBytes().add(bytes);
+            hub.metrics.relayedBytes.add(bytes);
+            batch.add(session.ingress(), relay);
+            return;
+        }
         PeerConnectionHandler other = session == null ? null : session.other(this);
         if (other == null) {
             relay.release();
@@ -341,11 +343,15 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         int bytes = relay.payload().readableBytes();
         session.relayedBytes().add(bytes);
         hub.metrics.relayedBytes.add(bytes);
-        batch.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
+        batch.add(target, relay);
     }
 
     private void endSession(RelaySession session, String reason) {
-        session.connector().sessions.remove(session.id());
+        if (session.ingress() != null) {
+            session.ingress().ended(session.id());
+        } else {
+            session.connector().sessions.remove(session.id());
+        }
         session.exposer().sessions.remove(session.id());
         PeerConnectionHandler other = session.other(this);
         if (other != null && other.channel().isActive()) {
@@ -355,8 +361,10 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        batch.values().forEach(packets -> packets.forEach(Relay::release));
-        batch.clear();
+        batch.release();
+        if (publisher != null) {
+            publisher.unpublish(this);
+        }
         if (loginTimeout != null) {
             loginTimeout.cancel(false);
         }

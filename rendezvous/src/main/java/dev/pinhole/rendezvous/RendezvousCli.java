@@ -55,6 +55,10 @@ public final class RendezvousCli implements Callable<Integer> {
     @Option(names = "--no-dashboard", description = "Do not run the dashboard.")
     boolean noDashboard;
 
+    @Option(names = "--allow-ports", paramLabel = "FIRST-LAST",
+            description = "Public TCP ports peers may publish services on (peer expose --tcp-port); default: none.")
+    String allowPorts;
+
     @Option(names = "--alt-address", paramLabel = "IP",
             description = "Second public address for RFC 5780 behaviour discovery (needs --bind to be the first).")
     String altAddress;
@@ -123,8 +127,11 @@ public final class RendezvousCli implements Callable<Integer> {
         String bindTo = bind != null ? bind : file.bind() != null ? file.bind() : "0.0.0.0";
         int listenPort = port != null ? port : file.port() != null ? file.port() : RendezvousConfig.DEFAULT_PORT;
         String host = publicHost != null ? publicHost : file.publicHost() != null ? file.publicHost() : guessPublicHost(bindTo);
+        if (allowPorts != null) {
+            TcpIngress.PortRange.parse(allowPorts); // a typo is a usage error now, not a refusal later
+        }
         return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo),
-                dashboardAddress());
+                dashboardAddress(), allowPorts);
     }
 
     private java.net.InetSocketAddress dashboardAddress() {

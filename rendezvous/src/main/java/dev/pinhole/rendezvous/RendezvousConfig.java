@@ -12,9 +12,10 @@ import java.time.Duration;
  *                     are dropped after it so they cannot hold sockets open
  * @param stun         the STUN service, or null for none
  * @param dashboard    where the operator's dashboard (and /metrics) listens, or null for none
+ * @param allowPorts   public TCP ports services may be published on, e.g. "20000-20100", or null for none
  */
 public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
-                               StunServer.Config stun, java.net.InetSocketAddress dashboard) {
+                               StunServer.Config stun, java.net.InetSocketAddress dashboard, String allowPorts) {
     /** Loopback: the dashboard is for the operator; expose it further on purpose, behind TLS. */
     public static final java.net.InetSocketAddress DEFAULT_DASHBOARD =
             new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 7080);
@@ -25,15 +26,19 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
 
     /** Without STUN: what tests of the control plane and relay use. */
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost) {
-        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null, null);
+        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null, null, null);
     }
 
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout) {
-        this(dataDir, bindAddress, port, publicHost, loginTimeout, null, null);
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, null, null, null);
     }
 
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
                             StunServer.Config stun) {
-        this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, null);
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, null, null);
+    }
+
+    public RendezvousConfig withAllowPorts(String range) {
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, range);
     }
 }

@@ -50,6 +50,8 @@ public final class RendezvousServer implements AutoCloseable {
     private JoinCode joinCode;
     private StunServer stun;
     private DashboardServer dashboard;
+    private Ingress ingress;
+    private TcpIngress publisher;
     private AdminSecret adminSecret;
 
     public RendezvousServer(RendezvousConfig config, Log log) {
@@ -68,6 +70,10 @@ public final class RendezvousServer implements AutoCloseable {
                 .build();
         group = Transport.newGroup(2, "rendezvous");
         connections = new DefaultChannelGroup("peers", group.next());
+        ingress = new Ingress(hub, identity, group.next()).start();
+        publisher = new TcpIngress(ingress, config.bindAddress(), config.publicHost(),
+                config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()));
+        hub.publicUrls = publisher::urlOf;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.serverChannel())
@@ -85,7 +91,7 @@ public final class RendezvousServer implements AutoCloseable {
                                 new FrameDecoder(),
                                 FrameEncoder.INSTANCE,
                                 new PeerConnectionHandler(hub, dataDir.store(), log, Clock.systemUTC(),
-                                        config.loginTimeout().toMillis()));
+                                        config.loginTimeout().toMillis(), publisher));
                     }
                 });
         try {
@@ -151,6 +157,12 @@ public final class RendezvousServer implements AutoCloseable {
     public void close() {
         if (dashboard != null) {
             dashboard.close();
+        }
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (ingress != null) {
+            ingress.close();
         }
         if (stun != null) {
             stun.close();

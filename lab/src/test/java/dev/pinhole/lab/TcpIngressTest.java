@@ -1,0 +1,53 @@
+package dev.pinhole.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pinhole.peer.Exposer;
+import dev.pinhole.protocol.tls.Identity;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A service published on a public TCP port of the rendezvous: reached with no peer at all. */
+class TcpIngressTest {
+    @TempDir Path dir;
+
+    @Test
+    void aVisitorWithoutAPeerReachesTheServiceThroughThePublicPort() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            rig.startServerWithStun();
+            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("web", "127.0.0.1", web.port(), 0));
+            await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().last("published").isPresent());
+            JsonNode published = exposer.out().last("published").orElseThrow();
+            assertEquals("tcp://127.0.0.1:" + rig.publicPort, published.path("url").asText());
+
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI hello = URI.create("http://127.0.0.1:" + rig.publicPort + "/hello");
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(hello).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(LocalWebServer.HELLO, response.body());
+            DirectTunnelTest.download(rig.publicPort, 20L * 1024 * 1024);
+            // The exposer saw the rendezvous as an ordinary connecting peer, through the same session code.
+            assertTrue(exposer.out().last("session").isPresent());
+        }
+    }
+
+    @Test
+    void aPortOutsideTheRangeIsAClearError() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            rig.startServerWithStun();
+            int outside = rig.publicPort == 65535 ? 1 : rig.publicPort + 1;
+            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("web", "127.0.0.1", web.port(), outside));
+            assertEquals("cannot publish 'web': public TCP port " + outside + " is outside the range this rendezvous allows ("
+                    + rig.publicPort + "-" + rig.publicPort + ")", exposer.node().awaitFailure());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.pinhole.peer.session;
+
+import dev.pinhole.protocol.net.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Local TCP connections carried as streams of a session: how {@code peer connect} and the rendezvous'
+ * public ingress both do it (one way into an exposer, whoever connects).
+ */
+public final class Visitors {
+    private Visitors() {}
+
+    /** A listener for visitors: half-close kept, reads driven by {@link Splice}, no Nagle delay. */
+    public static ServerBootstrap listener(EventLoop loop, Consumer<Channel> accept) {
+        return new ServerBootstrap().group(loop).channel(Transport.serverChannel())
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel visitor) {
+                        accept.accept(visitor);
+                    }
+                });
+    }
+
+    /** Once {@code session} is up, opens a stream on it, writes the TCP stream header and splices {@code visitor} to it. */
+    public static void carry(Future<QuicChannel> session, Channel visitor) {
+        session.addListener(future -> {
+            if (!future.isSuccess()) {
+                visitor.close();
+                return;
+            }
+            ((QuicChannel) future.getNow()).newStreamBootstrap()
+                    .type(QuicStreamType.BIDIRECTIONAL)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .create()
+                    .addListener(created -> {
+                        if (created.isSuccess()) {
+                            QuicStreamChannel stream = (QuicStreamChannel) created.getNow();
+                            StreamHeader.write(stream, StreamHeader.TCP);
+                            Splice.join(visitor, stream);
+                        } else {
+                            visitor.close();
+                        }
+                    });
+        });
+    }
+}
