@@ -16,7 +16,6 @@ import dev.pinhole.peer.session.PathMux;
 import dev.pinhole.peer.session.Visitors;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.QuicChannelBootstrap;
 import java.net.InetAddress;
 import io.netty.channel.Channel;
@@ -64,17 +63,7 @@ public final class Connector extends PeerNode {
      * {@link QuicSettings#RELAY_PAYLOAD}). It is bound to loopback and never sends: its mux hands every
      * packet to the relay.
      */
-    private final PathMux relayMux = new PathMux(new PathMux.Listener() {
-        @Override
-        public void stun(DatagramPacket packet) {
-            packet.release();
-        }
-
-        @Override
-        public void probe(Channel socket, DatagramPacket packet) {
-            packet.release();
-        }
-    }, 78);
+    private final PathMux relayMux = new PathMux(PathMux.Listener.DISCARD, 78);
     private Channel relayUdp;
 
     @Override

@@ -214,7 +214,10 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
     /** The session moved to {@code path}; {@code why} says why it left a direct one (null otherwise). */
     void pathChanged(Session session, PacketPath path, String why) {
         control.send(new ControlMessage.PathReport(session.id, path instanceof DirectPath));
-        announcePath(session, path, why);
+        // A connector announces its first path when the handshake completes (after "ready"); a punch can be faster.
+        if (session.quic != null || role() == Probe.Role.EXPOSER) {
+            announcePath(session, path, why);
+        }
         writeStatus();
     }
 

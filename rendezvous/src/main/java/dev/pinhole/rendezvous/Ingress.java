@@ -17,7 +17,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -40,17 +39,7 @@ final class Ingress implements AutoCloseable {
     private final Hub hub;
     private final Identity identity;
     private final EventLoop loop;
-    private final PathMux mux = new PathMux(new PathMux.Listener() {
-        @Override
-        public void stun(DatagramPacket packet) {
-            packet.release();
-        }
-
-        @Override
-        public void probe(Channel socket, DatagramPacket packet) {
-            packet.release();
-        }
-    }, 79);
+    private final PathMux mux = new PathMux(PathMux.Listener.DISCARD, 79);
     private final Map<String, Session> byName = new HashMap<>();
     private final Map<Integer, Session> byId = new HashMap<>();
     /** Read by the TLS key check, which may run off the loop. */

@@ -43,14 +43,6 @@ public final class DirectPath implements PacketPath {
         }
     }
 
-    public Channel socket() {
-        return socket;
-    }
-
-    public InetSocketAddress address() {
-        return remote;
-    }
-
     /** The lowest round-trip time measured on this path (punch and keepalive probes). */
     public double rttMillis() {
         return rttMillis;

@@ -33,6 +33,19 @@ import java.util.Map;
 public final class PathMux extends ChannelDuplexHandler {
     /** Where STUN responses and probes go. Called on the event loop; the callee releases the packet. */
     public interface Listener {
+        /** For a mux whose socket never talks to the network (relay-only codecs): drops whatever comes. */
+        Listener DISCARD = new Listener() {
+            @Override
+            public void stun(DatagramPacket packet) {
+                packet.release();
+            }
+
+            @Override
+            public void probe(Channel socket, DatagramPacket packet) {
+                packet.release();
+            }
+        };
+
         void stun(DatagramPacket packet);
 
         void probe(Channel socket, DatagramPacket packet);
