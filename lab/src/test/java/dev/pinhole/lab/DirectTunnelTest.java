@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +52,10 @@ class DirectTunnelTest {
             await().atMost(Duration.ofSeconds(3)).until(() -> connector.out().last("path")
                     .map(p -> p.path("path").asText().equals("direct")).orElse(false));
             JsonNode path = connector.out().last("path").orElseThrow();
+            // Regression: a punch faster than the handshake printed "path" before "ready" (bin/demo then hung).
+            List<String> order = connector.out().lines().stream().filter(l -> l.contains("\"event\":\"ready\"")
+                    || l.contains("\"event\":\"path\"")).toList();
+            assertTrue(order.get(0).contains("\"event\":\"ready\""), order.toString());
             assertTrue(path.path("remote").asText().startsWith("127.0.0.1:"), path.toString());
             assertTrue(path.path("rtt_ms").isNumber(), path.toString());
             await().atMost(Duration.ofSeconds(3)).until(() -> exposer.out().last("path")
