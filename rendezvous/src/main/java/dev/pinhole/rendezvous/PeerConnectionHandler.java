@@ -319,9 +319,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private void relay(Relay relay) {
         RelaySession session = loggedIn ? hub.sessions.get(relay.sessionId()) : null;
         if (session != null && session.ingress() != null && session.exposer() == this) {
-            int bytes = relay.payload().readableBytes();
-            session.relayedBytes().add(bytes);
-            hub.metrics.relayedBytes.add(bytes);
+            counted(session, relay);
             batch.add(session.ingress(), relay);
             return;
         }
@@ -340,10 +338,15 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             relay.release();
             return;
         }
+        counted(session, relay);
+        batch.add(target, relay);
+    }
+
+    /** Relayed bytes, per session (dashboard) and in all (metrics). */
+    private void counted(RelaySession session, Relay relay) {
         int bytes = relay.payload().readableBytes();
         session.relayedBytes().add(bytes);
         hub.metrics.relayedBytes.add(bytes);
-        batch.add(target, relay);
     }
 
     private void endSession(RelaySession session, String reason) {

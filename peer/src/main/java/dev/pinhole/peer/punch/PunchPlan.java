@@ -22,19 +22,8 @@ import java.util.Set;
  * @param guesses      at most this many guesses
  * @param retry        whether another round is worth it when this one fails
  */
-public record PunchPlan(Kind kind, List<InetSocketAddress> targets, int sockets, InetAddress guessAt, int guesses,
+public record PunchPlan(List<InetSocketAddress> targets, int sockets, InetAddress guessAt, int guesses,
                         boolean retry) {
-    public enum Kind {
-        /** Both easy: probe each other's addresses; simultaneous open does the rest. */
-        BOTH_EASY,
-        /** We are hard, they are easy: open {@link #BIRTHDAY_SOCKETS} sockets and probe them from each. */
-        OPEN_MANY,
-        /** We are easy, they are hard: probe random ports at their public IP. */
-        GUESS_PORTS,
-        /** Both hard: ~54k probes each for even odds; only addresses on a shared LAN are worth a try. */
-        BOTH_HARD
-    }
-
     /** 256 sockets: 174 random guesses for 50 %, 1024 for 98.3 %, 2048 for 99.9 % (danderson/nat-birthday-paradox). */
     public static final int BIRTHDAY_SOCKETS = 256;
     /** The guessing side's bound; together with the pacing in {@link Punch} about five seconds. */
@@ -48,14 +37,18 @@ public record PunchPlan(Kind kind, List<InetSocketAddress> targets, int sockets,
         all.addAll(remote.hosts());
         List<InetSocketAddress> targets = new ArrayList<>(all);
         if (localHard && remote.hard()) {
-            return new PunchPlan(Kind.BOTH_HARD, List.copyOf(remote.hosts()), 0, null, 0, false);
+            // Both hard: ~54k probes each for even odds; only addresses on a shared LAN are worth a try.
+            return new PunchPlan(List.copyOf(remote.hosts()), 0, null, 0, false);
         }
         if (localHard) {
-            return new PunchPlan(Kind.OPEN_MANY, targets, BIRTHDAY_SOCKETS, null, 0, true);
+            // We are hard, they are easy: many sockets, many mappings, for their guesses to hit.
+            return new PunchPlan(targets, BIRTHDAY_SOCKETS, null, 0, true);
         }
         if (remote.hard() && remote.reflexive() != null) {
-            return new PunchPlan(Kind.GUESS_PORTS, targets, 0, remote.reflexive().getAddress(), MAX_GUESSES, true);
+            // We are easy, they are hard: guess ports at their public IP.
+            return new PunchPlan(targets, 0, remote.reflexive().getAddress(), MAX_GUESSES, true);
         }
-        return new PunchPlan(Kind.BOTH_EASY, targets, 0, null, 0, true);
+        // Both easy: probe each other's addresses; simultaneous open does the rest.
+        return new PunchPlan(targets, 0, null, 0, true);
     }
 }

@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Metrics {
     public final LongAdder relayedBytes = new LongAdder();
-    public final LongAdder relayedPackets = new LongAdder();
     public final LongAdder droppedPackets = new LongAdder();
     public final LongAdder authFailures = new LongAdder();
     public final LongAdder dashboardLoginFailures = new LongAdder();
