@@ -46,6 +46,35 @@ class BadInputTest {
     }
 
     @Test
+    void publicIngressOptionsThatCannotWorkAreUsageErrors() {
+        String home = dir.resolve("a").toString();
+        Run noHttp = peer("expose", "8080", "--name", "web", "--basic-auth", "ann:s3cret", "--home", home);
+        assertEquals(2, noHttp.exit());
+        assertTrue(noHttp.err().contains("--basic-auth guards HTTP ingress: add --http"), noHttp.err());
+        Run noPassword = peer("expose", "8080", "--name", "web", "--http", "--basic-auth", "ann:", "--home", home);
+        assertEquals(2, noPassword.exit());
+        assertTrue(noPassword.err().contains("--basic-auth (expected: USER:PASS, both non-empty)"), noPassword.err());
+        Run badBlock = peer("expose", "8080", "--name", "web", "--http", "--allow-ip", "office", "--home", home);
+        assertEquals(2, badBlock.exit());
+        assertTrue(badBlock.err().contains("--allow-ip: address block 'office'"), badBlock.err());
+        Run nothingToLimit = peer("expose", "8080", "--name", "web", "--allow-ip", "203.0.113.0/24", "--home", home);
+        assertEquals(2, nothingToLimit.exit());
+        assertTrue(nothingToLimit.err().contains("add --http, --https or --tcp-port"), nothingToLimit.err());
+    }
+
+    @Test
+    void httpIngressOnARendezvousWithoutADomainIsAClearError() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            rig.startServer(0);
+            var exposer = rig.expose(dev.pinhole.protocol.tls.Identity.generate("a"), rig.joinCode(),
+                    new dev.pinhole.peer.Exposer.Service("web", "127.0.0.1", web.port(),
+                            java.util.List.of(dev.pinhole.peer.Exposer.Publication.http("", java.util.List.of()))));
+            assertEquals("cannot publish 'web': this rendezvous has no HTTP or HTTPS ingress (its operator turns it on with"
+                    + " --domain)", exposer.node().awaitFailure());
+        }
+    }
+
+    @Test
     void missingTokenExitsNonZero() throws Exception {
         try (Rig rig = new Rig(dir)) {
             JoinCode good = rig.startServer(0).joinCode();

@@ -11,7 +11,7 @@ import java.util.concurrent.Executors;
 
 /**
  * The service behind {@code expose} in tests: a real HTTP server on loopback. {@code /hello} answers a
- * short text; {@code /blob/N} streams N pseudo-random bytes (seeded by N, so the client can check them).
+ * short text; {@code /headers} the request's headers, one {@code name: value} per line; {@code /blob/N} streams N pseudo-random bytes (seeded by N, so the client can check them).
  */
 public final class LocalWebServer implements AutoCloseable {
     public static final String HELLO = "hello through pinhole\n";
@@ -23,6 +23,16 @@ public final class LocalWebServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
         server.createContext("/hello", exchange -> {
             byte[] body = HELLO.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.createContext("/headers", exchange -> {
+            StringBuilder text = new StringBuilder();
+            exchange.getRequestHeaders().forEach((name, values) ->
+                    values.forEach(v -> text.append(name.toLowerCase(java.util.Locale.ROOT)).append(": ").append(v).append('\n')));
+            byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);

@@ -36,12 +36,16 @@ final class Rig implements AutoCloseable {
         return server;
     }
 
+    /** The STUN-enabled rendezvous' domain for HTTP/HTTPS ingress (free ports; tests send Host headers). */
+    static final String DOMAIN = "pinhole.test";
+
     /** The one public TCP port the STUN-enabled rendezvous allows (free when the rig started it). */
     int publicPort;
 
     /**
      * A rendezvous with STUN on loopback (two free ports), so peers can find direct paths, a dashboard on a
-     * free port, and one free port allowed for public TCP ingress ({@link #publicPort}).
+     * free port, one free port allowed for public TCP ingress ({@link #publicPort}), and HTTP/HTTPS ingress for
+     * {@link #DOMAIN} on free ports.
      */
     RendezvousServer startServerWithStun() throws Exception {
         try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -50,7 +54,7 @@ final class Rig implements AutoCloseable {
         var stun = new dev.pinhole.rendezvous.stun.StunServer.Config(java.net.InetAddress.getLoopbackAddress(), 0, null, 0);
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
                 RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new java.net.InetSocketAddress("127.0.0.1", 0),
-                publicPort + "-" + publicPort), serverLog::add).start();
+                publicPort + "-" + publicPort, new RendezvousConfig.Web(DOMAIN, 0, 0)), serverLog::add).start();
         open.add(server);
         return server;
     }

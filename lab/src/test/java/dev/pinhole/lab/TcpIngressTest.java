@@ -50,4 +50,22 @@ class TcpIngressTest {
                     + rig.publicPort + "-" + rig.publicPort + ")", exposer.node().awaitFailure());
         }
     }
+
+    @Test
+    void aVisitorOutsideTheAllowListIsClosedBeforeReachingTheExposer() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            rig.startServerWithStun();
+            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("web", "127.0.0.1", web.port(),
+                    java.util.List.of(new Exposer.Publication(dev.pinhole.protocol.ControlMessage.Publish.TCP, 0, "",
+                            java.util.List.of(dev.pinhole.protocol.Cidr.parse("203.0.113.0/24"))))));
+            await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().last("published").isPresent());
+            assertTrue(exposer.out().last("published").orElseThrow().path("allow").toString().contains("203.0.113.0/24"));
+            try (java.net.Socket visitor = new java.net.Socket("127.0.0.1", rig.publicPort)) {
+                visitor.setSoTimeout(10_000);
+                visitor.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+                assertEquals(-1, visitor.getInputStream().read(), "closed without an answer");
+            }
+            assertTrue(exposer.out().last("session").isEmpty(), "the exposer never saw it");
+        }
+    }
 }

@@ -1,6 +1,9 @@
 package dev.pinhole.peer;
 
+import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ServiceName;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,6 +26,23 @@ final class ExposeCommand implements Callable<Integer> {
     @Option(names = "--tcp-port", paramLabel = "PORT|auto",
             description = "Also publish the service on this public TCP port of the rendezvous (auto: any it allows).")
     String tcpPort;
+
+    @Option(names = "--http", description = "Also publish it over HTTP as NAME.DOMAIN of the rendezvous (routed by Host;"
+            + " X-Forwarded-For/Proto added; WebSocket works).")
+    boolean http;
+
+    @Option(names = "--https", description = "Also publish it over HTTPS as NAME.DOMAIN: TLS passes through by server name"
+            + " and the service itself terminates it (the rendezvous cannot read it).")
+    boolean https;
+
+    @Option(names = "--basic-auth", paramLabel = "USER:PASS",
+            description = "With --http: visitors must give this user name and password (checked at the rendezvous,"
+                    + " not passed on). Default: $PINHOLE_BASIC_AUTH.")
+    String basicAuth;
+
+    @Option(names = "--allow-ip", paramLabel = "BLOCK",
+            description = "Public ingress only for visitors from this address block, e.g. 203.0.113.0/24 (repeatable).")
+    List<String> allowIp = new ArrayList<>();
 
     @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
     boolean relayOnly;
@@ -51,9 +71,41 @@ final class ExposeCommand implements Callable<Integer> {
                 return CommandLine.ExitCode.USAGE;
             }
         }
+        String password = basicAuth != null ? basicAuth : System.getenv("PINHOLE_BASIC_AUTH");
+        if (password != null && password.isEmpty()) {
+            password = null;
+        }
+        if (password != null && (!http || password.indexOf(':') < 1 || password.indexOf(':') == password.length() - 1)) {
+            out.error(!http ? "--basic-auth guards HTTP ingress: add --http"
+                    : "--basic-auth (expected: USER:PASS, both non-empty)");
+            return CommandLine.ExitCode.USAGE;
+        }
+        List<Cidr> allow = new ArrayList<>();
+        for (String block : allowIp) {
+            try {
+                allow.add(Cidr.parse(block));
+            } catch (IllegalArgumentException e) {
+                out.error("--allow-ip: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+        if (!allow.isEmpty() && !http && !https && publicPort == null) {
+            out.error("--allow-ip limits public ingress: add --http, --https or --tcp-port");
+            return CommandLine.ExitCode.USAGE;
+        }
+        List<Exposer.Publication> publish = new ArrayList<>();
+        if (http) {
+            publish.add(Exposer.Publication.http(password == null ? "" : password, allow));
+        }
+        if (https) {
+            publish.add(Exposer.Publication.https(allow));
+        }
+        if (publicPort != null) {
+            publish.add(new Exposer.Publication(dev.pinhole.protocol.ControlMessage.Publish.TCP, publicPort, "", allow));
+        }
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), options.joinCode(), out,
-                new Exposer.Service(ServiceName.canonical(name), host, port, publicPort));
+                new Exposer.Service(ServiceName.canonical(name), host, port, publish));
         exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
         return RunNode.run(exposer, out);
     }

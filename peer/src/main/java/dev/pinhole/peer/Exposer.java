@@ -4,6 +4,7 @@ import dev.pinhole.peer.session.QuicSettings;
 import dev.pinhole.peer.session.Splice;
 import dev.pinhole.peer.session.StreamHeader;
 import io.netty.buffer.ByteBuf;
+import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
@@ -24,6 +25,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * {@code peer expose}: registers a name at the rendezvous and serves every session opened to it. The
@@ -31,17 +38,46 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
  * each stream it accepts becomes one TCP connection to the local service.
  */
 public final class Exposer extends PeerNode {
-    /** @param tcpPort public TCP port to ask the rendezvous for: null none, 0 any it allows */
-    public record Service(String name, String host, int port, Integer tcpPort) {
+    /** A local service and the public ingress to ask the rendezvous for (none: peers only). */
+    public record Service(String name, String host, int port, List<Publication> publish) {
+        public Service {
+            publish = List.copyOf(publish);
+        }
+
         public Service(String name, String host, int port) {
-            this(name, host, port, null);
+            this(name, host, port, List.of());
+        }
+
+        /** @param tcpPort public TCP port to ask the rendezvous for: null none, 0 any it allows */
+        public Service(String name, String host, int port, Integer tcpPort) {
+            this(name, host, port, tcpPort == null ? List.of() : List.of(Publication.tcp(tcpPort)));
+        }
+    }
+
+    /**
+     * One way in for visitors without a peer: {@code kind} is {@link ControlMessage.Publish#TCP} (on
+     * {@code port}, 0 any), {@code HTTP} (by Host, optionally behind {@code basicAuth} USER:PASS) or
+     * {@code HTTPS} (TLS passthrough); {@code allowFrom} limits visitors' addresses (empty: anyone).
+     */
+    public record Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom) {
+        public static Publication tcp(int port) {
+            return new Publication(ControlMessage.Publish.TCP, port, "", List.of());
+        }
+
+        public static Publication http(String basicAuth, List<Cidr> allowFrom) {
+            return new Publication(ControlMessage.Publish.HTTP, 0, basicAuth, allowFrom);
+        }
+
+        public static Publication https(List<Cidr> allowFrom) {
+            return new Publication(ControlMessage.Publish.HTTPS, 0, "", allowFrom);
         }
     }
 
     private final Service service;
     private int registerRequest;
-    private int publishRequest;
-    private boolean published;
+    /** Publish requests of the current connection; URLs already printed (a reconnect publishes again, quietly). */
+    private final Map<Integer, Publication> publishing = new HashMap<>();
+    private final Set<String> printedUrls = new HashSet<>();
     private boolean announced;
 
     public Exposer(Identity identity, JoinCode server, Output out, Service service) {
@@ -118,6 +154,12 @@ public final class Exposer extends PeerNode {
                 });
     }
 
+    private static String guard(Publication publication) {
+        String who = publication.allowFrom().isEmpty() ? "anyone can connect"
+                : "only from " + publication.allowFrom().stream().map(Cidr::toString).collect(Collectors.joining(", "));
+        return " (" + who + (publication.basicAuth().isEmpty() ? "" : ", with the password") + "; no peer needed)";
+    }
+
     @Override
     dev.pinhole.protocol.punch.Probe.Role role() {
         return dev.pinhole.protocol.punch.Probe.Role.EXPOSER;
@@ -131,21 +173,27 @@ public final class Exposer extends PeerNode {
 
     @Override
     void onMessage(ControlMessage message) {
-        if (message instanceof ControlMessage.Published done && done.requestId() == publishRequest) {
-            if (!published) {
-                published = true;
-                out.event("published", "public: " + done.url() + " (anyone can connect; no peer needed)",
-                        "name", done.name(), "url", done.url());
+        if (message instanceof ControlMessage.Published done && publishing.containsKey(done.requestId())) {
+            Publication publication = publishing.remove(done.requestId());
+            if (printedUrls.add(done.url())) {
+                out.event("published", "public: " + done.url() + guard(publication),
+                        "name", done.name(), "url", done.url(), "password", !publication.basicAuth().isEmpty(),
+                        "allow", publication.allowFrom().stream().map(Cidr::toString).toList());
             }
             return;
         }
-        if (message instanceof Error error && error.requestId() == publishRequest && publishRequest != 0) {
+        if (message instanceof Error error && publishing.containsKey(error.requestId())) {
             failed.complete("cannot publish '" + service.name() + "': " + error.message());
             return;
         }
-        if (message instanceof Registered registered && registered.requestId() == registerRequest && service.tcpPort() != null) {
-            publishRequest = control.nextRequestId();
-            control.send(new ControlMessage.Publish(publishRequest, registered.name(), ControlMessage.Publish.TCP, service.tcpPort()));
+        if (message instanceof Registered registered && registered.requestId() == registerRequest) {
+            publishing.clear();
+            for (Publication publication : service.publish()) {
+                int request = control.nextRequestId();
+                publishing.put(request, publication);
+                control.send(new ControlMessage.Publish(request, registered.name(), publication.kind(), publication.port(),
+                        publication.basicAuth(), publication.allowFrom()));
+            }
         }
         if (message instanceof Registered registered && registered.requestId() == registerRequest) {
             if (!announced) {

@@ -331,8 +331,14 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
         }
     }
 
+    /** Closing twice (a test, then its rig; a signal, then the hook) is a no-op the second time. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         loop.submit(() -> {
             List.copyOf(sessions.values()).forEach(s -> endSession(s, "peer shutting down", true));
             reflexive.stop();

@@ -36,7 +36,8 @@ import java.nio.charset.StandardCharsets;
  *   Opened = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
  *   NatInfo = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard)
  *   PathReport = u8 15 | u32 session | u8 direct (0/1)
- *   Publish = u8 16 | u32 request | string name | u8 kind (1: TCP) | port (0: any allowed)
+ *   Publish = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
+ *             | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
  *   Published = u8 17 | u32 request | string name | string url
  *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
  *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
@@ -52,6 +53,8 @@ public final class ControlCodec {
     public static final int MAX_SECRET = 64;
     /** Host addresses plus a reflexive one: a peer with more than this many is trimmed by its sender. */
     public static final int MAX_CANDIDATES = 16;
+    /** Address blocks in one service's allow list: a handful of offices and homes, not a firewall. */
+    public static final int MAX_ALLOW = 32;
 
     static final int HELLO = 1;
     static final int WELCOME = 2;
@@ -119,6 +122,12 @@ public final class ControlCodec {
             writeStr(out, m.name());
             out.writeByte(m.kind());
             out.writeShort(m.port());
+            writeStr(out, m.basicAuth());
+            if (m.allowFrom().size() > MAX_ALLOW) {
+                throw new IllegalArgumentException("allow list: " + m.allowFrom().size() + " blocks (expected: <= " + MAX_ALLOW + ")");
+            }
+            out.writeByte(m.allowFrom().size());
+            m.allowFrom().forEach(block -> writeStr(out, block.toString()));
         } else if (message instanceof ControlMessage.Published m) {
             out.writeByte(PUBLISHED);
             out.writeInt(m.requestId());
@@ -190,7 +199,7 @@ public final class ControlCodec {
                     flag(body, "exposer hard"));
             case NAT_INFO -> natInfo(u8(body, "NAT flags"));
             case PATH_REPORT -> new ControlMessage.PathReport(i32(body, "session id"), flag(body, "direct"));
-            case PUBLISH -> publish(i32(body, "request id"), readStr(body, "name"), u8(body, "kind"), u16(body, "port"));
+            case PUBLISH -> publish(body);
             case PUBLISHED -> new ControlMessage.Published(i32(body, "request id"), readStr(body, "name"), readStr(body, "url"));
             case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
                     new SessionSecret(readBytes(body, "secret")));
@@ -208,11 +217,31 @@ public final class ControlCodec {
         return message;
     }
 
-    private static ControlMessage.Publish publish(int requestId, String name, int kind, int port) {
-        if (kind != ControlMessage.Publish.TCP) {
-            throw new ProtocolException("publish kind: " + kind + " (expected: 1)");
+    private static ControlMessage.Publish publish(ByteBuf body) {
+        int requestId = i32(body, "request id");
+        String name = readStr(body, "name");
+        int kind = u8(body, "kind");
+        if (kind < ControlMessage.Publish.TCP || kind > ControlMessage.Publish.HTTPS) {
+            throw new ProtocolException("publish kind: " + kind + " (expected: 1..3)");
         }
-        return new ControlMessage.Publish(requestId, name, kind, port);
+        int port = u16(body, "port");
+        String basicAuth = readStr(body, "basic auth");
+        if (!basicAuth.isEmpty() && basicAuth.indexOf(':') < 1) {
+            throw new ProtocolException("basic auth: no USER: part (expected: USER:PASS or empty)");
+        }
+        int count = u8(body, "allow count");
+        if (count > MAX_ALLOW) {
+            throw new ProtocolException("allow count: " + count + " (expected: <= " + MAX_ALLOW + ")");
+        }
+        List<Cidr> allow = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            try {
+                allow.add(Cidr.parse(readStr(body, "allow " + i)));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("allow " + i + ": " + e.getMessage());
+            }
+        }
+        return new ControlMessage.Publish(requestId, name, kind, port, basicAuth, allow);
     }
 
     private static boolean flag(ByteBuf body, String field) {

@@ -2,6 +2,7 @@ package dev.pinhole.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCounted;
+import java.util.List;
 
 /**
  * Messages between a peer and the rendezvous, one per frame (see {@link ControlCodec} for the layout).
@@ -31,10 +32,24 @@ public sealed interface ControlMessage {
 
     /**
      * Peer to server, after {@link Registered}: make the service reachable from the internet without a
-     * peer. {@code kind} {@link #TCP}: a public TCP port, {@code port} 0 for any the operator allows.
+     * peer. {@code kind} {@link #TCP}: a public TCP port, {@code port} 0 for any the operator allows;
+     * {@link #HTTP}: by Host header under the server's domain; {@link #HTTPS}: TLS passthrough by SNI.
+     * {@code basicAuth} ({@code USER:PASS}, empty for none) guards HTTP; {@code allowFrom} (address
+     * blocks, empty for everyone) limits who may connect at all.
      */
-    record Publish(int requestId, String name, int kind, int port) implements ControlMessage {
+    record Publish(int requestId, String name, int kind, int port, String basicAuth, List<Cidr> allowFrom)
+            implements ControlMessage {
         public static final int TCP = 1;
+        public static final int HTTP = 2;
+        public static final int HTTPS = 3;
+
+        public Publish {
+            allowFrom = List.copyOf(allowFrom);
+        }
+
+        public Publish(int requestId, String name, int kind, int port) {
+            this(requestId, name, kind, port, "", List.of());
+        }
     }
 
     /** Server to peer: published; {@code url} is what to give people, e.g. {@code tcp://rv.example.org:20005}. */

@@ -43,7 +43,7 @@ final class DashboardState implements DashboardSource {
             s.put("name", service.getKey());
             s.put("owner", service.getValue().peerId());
             s.put("port", service.getValue().ports().getOrDefault(service.getKey(), 0));
-            s.put("url", hub.publicUrls.apply(service.getKey()));
+            s.put("urls", hub.publicUrls.apply(service.getKey()));
             services.add(s);
         }
         state.put("services", services);

@@ -38,7 +38,7 @@ final class Hub {
     final Metrics metrics = new Metrics();
     final long startedAt = System.currentTimeMillis();
     /** Public URL of a service by name, or null (set by the server once ingress runs). */
-    volatile java.util.function.Function<String, String> publicUrls = name -> null;
+    volatile java.util.function.Function<String, java.util.List<String>> publicUrls = name -> java.util.List.of();
     private final SecureRandom random = new SecureRandom();
     /** The STUN ports announced in Welcome (0 when STUN is off); set once STUN is listening. */
     volatile int stunPort;

@@ -83,6 +83,11 @@ final class Ingress implements AutoCloseable {
         Visitors.carry(session(name), visitor);
     }
 
+    /** A new stream to the service {@code name} (TCP header written, auto-read off). On the loop. */
+    Future<io.netty.handler.codec.quic.QuicStreamChannel> stream(String name) {
+        return Visitors.openStream(session(name), loop);
+    }
+
     /** The live session to {@code name}'s exposer, or a new one. On the loop. */
     private Future<QuicChannel> session(String name) {
         Session live = byName.get(name);

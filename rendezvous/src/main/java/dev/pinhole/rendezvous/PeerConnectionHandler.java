@@ -54,7 +54,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     /** Local ports of the services this connection exposes, passed on to connectors as a hint. */
     private final java.util.Map<String, Integer> ports = new ConcurrentHashMap<>();
     private final RelayBatch batch = new RelayBatch();
-    private final TcpIngress publisher;
+    private final Publisher publisher;
     private ChannelHandlerContext ctx;
     private String peerId;
     private String tokenId;
@@ -70,7 +70,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     }
 
     /** @param publisher public TCP ports, or null when this rendezvous has no ingress */
-    PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock, long loginTimeoutMillis, TcpIngress publisher) {
+    PeerConnectionHandler(Hub hub, StateStore store, Log log, Clock clock, long loginTimeoutMillis, Publisher publisher) {
         super(ControlMessage.class, false);
         this.publisher = publisher;
         this.loginTimeoutMillis = loginTimeoutMillis;
@@ -195,7 +195,12 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
                 other.channel().writeAndFlush(candidates, other.channel().voidPromise());
             }
         } else if (msg instanceof ControlMessage.Publish publish) {
-            TcpIngress.answer(publisher, hub, this, publish, log);
+            if (publisher == null) {
+                channel().writeAndFlush(new ControlMessage.Error(publish.requestId(), dev.pinhole.protocol.ErrorCode.PORT_UNAVAILABLE,
+                        "public ingress is off on this rendezvous"));
+            } else {
+                publisher.answer(this, publish);
+            }
         } else if (msg instanceof ControlMessage.NatInfo info) {
             natHard = info.hard();
             nat = !info.udp() ? "no-udp" : info.hard() ? "hard" : "easy";

@@ -59,6 +59,17 @@ public final class RendezvousCli implements Callable<Integer> {
             description = "Public TCP ports peers may publish services on (peer expose --tcp-port); default: none.")
     String allowPorts;
 
+    @Option(names = "--domain", paramLabel = "DOMAIN",
+            description = "Serve published services as NAME.DOMAIN over HTTP (by Host) and HTTPS (TLS passthrough by SNI);"
+                    + " point a wildcard DNS record *.DOMAIN here. Default: no HTTP/HTTPS ingress.")
+    String domain;
+
+    @Option(names = "--http-port", paramLabel = "PORT|off", description = "HTTP ingress port with --domain (default: 80).")
+    String httpPort;
+
+    @Option(names = "--https-port", paramLabel = "PORT|off", description = "HTTPS passthrough port with --domain (default: 443).")
+    String httpsPort;
+
     @Option(names = "--alt-address", paramLabel = "IP",
             description = "Second public address for RFC 5780 behaviour discovery (needs --bind to be the first).")
     String altAddress;
@@ -109,6 +120,9 @@ public final class RendezvousCli implements Callable<Integer> {
             out.println("Dashboard: http://" + address.getAddress().getHostAddress() + ":" + address.getPort()
                     + "/ (admin secret " + server.adminSecretHint() + " in " + server.dataDir().dashboardSecretFile() + ")");
         }
+        for (String url : server.ingressUrls()) {
+            out.println("Public ingress: " + url);
+        }
         out.println("Join code (a secret: share it only with your peers; also in " + server.dataDir().joinCodeFile() + "):");
         out.println();
         out.println("  " + server.joinCode());
@@ -131,7 +145,39 @@ public final class RendezvousCli implements Callable<Integer> {
             TcpIngress.PortRange.parse(allowPorts); // a typo is a usage error now, not a refusal later
         }
         return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo),
-                dashboardAddress(), allowPorts);
+                dashboardAddress(), allowPorts, web());
+    }
+
+    private RendezvousConfig.Web web() {
+        if (domain == null) {
+            if (httpPort != null || httpsPort != null) {
+                throw new IllegalArgumentException("--http-port and --https-port need --domain (services are NAME.DOMAIN)");
+            }
+            return null;
+        }
+        String d = domain.toLowerCase(java.util.Locale.ROOT).replaceAll("\\.$", "");
+        if (!d.matches("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?") || d.length() > 200) {
+            throw new IllegalArgumentException("--domain " + domain + " (expected: a DNS name such as tunnels.example.org)");
+        }
+        return new RendezvousConfig.Web(d, ingressPort("--http-port", httpPort, 80), ingressPort("--https-port", httpsPort, 443));
+    }
+
+    private static Integer ingressPort(String option, String value, int standard) {
+        if (value == null) {
+            return standard;
+        }
+        if (value.equals("off")) {
+            return null;
+        }
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the usage error
+        }
+        throw new IllegalArgumentException(option + " " + value + " (expected: a port number or off)");
     }
 
     private java.net.InetSocketAddress dashboardAddress() {

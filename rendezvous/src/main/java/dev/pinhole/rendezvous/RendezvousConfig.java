@@ -13,9 +13,16 @@ import java.time.Duration;
  * @param stun         the STUN service, or null for none
  * @param dashboard    where the operator's dashboard (and /metrics) listens, or null for none
  * @param allowPorts   public TCP ports services may be published on, e.g. "20000-20100", or null for none
+ * @param web          HTTP and HTTPS ingress by name under a domain, or null for none
  */
 public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
-                               StunServer.Config stun, java.net.InetSocketAddress dashboard, String allowPorts) {
+                               StunServer.Config stun, java.net.InetSocketAddress dashboard, String allowPorts, Web web) {
+    /**
+     * HTTP ingress routes {@code NAME.domain} by Host header on {@code httpPort}; HTTPS passes TLS through by
+     * server name on {@code httpsPort}. A null port turns that listener off; 0 takes any free port (tests).
+     */
+    public record Web(String domain, Integer httpPort, Integer httpsPort) {}
+
     /** Loopback: the dashboard is for the operator; expose it further on purpose, behind TLS. */
     public static final java.net.InetSocketAddress DEFAULT_DASHBOARD =
             new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 7080);
@@ -26,19 +33,23 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
 
     /** Without STUN: what tests of the control plane and relay use. */
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost) {
-        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null, null, null);
+        this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null, null, null, null);
     }
 
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout) {
-        this(dataDir, bindAddress, port, publicHost, loginTimeout, null, null, null);
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, null, null, null, null);
     }
 
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
                             StunServer.Config stun) {
-        this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, null, null);
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, null, null, null);
     }
 
     public RendezvousConfig withAllowPorts(String range) {
-        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, range);
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, range, web);
+    }
+
+    public RendezvousConfig withWeb(Web ingress) {
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, ingress);
     }
 }

@@ -51,7 +51,8 @@ public final class RendezvousServer implements AutoCloseable {
     private StunServer stun;
     private DashboardServer dashboard;
     private Ingress ingress;
-    private TcpIngress publisher;
+    private Publisher publisher;
+    private WebIngress web;
     private AdminSecret adminSecret;
 
     public RendezvousServer(RendezvousConfig config, Log log) {
@@ -71,9 +72,22 @@ public final class RendezvousServer implements AutoCloseable {
         group = Transport.newGroup(2, "rendezvous");
         connections = new DefaultChannelGroup("peers", group.next());
         ingress = new Ingress(hub, identity, group.next()).start();
-        publisher = new TcpIngress(ingress, config.bindAddress(), config.publicHost(),
+        TcpIngress tcp = new TcpIngress(ingress, config.bindAddress(), config.publicHost(),
                 config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()));
-        hub.publicUrls = publisher::urlOf;
+        if (config.web() != null) {
+            web = new WebIngress(hub, ingress, config.web());
+            try {
+                web.start(config.bindAddress());
+            } catch (Exception e) {
+                web.close();
+                ingress.close();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw new IOException("cannot start HTTP/HTTPS ingress on " + config.bindAddress() + " (ports "
+                        + config.web().httpPort() + ", " + config.web().httpsPort() + "): " + e.getMessage(), e);
+            }
+        }
+        publisher = new Publisher(hub, tcp, web, log);
+        hub.publicUrls = publisher::urlsOf;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.serverChannel())
@@ -146,6 +160,11 @@ public final class RendezvousServer implements AutoCloseable {
     /** The admin secret's hint (never the secret), or null without a dashboard. */
     public String adminSecretHint() {
         return adminSecret == null ? null : adminSecret.hint();
+    }
+
+    /** Where HTTP/HTTPS ingress listens, as URL patterns (e.g. {@code http://NAME.tunnels.example.org:8080}); empty when off. */
+    public java.util.List<String> ingressUrls() {
+        return web == null ? java.util.List.of() : web.patterns();
     }
 
     /** The STUN service, or null when disabled. */

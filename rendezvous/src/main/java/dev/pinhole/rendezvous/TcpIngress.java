@@ -1,9 +1,7 @@
 package dev.pinhole.rendezvous;
 
 import dev.pinhole.peer.session.Visitors;
-import dev.pinhole.protocol.ControlMessage;
-import dev.pinhole.protocol.ErrorCode;
-import dev.pinhole.protocol.ServiceName;
+import dev.pinhole.protocol.Cidr;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import java.net.InetSocketAddress;
@@ -47,6 +45,9 @@ final class TcpIngress {
 
     private record Listener(PeerConnectionHandler owner, String name, Channel channel) {}
 
+    /** Who may connect to each port's service; replaced when its owner publishes again. */
+    private final Map<Integer, List<Cidr>> allowFrom = new ConcurrentHashMap<>();
+
     private final Ingress ingress;
     private final String bindAddress;
     private final String publicHost;
@@ -60,32 +61,11 @@ final class TcpIngress {
         this.allowed = allowed;
     }
 
-    /** Answers a peer's {@code Publish} on its connection: {@code Published} with the URL, or an {@code Error}. */
-    static void answer(TcpIngress publisher, Hub hub, PeerConnectionHandler owner, ControlMessage.Publish publish, Log log) {
-        String name = ServiceName.canonical(publish.name());
-        Channel channel = owner.channel();
-        if (hub.services.get(name) != owner) {
-            channel.writeAndFlush(new ControlMessage.Error(publish.requestId(), ErrorCode.UNKNOWN_NAME,
-                    "register '" + name + "' before publishing it"));
-            return;
-        }
-        if (publisher == null) {
-            channel.writeAndFlush(new ControlMessage.Error(publish.requestId(), ErrorCode.PORT_UNAVAILABLE,
-                    "public ingress is off on this rendezvous"));
-            return;
-        }
-        publisher.publish(owner, name, publish.port()).whenComplete((url, problem) -> {
-            if (problem != null) {
-                channel.writeAndFlush(new ControlMessage.Error(publish.requestId(), ErrorCode.PORT_UNAVAILABLE, problem.getMessage()));
-            } else {
-                log.info("service '" + name + "' public at " + url);
-                channel.writeAndFlush(new ControlMessage.Published(publish.requestId(), name, url));
-            }
-        });
-    }
-
-    /** Publishes {@code name} of {@code owner} on {@code port} (0: the first free one); completes with the URL. */
-    CompletableFuture<String> publish(PeerConnectionHandler owner, String name, int port) {
+    /**
+     * Publishes {@code name} of {@code owner} on {@code port} (0: the first free one), for visitors from
+     * {@code allow} (empty: anyone); completes with the URL.
+     */
+    CompletableFuture<String> publish(PeerConnectionHandler owner, String name, int port, List<Cidr> allow) {
         CompletableFuture<String> url = new CompletableFuture<>();
         if (allowed == null) {
             url.completeExceptionally(new IllegalArgumentException("this rendezvous allows no public TCP ports"
@@ -95,7 +75,9 @@ final class TcpIngress {
         for (Listener listener : byPort.values()) {
             if (listener.owner() == owner && listener.name().equals(name)
                     && (port == 0 || port == ((InetSocketAddress) listener.channel().localAddress()).getPort())) {
-                url.complete(url(((InetSocketAddress) listener.channel().localAddress()).getPort())); // a re-register
+                int bound = ((InetSocketAddress) listener.channel().localAddress()).getPort();
+                allowFrom.put(bound, allow);
+                url.complete(url(bound)); // a re-register
                 return url;
             }
         }
@@ -114,12 +96,12 @@ final class TcpIngress {
                 }
             }
         }
-        bind(owner, name, candidates, 0, url, port != 0);
+        bind(owner, name, candidates, 0, url, port != 0, allow);
         return url;
     }
 
     private void bind(PeerConnectionHandler owner, String name, List<Integer> candidates, int index,
-                      CompletableFuture<String> url, boolean specific) {
+                      CompletableFuture<String> url, boolean specific, List<Cidr> allow) {
         if (index >= candidates.size()) {
             url.completeExceptionally(new IllegalArgumentException(specific
                     ? "public TCP port " + candidates.get(0) + " is taken" : "no free public TCP port in " + allowed));
@@ -127,18 +109,30 @@ final class TcpIngress {
         }
         int port = candidates.get(index);
         if (byPort.containsKey(port)) {
-            bind(owner, name, candidates, index + 1, url, specific);
+            bind(owner, name, candidates, index + 1, url, specific, allow);
             return;
         }
-        ChannelFuture bound = Visitors.listener(ingress.loop(), visitor -> ingress.carry(visitor, name)).bind(bindAddress, port);
+        ChannelFuture bound = Visitors.listener(ingress.loop(), visitor -> admit(visitor, port, name)).bind(bindAddress, port);
         bound.addListener(f -> {
             if (f.isSuccess() && byPort.putIfAbsent(port, new Listener(owner, name, bound.channel())) == null) {
+                allowFrom.put(port, allow);
                 url.complete(url(port));
             } else {
                 bound.channel().close();
-                bind(owner, name, candidates, index + 1, url, specific);
+                bind(owner, name, candidates, index + 1, url, specific, allow);
             }
         });
+    }
+
+    /** A visitor from outside the service's allow list is closed at once: nothing reaches the exposer. */
+    private void admit(Channel visitor, int port, String name) {
+        List<Cidr> allow = allowFrom.getOrDefault(port, List.of());
+        var address = ((InetSocketAddress) visitor.remoteAddress()).getAddress();
+        if (allow.isEmpty() || allow.stream().anyMatch(block -> block.contains(address))) {
+            ingress.carry(visitor, name);
+        } else {
+            visitor.close();
+        }
     }
 
     private String url(int port) {
@@ -149,6 +143,7 @@ final class TcpIngress {
     void unpublish(PeerConnectionHandler owner) {
         byPort.entrySet().removeIf(entry -> {
             if (entry.getValue().owner() == owner) {
+                allowFrom.remove(entry.getKey());
                 entry.getValue().channel().close();
                 return true;
             }

@@ -44,4 +44,28 @@ class RendezvousCliTest {
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("no active token with id " + id));
     }
+
+    RendezvousConfig.Web web(String... args) throws Exception {
+        RendezvousCli cli = new RendezvousCli();
+        new CommandLine(cli).parseArgs(args);
+        return cli.settings().web();
+    }
+
+    @Test
+    void aDomainTurnsOnHttpAndHttpsIngressOnTheStandardPorts() throws Exception {
+        String data = dir.toString();
+        assertEquals(null, web("--data-dir", data));
+        assertEquals(new RendezvousConfig.Web("tunnels.example.org", 80, 443), web("--data-dir", data, "--domain", "Tunnels.Example.org."));
+        assertEquals(new RendezvousConfig.Web("example.org", 8080, null),
+                web("--data-dir", data, "--domain", "example.org", "--http-port", "8080", "--https-port", "off"));
+        var noDomain = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> web("--data-dir", data, "--http-port", "8080"));
+        assertEquals("--http-port and --https-port need --domain (services are NAME.DOMAIN)", noDomain.getMessage());
+        var badDomain = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> web("--data-dir", data, "--domain", "under_score.example"));
+        assertEquals("--domain under_score.example (expected: a DNS name such as tunnels.example.org)", badDomain.getMessage());
+        var badPort = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> web("--data-dir", data, "--domain", "example.org", "--https-port", "70000"));
+        assertEquals("--https-port 70000 (expected: a port number or off)", badPort.getMessage());
+    }
 }

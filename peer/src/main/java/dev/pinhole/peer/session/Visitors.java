@@ -11,6 +11,7 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.util.function.Consumer;
 
 /**
@@ -36,9 +37,24 @@ public final class Visitors {
 
     /** Once {@code session} is up, opens a stream on it, writes the TCP stream header and splices {@code visitor} to it. */
     public static void carry(Future<QuicChannel> session, Channel visitor) {
+        openStream(session, visitor.eventLoop()).addListener(opened -> {
+            if (opened.isSuccess()) {
+                Splice.join(visitor, (Channel) opened.getNow());
+            } else {
+                visitor.close();
+            }
+        });
+    }
+
+    /**
+     * Once {@code session} is up, opens a stream to the exposer's service with the TCP stream header written;
+     * the stream does not read until its user says so (auto-read off). Completes on {@code loop}.
+     */
+    public static Future<QuicStreamChannel> openStream(Future<QuicChannel> session, EventLoop loop) {
+        Promise<QuicStreamChannel> stream = loop.newPromise();
         session.addListener(future -> {
             if (!future.isSuccess()) {
-                visitor.close();
+                stream.tryFailure(future.cause());
                 return;
             }
             ((QuicChannel) future.getNow()).newStreamBootstrap()
@@ -49,13 +65,14 @@ public final class Visitors {
                     .create()
                     .addListener(created -> {
                         if (created.isSuccess()) {
-                            QuicStreamChannel stream = (QuicStreamChannel) created.getNow();
-                            StreamHeader.write(stream, StreamHeader.TCP);
-                            Splice.join(visitor, stream);
+                            QuicStreamChannel channel = (QuicStreamChannel) created.getNow();
+                            StreamHeader.write(channel, StreamHeader.TCP);
+                            stream.trySuccess(channel);
                         } else {
-                            visitor.close();
+                            stream.tryFailure(created.cause());
                         }
                     });
         });
+        return stream;
     }
 }

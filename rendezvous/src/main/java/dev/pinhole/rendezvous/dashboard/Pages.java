@@ -41,7 +41,7 @@ final class Pages {
               const s = await response.json();
               document.getElementById('uptime').textContent = 'up ' + s.uptime_seconds + ' s';
               fill('peers', s.peers.map(p => [p.id, p.nat, p.token, p.since]));
-              fill('services', s.services.map(v => [v.name, v.owner, v.port, v.url || '(not public)']));
+              fill('services', s.services.map(v => [v.name, v.owner, v.port, v.urls.join(' ') || '(not public)']));
               fill('sessions', s.sessions.map(x => [x.id, x.service, x.connector, x.path, x.relayed_bytes, x.since]));
             }
             refresh();
