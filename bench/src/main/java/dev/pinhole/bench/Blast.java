@@ -23,6 +23,11 @@ public final class Blast {
 
     private Blast() {}
 
+    /** The incompressible bytes every benchmark source sends (a copy). */
+    static byte[] pattern() {
+        return PATTERN.clone();
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("serve")) {
             serve(Integer.parseInt(args[1]));
