@@ -148,36 +148,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         closeAfterResponse = !HttpUtil.isKeepAlive(request);
         upgradeAsked = request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        String name = HostNames.serviceName(host, domain);
-        Route route = name == null ? null : routes.route(name);
-        if (route == null) {
-            answer(HttpResponseStatus.NOT_FOUND, name == null
-                    ? "There is no service at " + HostNames.printable(host) + " on this rendezvous."
-                    : "No service is published as '" + name + "' on this rendezvous.");
-        } else if (!route.admits(visitorAddress.getAddress())) {
-            answer(HttpResponseStatus.FORBIDDEN, "'" + name + "' does not accept visitors from "
-                    + visitorAddress.getAddress().getHostAddress() + ".");
-        } else if (!route.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-            answer(ErrorPages.unauthorized(ctx.alloc(), name, head, !closeAfterResponse));
-        } else if (!route.online()) {
-            answer(HttpResponseStatus.BAD_GATEWAY, "'" + name + "' is published, but its exposer is offline right now."
-                    + " Try again when it is back.");
+        Admission.Verdict verdict = Admission.judge(request.headers(), visitorAddress.getAddress(), domain, routes);
+        if (verdict.route() != null) {
+            forward(verdict.route(), request);
+        } else if (verdict.status() == HttpResponseStatus.UNAUTHORIZED) {
+            answer(ErrorPages.unauthorized(ctx.alloc(), verdict.name(), head, !closeAfterResponse));
         } else {
-            forward(route, request);
+            answer(verdict.status(), verdict.detail());
         }
     }
 
     private void forward(Route route, HttpRequest request) {
-        var headers = request.headers();
-        String prior = headers.get("X-Forwarded-For");
-        String visitor = visitorAddress.getAddress().getHostAddress();
-        headers.set("X-Forwarded-For", prior == null ? visitor : prior + ", " + visitor);
-        headers.set("X-Forwarded-Proto", "http");
-        headers.set("X-Forwarded-Host", headers.get(HttpHeaderNames.HOST));
-        if (!route.basicAuth().isEmpty()) {
-            headers.remove(HttpHeaderNames.AUTHORIZATION); // the tunnel's password, not the service's
-        }
+        Admission.forwarded(request.headers(), visitorAddress.getAddress(), route);
         if (backend != null && route.name().equals(backendName)) {
             toBackend(request);
             return;
@@ -206,7 +188,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         backend = stream.getNow();
         backendName = name;
         backend.pipeline().addLast(CODEC, new HttpClientCodec());
-        backend.pipeline().addLast(new Backend());
+        backend.pipeline().addLast(new BackendHandler(this));
         backend.config().setAutoRead(true);
         toBackend(request);
         drain();
@@ -261,7 +243,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** From the stream's HTTP codec: the service's response, passed on as it comes. */
-    private void fromBackend(Channel stream, Object msg) {
+    void fromBackend(Channel stream, Object msg) {
         if (stream != backend) {
             ReferenceCountUtil.release(msg);
             return;
@@ -347,6 +329,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         updateRead();
     }
 
+    /** The stream's read batch ended: what it gave the visitor goes out now. */
+    void backendReadComplete() {
+        ctx.flush();
+    }
+
+    /** The stream can take more (or less) of the visitor's request body. */
+    void backendWritabilityChanged(Channel stream) {
+        if (stream == backend && opening == null) {
+            updateRead();
+        }
+    }
+
     private void updateRead() {
         boolean read = !closing && !switching && opening == null && !waitingForResponse() && queued.isEmpty()
                 && (backend == null || backend.isWritable());
@@ -354,7 +348,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The stream ended (the service closed its connection, or the exposer went away). */
-    private void backendClosed(Channel stream) {
+    void backendClosed(Channel stream) {
         if (stream != backend) {
             return;
         }
@@ -387,7 +381,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel stream = backend;
         stream.pipeline().remove(CODEC);
         ctx.pipeline().remove(HttpServerCodec.class);
-        stream.pipeline().remove(Backend.class);
+        stream.pipeline().remove(BackendHandler.class);
         ctx.pipeline().remove(this);
         rawToVisitor.forEach(buf -> ctx.channel().write(buf, ctx.channel().voidPromise()));
         rawToBackend.forEach(buf -> stream.write(buf, stream.voidPromise()));
@@ -453,44 +447,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             fail(HttpResponseStatus.BAD_REQUEST, cause.getMessage());
         } else {
             closeAll();
-        }
-    }
-
-    /** On the stream, after its HTTP client codec. */
-    private final class Backend extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext stream, Object msg) {
-            fromBackend(stream.channel(), msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext stream) {
-            ctx.flush();
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext stream) {
-            if (stream.channel() == backend && opening == null) {
-                updateRead();
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext stream, Object evt) {
-            if (evt instanceof ChannelInputShutdownEvent) {
-                backendClosed(stream.channel());
-                stream.close();
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext stream) {
-            backendClosed(stream.channel());
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext stream, Throwable cause) {
-            stream.close();
         }
     }
 }
