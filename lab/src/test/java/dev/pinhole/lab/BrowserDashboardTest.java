@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pinhole.peer.Exposer;
 import dev.pinhole.protocol.tls.Identity;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +43,10 @@ class BrowserDashboardTest {
                 browser.click("#login");
                 await().atMost(Duration.ofSeconds(10)).until(() -> !browser.find("#sessions").isEmpty());
 
-                rig.exposeReady(Identity.generate("a"), "web", web.port());
+                var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("web", "127.0.0.1", web.port(),
+                        List.of(Exposer.Publication.http("", List.of()))));
+                await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().last("published").isPresent());
+                String publicUrl = exposer.out().last("published").orElseThrow().path("url").asText();
                 Identity bob = Identity.generate("b");
                 rig.connectReady(bob, "web");
                 await().atMost(Duration.ofSeconds(10)).until(() -> browser.text("#services tbody tr td").equals("web"));
@@ -50,6 +55,14 @@ class BrowserDashboardTest {
                 assertEquals(1, browser.find("#sessions tbody tr").size());
                 String row = browser.text("#sessions tbody tr");
                 assertTrue(row.contains("web") && row.contains(bob.keyFingerprint()), row);
+                assertTrue(browser.text("#services tbody tr").contains(publicUrl), browser.text("#services tbody tr"));
+
+                // The friend: opens the URL in a browser, with nothing installed.
+                browser.open(publicUrl + "/hello");
+                await().atMost(Duration.ofSeconds(10)).until(() -> browser.text("body").equals(LocalWebServer.HELLO.trim()));
+                browser.open(publicUrl.replace("//web.", "//nobody.") + "/");
+                await().atMost(Duration.ofSeconds(10)).until(() -> browser.text("h1").equals("404 Not Found"));
+                assertTrue(browser.text("body").contains("No service is published as 'nobody'"), browser.text("body"));
             }
         }
     }

@@ -51,9 +51,11 @@ final class WebDriver implements AutoCloseable {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> call("GET", "/status", null).path("value").path("ready").asBoolean());
         ObjectNode options = JSON.createObjectNode().put("binary", CHROMIUM);
-        // No sandbox (root in CI), no network chatter of its own (this machine's network is closed).
+        // No sandbox (root in CI), no network chatter of its own (this machine's network is closed). The lab's
+        // ingress domain resolves to loopback, as a wildcard DNS record would point it at the rendezvous.
         for (String arg : List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--host-resolver-rules=MAP *." + Rig.DOMAIN + " 127.0.0.1",
                 "--user-data-dir=" + profile)) {
             options.withArray("args").add(arg);
         }
