@@ -42,6 +42,9 @@ class DashboardTest {
                 seen[0] = new ObjectMapper().readTree(http.send(state.build(), HttpResponse.BodyHandlers.ofString()).body());
                 return seen[0].path("sessions").size() == 1 && seen[0].path("sessions").get(0).path("path").asText().equals("direct");
             });
+            // Bytes of a direct session: only the peers see them; the connector reports them (every 5 s).
+            await().atMost(Duration.ofSeconds(15)).until(() -> new ObjectMapper().readTree(http.send(state.build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("sessions").get(0).path("bytes").asLong() >= 1024 * 1024);
             JsonNode s = seen[0];
             assertEquals(2, s.path("peers").size());
             assertEquals("easy", s.path("peers").get(0).path("nat").asText(), s.toString());

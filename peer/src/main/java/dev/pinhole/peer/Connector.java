@@ -23,6 +23,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.quic.QuicChannel;
+import java.util.List;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
@@ -77,6 +78,30 @@ public final class Connector extends PeerNode {
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
         super.start();
+        loop.scheduleWithFixedDelay(this::reportTraffic, TRAFFIC_SECONDS, TRAFFIC_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** How often sessions' byte counts go to the rendezvous' dashboard: fresh enough to watch, rare enough to cost nothing. */
+    static final long TRAFFIC_SECONDS = 5;
+
+    /** Once a session is direct, only the peers see its bytes: the connector tells the rendezvous (when they changed). */
+    private void reportTraffic() {
+        for (Session session : List.copyOf(sessions.values())) {
+            QuicChannel quic = session.quic;
+            if (quic == null || !quic.isActive()) {
+                continue;
+            }
+            quic.collectStats().addListener(f -> {
+                if (f.isSuccess()) {
+                    var stats = (io.netty.handler.codec.quic.QuicConnectionStats) f.getNow();
+                    long total = stats.sentBytes() + stats.recvBytes();
+                    if (total != session.reportedBytes && control != null) {
+                        session.reportedBytes = total;
+                        control.send(new ControlMessage.Traffic(session.id, stats.sentBytes(), stats.recvBytes()));
+                    }
+                }
+            });
+        }
     }
 
     @Override

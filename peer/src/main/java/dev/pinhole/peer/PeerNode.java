@@ -61,6 +61,8 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
         QuicChannel quic;
         /** The path last printed for this session. */
         PacketPath announced;
+        /** Bytes last reported to the rendezvous (connector only). */
+        long reportedBytes;
         /** Why this session will never try a direct path, or null when it does. */
         String relayOnly;
 

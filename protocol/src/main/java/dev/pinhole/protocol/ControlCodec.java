@@ -39,6 +39,7 @@ import java.nio.charset.StandardCharsets;
  *   Publish = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
  *             | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
  *   Published = u8 17 | u32 request | string name | string url
+ *   Traffic = u8 18 | u32 session | u64 bytes sent | u64 bytes received (cumulative, not negative)
  *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
  *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
  *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
@@ -73,6 +74,7 @@ public final class ControlCodec {
     static final int PATH_REPORT = 15;
     static final int PUBLISH = 16;
     static final int PUBLISHED = 17;
+    static final int TRAFFIC = 18;
 
     private ControlCodec() {}
 
@@ -133,6 +135,11 @@ public final class ControlCodec {
             out.writeInt(m.requestId());
             writeStr(out, m.name());
             writeStr(out, m.url());
+        } else if (message instanceof ControlMessage.Traffic m) {
+            out.writeByte(TRAFFIC);
+            out.writeInt(m.sessionId());
+            out.writeLong(m.sentBytes());
+            out.writeLong(m.receivedBytes());
         } else if (message instanceof ControlMessage.PathReport m) {
             out.writeByte(PATH_REPORT);
             out.writeInt(m.sessionId());
@@ -199,6 +206,8 @@ public final class ControlCodec {
                     flag(body, "exposer hard"));
             case NAT_INFO -> natInfo(u8(body, "NAT flags"));
             case PATH_REPORT -> new ControlMessage.PathReport(i32(body, "session id"), flag(body, "direct"));
+            case TRAFFIC -> new ControlMessage.Traffic(i32(body, "session id"), count(body, "bytes sent"),
+                    count(body, "bytes received"));
             case PUBLISH -> publish(body);
             case PUBLISHED -> new ControlMessage.Published(i32(body, "request id"), readStr(body, "name"), readStr(body, "url"));
             case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
@@ -209,7 +218,7 @@ public final class ControlCodec {
             case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
             case PING -> new Ping(i64(body, "nonce"));
             case PONG -> new Pong(i64(body, "nonce"));
-            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + PUBLISHED + ")");
+            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + TRAFFIC + ")");
         };
         if (body.isReadable()) {
             throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());
@@ -242,6 +251,14 @@ public final class ControlCodec {
             }
         }
         return new ControlMessage.Publish(requestId, name, kind, port, basicAuth, allow);
+    }
+
+    private static long count(ByteBuf body, String field) {
+        long value = i64(body, field);
+        if (value < 0) {
+            throw new ProtocolException(field + ": " + Long.toUnsignedString(value) + " (expected: < 2^63)");
+        }
+        return value;
     }
 
     private static boolean flag(ByteBuf body, String field) {

@@ -80,6 +80,12 @@ public sealed interface ControlMessage {
     record PathReport(int sessionId, boolean direct) implements ControlMessage {}
 
     /**
+     * Connector to server, every few seconds while it changes: the session's bytes so far (QUIC's own count,
+     * both paths), which only the peers know once a session is direct. For the dashboard; nothing is forwarded.
+     */
+    record Traffic(int sessionId, long sentBytes, long receivedBytes) implements ControlMessage {}
+
+    /**
      * Server to the exposer: someone opened a session; {@code peerKey} is the connector's key fingerprint.
      * {@code secret} (also in {@link Opened}) keys the MAC of the two peers' punch probes for this session.
      */

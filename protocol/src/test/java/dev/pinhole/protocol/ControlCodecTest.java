@@ -48,6 +48,7 @@ class ControlCodecTest {
                         List.of(Cidr.parse("203.0.113.0/24"), Cidr.parse("2001:db8::/32"))),
                 new ControlMessage.Publish(7, "mypc", ControlMessage.Publish.HTTPS, 0, "", List.of(Cidr.parse("198.18.0.1"))),
                 new ControlMessage.Published(5, "mypc", "tcp://203.0.113.10:20005"),
+                new ControlMessage.Traffic(5, 0, Long.MAX_VALUE),
                 new ControlMessage.NatInfo(false, true),
                 new Incoming(0x7fffffff, "mypc", "sha256:other", SECRET),
                 new Candidates(3, true, new InetSocketAddress("198.18.1.2", 40001),
@@ -85,8 +86,8 @@ class ControlCodecTest {
     static Stream<List<String>> malformed() {
         return Stream.of(
                 List.of("", "message type: needs 1 bytes, 0 left"),
-                List.of("63", "message type: 99 (expected: 1..17)"),
-                List.of("00", "message type: 0 (expected: 1..17)"),
+                List.of("63", "message type: 99 (expected: 1..18)"),
+                List.of("00", "message type: 0 (expected: 1..18)"),
                 List.of("0100", "version: needs 2 bytes, 1 left"),
                 List.of("01000104", "token length: needs 2 bytes, 1 left"),
                 List.of("010001" + "0005" + "6162", "token: needs 5 bytes, 2 left"),
@@ -105,6 +106,8 @@ class ControlCodecTest {
                 List.of("10" + "00000001" + "0000" + "02" + "0000" + "0000" + "01" + "0004" + "312f3234",
                         "allow 0: address block '1/24' (expected: an IP address, optionally /PREFIX, e.g. 203.0.113.0/24)"),
                 List.of("0d" + "00000003" + "00" + "11", "candidate count: 17 (expected: <= 16)"),
+                List.of("12" + "00000001" + "ffffffffffffffff" + "0000000000000000", "bytes sent: 18446744073709551615 (expected: < 2^63)"),
+                List.of("12" + "00000001" + "0000000000000001", "bytes received: needs 8 bytes, 0 left"),
                 List.of("0d" + "00000003" + "00" + "01" + "05", "candidate 0 family: 5 (expected: 4 or 6)"),
                 List.of("0d" + "00000003" + "00" + "01" + "04c6130102" + "0000", "candidate 0 port: 0 (expected: 1..65535)"),
                 List.of("0d" + "00000003" + "02" + "04c613", "reflexive candidate address: needs 4 bytes, 2 left"),

@@ -54,6 +54,7 @@ final class DashboardState implements DashboardSource {
             s.put("service", session.name());
             s.put("connector", session.connector() == null ? "public ingress" : session.connector().peerId());
             s.put("path", session.direct().get() ? "direct" : "relay");
+            s.put("bytes", Math.max(session.bytes().get(), session.relayedBytes().sum()));
             s.put("relayed_bytes", session.relayedBytes().sum());
             s.put("since", Instant.ofEpochMilli(session.openedAt()).toString());
             sessions.add(s);

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import dev.pinhole.rendezvous.metrics.Metrics;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,16 +15,16 @@ import java.util.concurrent.atomic.LongAdder;
  * handler (they run on different event loops), so everything here is concurrent and small.
  */
 final class Hub {
-    /** A relay session between the peer that opened it and the peer that exposes {@code name}. */
     /**
      * A relay session between the peer that opened it and the peer that exposes {@code name}; for public
      * ingress the rendezvous itself is the connector: {@code connector} is null and {@code ingress} set.
+     * {@code bytes} is the session's own count (sent + received, both paths), as its connector reports it.
      */
     record RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer,
-                        long openedAt, LongAdder relayedBytes, AtomicBoolean direct, Ingress ingress) {
+                        long openedAt, LongAdder relayedBytes, AtomicBoolean direct, Ingress ingress, AtomicLong bytes) {
         RelaySession(int id, String name, PeerConnectionHandler connector, PeerConnectionHandler exposer, long openedAt,
                      Ingress ingress) {
-            this(id, name, connector, exposer, openedAt, new LongAdder(), new AtomicBoolean(), ingress);
+            this(id, name, connector, exposer, openedAt, new LongAdder(), new AtomicBoolean(), ingress, new AtomicLong());
         }
 
         PeerConnectionHandler other(PeerConnectionHandler one) {

@@ -71,7 +71,23 @@ final class Ingress implements AutoCloseable {
                     }
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+        loop.scheduleWithFixedDelay(this::countBytes, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
         return this;
+    }
+
+    /** The rendezvous is these sessions' connector, so it counts their bytes itself, as peers do (see {@code Traffic}). */
+    private void countBytes() {
+        for (Session session : byId.values()) {
+            if (session.quic().isSuccess() && session.quic().getNow().isActive()) {
+                session.quic().getNow().collectStats().addListener(f -> {
+                    Hub.RelaySession relay = hub.sessions.get(session.id());
+                    if (f.isSuccess() && relay != null) {
+                        var stats = (io.netty.handler.codec.quic.QuicConnectionStats) f.getNow();
+                        relay.bytes().accumulateAndGet(stats.sentBytes() + stats.recvBytes(), Math::max);
+                    }
+                });
+            }
+        }
     }
 
     EventLoop loop() {

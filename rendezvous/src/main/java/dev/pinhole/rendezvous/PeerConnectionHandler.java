@@ -211,6 +211,12 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
                     && session.direct().getAndSet(report.direct()) != report.direct() && report.direct()) {
                 Metrics.increment(hub.metrics.punchSuccesses, natPair(session));
             }
+        } else if (msg instanceof ControlMessage.Traffic traffic) {
+            RelaySession session = hub.sessions.get(traffic.sessionId());
+            if (session != null && session.connector() == this) {
+                // A report can only add: a reordered or lying one cannot shrink what the operator saw.
+                session.bytes().accumulateAndGet(traffic.sentBytes() + traffic.receivedBytes(), Math::max);
+            }
         } else if (msg instanceof Ping ping) {
             ctx.writeAndFlush(new Pong(ping.nonce()));
         } else if (msg instanceof Pong) {

@@ -294,4 +294,17 @@ class PeerConnectionHandlerTest {
         assertEquals(100, hub.metrics.droppedPackets.sum());
         assertTrue(payloads.stream().allMatch(p -> p.refCnt() == 0), "dropped packets are released");
     }
+
+    @Test
+    void onlyTheConnectorReportsASessionsBytesAndReportsOnlyAdd() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        pair.bob().writeInbound(new ControlMessage.Traffic(id, 1000, 5000));
+        assertEquals(6000, hub.sessions.get(id).bytes().get());
+        pair.alice().writeInbound(new ControlMessage.Traffic(id, 1, 999_999));
+        pair.bob().writeInbound(new ControlMessage.Traffic(id, 10, 10));
+        assertEquals(6000, hub.sessions.get(id).bytes().get(), "the exposer cannot report, nor a report shrink the count");
+        pair.bob().writeInbound(new ControlMessage.Traffic(id + 1, 10, 10));
+        assertTrue(pair.bob().isOpen(), "a report for a session that just ended is no error");
+    }
 }

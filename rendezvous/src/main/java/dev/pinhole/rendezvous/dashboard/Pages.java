@@ -21,7 +21,7 @@ final class Pages {
             + STYLE + "</head><body><h1>Pinhole rendezvous</h1><p id=uptime></p>"
             + "<h2>Peers online</h2><table id=peers><thead><tr><th>peer</th><th>NAT</th><th>token</th><th>since</th></tr></thead><tbody></tbody></table>"
             + "<h2>Services</h2><table id=services><thead><tr><th>name</th><th>owner</th><th>port</th><th>public URL</th></tr></thead><tbody></tbody></table>"
-            + "<h2>Sessions</h2><table id=sessions><thead><tr><th>session</th><th>service</th><th>connector</th><th>path</th><th>relayed bytes</th><th>since</th></tr></thead><tbody></tbody></table>"
+            + "<h2>Sessions</h2><table id=sessions><thead><tr><th>session</th><th>service</th><th>connector</th><th>path</th><th>bytes</th><th>of which relayed</th><th>since</th></tr></thead><tbody></tbody></table>"
             + "<form method=post action=/logout><button id=logout type=submit>Log out</button></form>"
             + "<script src=/app.js></script></body></html>";
 
@@ -42,7 +42,7 @@ final class Pages {
               document.getElementById('uptime').textContent = 'up ' + s.uptime_seconds + ' s';
               fill('peers', s.peers.map(p => [p.id, p.nat, p.token, p.since]));
               fill('services', s.services.map(v => [v.name, v.owner, v.port, v.urls.join(' ') || '(not public)']));
-              fill('sessions', s.sessions.map(x => [x.id, x.service, x.connector, x.path, x.relayed_bytes, x.since]));
+              fill('sessions', s.sessions.map(x => [x.id, x.service, x.connector, x.path, x.bytes, x.relayed_bytes, x.since]));
             }
             refresh();
             setInterval(refresh, 2000);
