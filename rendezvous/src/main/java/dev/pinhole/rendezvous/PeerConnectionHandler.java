@@ -110,7 +110,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         return ports;
     }
 
-    private static String natPair(RelaySession session) {
+    static String natPair(RelaySession session) {
         return session.connector().nat() + "-" + session.exposer().nat();
     }
 
@@ -204,19 +204,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         } else if (msg instanceof ControlMessage.NatInfo info) {
             natHard = info.hard();
             nat = !info.udp() ? "no-udp" : info.hard() ? "hard" : "easy";
-        } else if (msg instanceof ControlMessage.PathReport report) {
-            RelaySession session = hub.sessions.get(report.sessionId());
-            // The connector's view is the session's path (both sides switch within a round trip).
-            if (session != null && session.connector() == this
-                    && session.direct().getAndSet(report.direct()) != report.direct() && report.direct()) {
-                Metrics.increment(hub.metrics.punchSuccesses, natPair(session));
-            }
-        } else if (msg instanceof ControlMessage.Traffic traffic) {
-            RelaySession session = hub.sessions.get(traffic.sessionId());
-            if (session != null && session.connector() == this) {
-                // A report can only add: a reordered or lying one cannot shrink what the operator saw.
-                session.bytes().accumulateAndGet(traffic.sentBytes() + traffic.receivedBytes(), Math::max);
-            }
+        } else if (msg instanceof ControlMessage.PathReport || msg instanceof ControlMessage.Traffic) {
+            SessionReports.accept(hub, this, (ControlMessage) msg);
         } else if (msg instanceof Ping ping) {
             ctx.writeAndFlush(new Pong(ping.nonce()));
         } else if (msg instanceof Pong) {
