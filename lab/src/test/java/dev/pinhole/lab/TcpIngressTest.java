@@ -62,7 +62,7 @@ class TcpIngressTest {
             assertTrue(exposer.out().last("published").orElseThrow().path("allow").toString().contains("203.0.113.0/24"));
             try (java.net.Socket visitor = new java.net.Socket("127.0.0.1", rig.publicPort)) {
                 visitor.setSoTimeout(10_000);
-                visitor.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+                // Nothing sent first: unread bytes would turn the close into a reset, which says the same less clearly.
                 assertEquals(-1, visitor.getInputStream().read(), "closed without an answer");
             }
             assertTrue(exposer.out().last("session").isEmpty(), "the exposer never saw it");
