@@ -78,15 +78,17 @@ public final class Demo {
         System.out.println("  web page     http://127.0.0.1:" + webPort + "/");
 
         start("rendezvous", List.of(launcher("rendezvous"), "--data-dir", work.resolve("rendezvous").toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0", "--dashboard", "127.0.0.1:0"), null);
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0", "--dashboard", "127.0.0.1:0",
+                "--domain", "localhost", "--http-port", "0", "--https-port", "off"), null);
         Path joinFile = work.resolve("rendezvous/join-code");
         String joinCode = waitFor(() -> Files.exists(joinFile) ? Files.readString(joinFile).trim() : null, "the rendezvous' join code");
         System.out.println("  rendezvous   " + joinCode.replaceAll(".*@([^?]+)\\?.*", "$1") + " (join code in " + joinFile + ")");
 
         BlockingQueue<JsonNode> exposeEvents = new LinkedBlockingQueue<>();
-        start("expose", List.of(launcher("peer"), "expose", String.valueOf(webPort), "--name", "demo",
+        start("expose", List.of(launcher("peer"), "expose", String.valueOf(webPort), "--name", "demo", "--http",
                 "--server", joinCode, "--home", work.resolve("exposer").toString(), "--json"), exposeEvents);
         JsonNode exposed = next(exposeEvents, "exposed");
+        String publicUrl = next(exposeEvents, "published").path("url").asText();
         System.out.println("  expose       127.0.0.1:" + webPort + " as '" + exposed.path("name").asText() + "', key " + exposed.path("key").asText());
 
         long connectStarted = System.nanoTime();
@@ -125,18 +127,36 @@ public final class Demo {
                         + " (hole-punched UDP; end-to-end encrypted QUIC)"
                 : "path used: relay via " + path.path("remote").asText()
                         + " (end-to-end encrypted QUIC; the rendezvous only forwards sealed packets)");
-        if (!response.body().equals(PAGE)) {
+        // The friend's way in: no peer, just the public URL (browsers resolve *.localhost to this machine).
+        long publicStart = System.nanoTime();
+        String[] visited = fetchByName(URI.create(publicUrl));
+        System.out.printf("fetched %s/ through the rendezvous' HTTP ingress, no peer on this side: HTTP %s in %.1f ms%n",
+                publicUrl, visited[0], (System.nanoTime() - publicStart) / 1e6);
+        if (!response.body().equals(PAGE) || !visited[1].equals(PAGE)) {
             System.err.println("demo: the page fetched through the tunnel differs from the one served");
             return 1;
         }
         if (!once) {
             System.out.println();
-            System.out.println("Up: open http://" + ready.path("listen").asText() + "/ in a browser. Ctrl-C to stop.");
+            System.out.println("Up: open http://" + ready.path("listen").asText() + "/ (through 'peer connect') or "
+                    + publicUrl + "/ (public ingress) in a browser on this machine. Ctrl-C to stop.");
         }
         if (once) {
             web.stop(0);
         }
         return 0;
+    }
+
+    /** GET / on 127.0.0.1 with the URL's host as Host header, as DNS for *.localhost would route it; {status, body}. */
+    private static String[] fetchByName(URI url) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", url.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int body = answer.indexOf("\r\n\r\n");
+            return new String[] {answer.split(" ", 3)[1], body < 0 ? "" : answer.substring(body + 4)};
+        }
     }
 
     private String launcher(String name) {
