@@ -124,6 +124,26 @@ class HttpIngressTest {
         }
     }
 
+    @Test
+    void largeUploadsArriveIntact() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            rig.startServerWithStun();
+            JsonNode published = publish(rig, "web", web.port(), Exposer.Publication.http("", List.of()))
+                    .out().last("published").orElseThrow();
+            int size = 20 * 1024 * 1024;
+            byte[] body = new byte[size];
+            new java.util.Random(7).nextBytes(body);
+            try (RawHttp visitor = new RawHttp("127.0.0.1", port(published))) {
+                visitor.send("POST /sha256 HTTP/1.1\r\nHost: " + host(published) + "\r\nContent-Length: " + size + "\r\n\r\n");
+                visitor.send(body);
+                RawHttp.Response response = visitor.read();
+                assertEquals(200, response.status());
+                assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body)),
+                        response.body());
+            }
+        }
+    }
+
     /** Reads a status line and headers, leaving the body on the socket. */
     private static RawHttp.Response readHead(RawHttp visitor) throws Exception {
         StringBuilder head = new StringBuilder();

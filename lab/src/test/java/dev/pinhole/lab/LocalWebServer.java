@@ -11,7 +11,7 @@ import java.util.concurrent.Executors;
 
 /**
  * The service behind {@code expose} in tests: a real HTTP server on loopback. {@code /hello} answers a
- * short text; {@code /headers} the request's headers, one {@code name: value} per line; {@code /blob/N} streams N pseudo-random bytes (seeded by N, so the client can check them).
+ * short text; {@code /headers} the request's headers, one {@code name: value} per line; {@code /sha256} the hex SHA-256 of the request body; {@code /blob/N} streams N pseudo-random bytes (seeded by N, so the client can check them).
  */
 public final class LocalWebServer implements AutoCloseable {
     public static final String HELLO = "hello through pinhole\n";
@@ -33,6 +33,21 @@ public final class LocalWebServer implements AutoCloseable {
             exchange.getRequestHeaders().forEach((name, values) ->
                     values.forEach(v -> text.append(name.toLowerCase(java.util.Locale.ROOT)).append(": ").append(v).append('\n')));
             byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.createContext("/sha256", exchange -> {
+            byte[] digest;
+            try (var in = exchange.getRequestBody()) {
+                var sha = java.security.MessageDigest.getInstance("SHA-256");
+                in.transferTo(new java.security.DigestOutputStream(OutputStream.nullOutputStream(), sha));
+                digest = sha.digest();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IOException(e);
+            }
+            byte[] body = java.util.HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
             exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
