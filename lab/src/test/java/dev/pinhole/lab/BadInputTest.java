@@ -57,6 +57,9 @@ class BadInputTest {
         Run badBlock = peer("expose", "8080", "--name", "web", "--http", "--allow-ip", "office", "--home", home);
         assertEquals(2, badBlock.exit());
         assertTrue(badBlock.err().contains("--allow-ip: address block 'office'"), badBlock.err());
+        Run hostWithoutHttp = peer("expose", "8080", "--name", "web", "--host-header", "rewrite", "--home", home);
+        assertEquals(2, hostWithoutHttp.exit());
+        assertTrue(hostWithoutHttp.err().contains("--host-header applies to HTTP ingress: add --http"), hostWithoutHttp.err());
         Run nothingToLimit = peer("expose", "8080", "--name", "web", "--allow-ip", "203.0.113.0/24", "--home", home);
         assertEquals(2, nothingToLimit.exit());
         assertTrue(nothingToLimit.err().contains("add --http, --https or --tcp-port"), nothingToLimit.err());

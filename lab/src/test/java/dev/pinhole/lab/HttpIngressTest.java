@@ -100,6 +100,21 @@ class HttpIngressTest {
     }
 
     @Test
+    void aServiceThatChecksItsHostHeaderCanHaveItRewritten() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            rig.startServerWithStun();
+            String local = "127.0.0.1:" + web.port(); // what `--host-header rewrite` sends
+            JsonNode published = publish(rig, "dev", web.port(), Exposer.Publication.http("", List.of()).withHostHeader(local))
+                    .out().last("published").orElseThrow();
+            try (RawHttp visitor = new RawHttp("127.0.0.1", port(published))) {
+                String seen = visitor.get(host(published), "/headers").body();
+                assertTrue(seen.contains("host: " + local + "\n"), seen);
+                assertTrue(seen.contains("x-forwarded-host: " + host(published) + "\n"), seen);
+            }
+        }
+    }
+
+    @Test
     void largeDownloadsArriveIntact() throws Exception {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
             rig.startServerWithStun();

@@ -40,6 +40,11 @@ final class ExposeCommand implements Callable<Integer> {
                     + " not passed on). Default: $PINHOLE_BASIC_AUTH.")
     String basicAuth;
 
+    @Option(names = "--host-header", paramLabel = "rewrite|HOST[:PORT]",
+            description = "With --http: the Host header the service sees; rewrite: the local target (HOST:PORT), for"
+                    + " services that refuse other hosts (dev servers). X-Forwarded-Host keeps the visitor's.")
+    String hostHeader;
+
     @Option(names = "--allow-ip", paramLabel = "BLOCK",
             description = "Public ingress only for visitors from this address block, e.g. 203.0.113.0/24 (repeatable).")
     List<String> allowIp = new ArrayList<>();
@@ -93,9 +98,15 @@ final class ExposeCommand implements Callable<Integer> {
             out.error("--allow-ip limits public ingress: add --http, --https or --tcp-port");
             return CommandLine.ExitCode.USAGE;
         }
+        String host = hostHeader == null ? "" : hostHeader.equals("rewrite") ? this.host + ":" + port : hostHeader;
+        if (!host.isEmpty() && (!http || !host.matches("[A-Za-z0-9.:\\[\\]-]{1,255}"))) {
+            out.error(!http ? "--host-header applies to HTTP ingress: add --http"
+                    : "--host-header " + hostHeader + " (expected: rewrite, or HOST[:PORT])");
+            return CommandLine.ExitCode.USAGE;
+        }
         List<Exposer.Publication> publish = new ArrayList<>();
         if (http) {
-            publish.add(Exposer.Publication.http(password == null ? "" : password, allow));
+            publish.add(Exposer.Publication.http(password == null ? "" : password, allow).withHostHeader(host));
         }
         if (https) {
             publish.add(Exposer.Publication.https(allow));

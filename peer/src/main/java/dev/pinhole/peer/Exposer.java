@@ -59,13 +59,22 @@ public final class Exposer extends PeerNode {
      * {@code port}, 0 any), {@code HTTP} (by Host, optionally behind {@code basicAuth} USER:PASS) or
      * {@code HTTPS} (TLS passthrough); {@code allowFrom} limits visitors' addresses (empty: anyone).
      */
-    public record Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom) {
+    public record Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom, String hostHeader) {
+        public Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom) {
+            this(kind, port, basicAuth, allowFrom, "");
+        }
+
         public static Publication tcp(int port) {
             return new Publication(ControlMessage.Publish.TCP, port, "", List.of());
         }
 
         public static Publication http(String basicAuth, List<Cidr> allowFrom) {
             return new Publication(ControlMessage.Publish.HTTP, 0, basicAuth, allowFrom);
+        }
+
+        /** HTTP with the Host header replaced by {@code hostHeader} (empty: the visitor's). */
+        public Publication withHostHeader(String host) {
+            return new Publication(kind, port, basicAuth, allowFrom, host);
         }
 
         public static Publication https(List<Cidr> allowFrom) {
@@ -192,7 +201,7 @@ public final class Exposer extends PeerNode {
                 int request = control.nextRequestId();
                 publishing.put(request, publication);
                 control.send(new ControlMessage.Publish(request, registered.name(), publication.kind(), publication.port(),
-                        publication.basicAuth(), publication.allowFrom()));
+                        publication.basicAuth(), publication.allowFrom(), publication.hostHeader()));
             }
         }
         if (message instanceof Registered registered && registered.requestId() == registerRequest) {

@@ -38,6 +38,7 @@ import java.nio.charset.StandardCharsets;
  *   PathReport = u8 15 | u32 session | u8 direct (0/1)
  *   Publish = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
  *             | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
+ *             | string host header (empty: the visitor's; else printable ASCII, no spaces, at most 255 bytes)
  *   Published = u8 17 | u32 request | string name | string url
  *   Traffic = u8 18 | u32 session | u64 bytes sent | u64 bytes received (cumulative, not negative)
  *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
@@ -130,6 +131,7 @@ public final class ControlCodec {
             }
             out.writeByte(m.allowFrom().size());
             m.allowFrom().forEach(block -> writeStr(out, block.toString()));
+            writeStr(out, m.hostHeader());
         } else if (message instanceof ControlMessage.Published m) {
             out.writeByte(PUBLISHED);
             out.writeInt(m.requestId());
@@ -250,7 +252,12 @@ public final class ControlCodec {
                 throw new ProtocolException("allow " + i + ": " + e.getMessage());
             }
         }
-        return new ControlMessage.Publish(requestId, name, kind, port, basicAuth, allow);
+        String hostHeader = readStr(body, "host header");
+        if (hostHeader.length() > 255 || !hostHeader.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new ProtocolException("host header: " + hostHeader.length() + " characters, or not printable ASCII"
+                    + " (expected: a host[:port] of at most 255)");
+        }
+        return new ControlMessage.Publish(requestId, name, kind, port, basicAuth, allow, hostHeader);
     }
 
     private static long count(ByteBuf body, String field) {

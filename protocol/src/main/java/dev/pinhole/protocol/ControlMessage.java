@@ -35,10 +35,11 @@ public sealed interface ControlMessage {
      * peer. {@code kind} {@link #TCP}: a public TCP port, {@code port} 0 for any the operator allows;
      * {@link #HTTP}: by Host header under the server's domain; {@link #HTTPS}: TLS passthrough by SNI.
      * {@code basicAuth} ({@code USER:PASS}, empty for none) guards HTTP; {@code allowFrom} (address
-     * blocks, empty for everyone) limits who may connect at all.
+     * blocks, empty for everyone) limits who may connect at all; {@code hostHeader} (HTTP, empty to keep
+     * the visitor's) replaces the Host header, for services that check it (dev servers do).
      */
-    record Publish(int requestId, String name, int kind, int port, String basicAuth, List<Cidr> allowFrom)
-            implements ControlMessage {
+    record Publish(int requestId, String name, int kind, int port, String basicAuth, List<Cidr> allowFrom,
+                   String hostHeader) implements ControlMessage {
         public static final int TCP = 1;
         public static final int HTTP = 2;
         public static final int HTTPS = 3;
@@ -48,7 +49,11 @@ public sealed interface ControlMessage {
         }
 
         public Publish(int requestId, String name, int kind, int port) {
-            this(requestId, name, kind, port, "", List.of());
+            this(requestId, name, kind, port, "", List.of(), "");
+        }
+
+        public Publish(int requestId, String name, int kind, int port, String basicAuth, List<Cidr> allowFrom) {
+            this(requestId, name, kind, port, basicAuth, allowFrom, "");
         }
     }
 

@@ -37,7 +37,10 @@ final class Publisher {
             return;
         }
         CompletableFuture<String> url;
-        if (!publish.basicAuth().isEmpty() && publish.kind() != Publish.HTTP) {
+        if (!publish.hostHeader().isEmpty() && publish.kind() != Publish.HTTP) {
+            url = CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "a Host header can only be rewritten for HTTP ingress (--http)"));
+        } else if (!publish.basicAuth().isEmpty() && publish.kind() != Publish.HTTP) {
             url = CompletableFuture.failedFuture(new IllegalArgumentException(
                     "a password can only guard HTTP ingress (--http); TLS passthrough and TCP ports carry bytes the rendezvous does not read"));
         } else if (publish.kind() == Publish.TCP) {

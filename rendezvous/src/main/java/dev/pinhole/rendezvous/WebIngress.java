@@ -30,7 +30,7 @@ final class WebIngress {
     static final int MAX_LINE = 8192;
     static final int MAX_HEADERS = 32 * 1024;
 
-    private record Published(PeerConnectionHandler owner, String basicAuth, List<Cidr> allowFrom) {}
+    private record Published(PeerConnectionHandler owner, String basicAuth, List<Cidr> allowFrom, String hostHeader) {}
 
     private final Hub hub;
     private final Ingress ingress;
@@ -77,7 +77,7 @@ final class WebIngress {
                 if (!online && live != null) {
                     return null; // its exposer is back but did not publish it this way again
                 }
-                return new Route(name, online, published.basicAuth(), published.allowFrom());
+                return new Route(name, online, published.basicAuth(), published.allowFrom(), published.hostHeader());
             }
 
             @Override
@@ -100,7 +100,7 @@ final class WebIngress {
             throw new IllegalArgumentException("this rendezvous has no " + (secure ? "HTTPS" : "HTTP") + " ingress (its"
                     + " operator turns it on with --domain" + (secure ? " and --https-port" : "") + ")");
         }
-        (secure ? https : http).put(name, new Published(owner, publish.basicAuth(), publish.allowFrom()));
+        (secure ? https : http).put(name, new Published(owner, publish.basicAuth(), publish.allowFrom(), publish.hostHeader()));
         return url(name, secure);
     }
 

@@ -55,7 +55,8 @@ public final class Admission {
     /**
      * What the service learns about the visitor: {@code X-Forwarded-For} gets the visitor's address appended
      * (earlier entries are the visitor's own claims; the last is the one the rendezvous saw), {@code -Proto}
-     * and {@code -Host} are set. A password for the tunnel is removed: it is not the service's.
+     * and {@code -Host} are set (to the Host the visitor asked for, also when the route replaces Host
+     * for a service that checks it). A password for the tunnel is removed: it is not the service's.
      */
     public static void forwarded(HttpHeaders headers, InetAddress visitor, Route route) {
         String prior = headers.get("X-Forwarded-For");
@@ -65,6 +66,9 @@ public final class Admission {
         headers.set("X-Forwarded-Host", headers.get(HttpHeaderNames.HOST));
         if (!route.basicAuth().isEmpty()) {
             headers.remove(HttpHeaderNames.AUTHORIZATION);
+        }
+        if (!route.hostHeader().isEmpty()) {
+            headers.set(HttpHeaderNames.HOST, route.hostHeader());
         }
     }
 }

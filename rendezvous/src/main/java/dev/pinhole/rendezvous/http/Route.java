@@ -13,10 +13,15 @@ import java.util.List;
  *
  * @param basicAuth {@code USER:PASS}, or empty for none
  * @param allowFrom address blocks visitors must come from, or empty for everyone
+ * @param hostHeader the Host header the service wants to see, or empty to pass the visitor's
  */
-public record Route(String name, boolean online, String basicAuth, List<Cidr> allowFrom) {
+public record Route(String name, boolean online, String basicAuth, List<Cidr> allowFrom, String hostHeader) {
     public Route {
         allowFrom = List.copyOf(allowFrom);
+    }
+
+    public Route(String name, boolean online, String basicAuth, List<Cidr> allowFrom) {
+        this(name, online, basicAuth, allowFrom, "");
     }
 
     /** Whether a visitor from {@code address} may connect at all. */

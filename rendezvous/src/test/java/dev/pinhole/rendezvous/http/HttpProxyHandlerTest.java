@@ -114,6 +114,17 @@ class HttpProxyHandlerTest {
     }
 
     @Test
+    void aServiceThatChecksHostSeesItsOwnAndTheVisitorsGoesInXForwardedHost() {
+        start("203.0.113.7");
+        table.put("mypc", new Route("mypc", true, "", List.of(), "127.0.0.1:5173"));
+        visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\n\r\n");
+        String forwarded = written(streams.get(0));
+        assertTrue(forwarded.contains("host: 127.0.0.1:5173\r\n"), forwarded);
+        assertTrue(forwarded.contains("X-Forwarded-Host: mypc.pinhole.test\r\n"), forwarded);
+        assertFalse(forwarded.toLowerCase().contains("\nhost: mypc"), forwarded);
+    }
+
+    @Test
     void unknownNamesGetA404PageAndTheConnectionStaysUsable() {
         start("203.0.113.7");
         visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n");
