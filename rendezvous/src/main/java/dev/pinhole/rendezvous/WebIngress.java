@@ -7,6 +7,7 @@ import dev.pinhole.rendezvous.http.HttpProxyHandler;
 import dev.pinhole.rendezvous.http.Route;
 import dev.pinhole.rendezvous.http.Routes;
 import dev.pinhole.rendezvous.http.SniRouter;
+import dev.pinhole.rendezvous.stun.RateLimiter;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -35,6 +36,8 @@ final class WebIngress {
     private final Hub hub;
     private final Ingress ingress;
     private final RendezvousConfig.Web config;
+    /** Wrong passwords per visitor address: 10 at once, then one every 6 s (10 a minute, 14,400 a day). */
+    private final RateLimiter guesses = new RateLimiter(1 / 6.0, 10, System::nanoTime);
     private final Map<String, Published> http = new ConcurrentHashMap<>();
     private final Map<String, Published> https = new ConcurrentHashMap<>();
     private Channel httpListener;
@@ -83,6 +86,16 @@ final class WebIngress {
             @Override
             public Future<? extends Channel> open(String name) {
                 return ingress.stream(name);
+            }
+
+            @Override
+            public boolean guessedTooOften(java.net.InetAddress visitor) {
+                return !guesses.hasToken(visitor);
+            }
+
+            @Override
+            public void wrongPassword(java.net.InetAddress visitor) {
+                guesses.tryAcquire(visitor);
             }
 
             @Override

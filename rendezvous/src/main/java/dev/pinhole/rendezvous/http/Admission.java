@@ -9,6 +9,8 @@ import java.net.InetAddress;
  * Whether one HTTP request may reach a service, decided from its headers and the visitor's address alone
  * (no I/O): the checks run in the order that leaks least — an unknown name and a refused address are told
  * before a password is asked for, and only a visitor with the password learns that a service is offline.
+ * Every wrong password spends from its address' budget ({@link Routes#guessedTooOften}), so a password
+ * cannot be brute-forced through the rendezvous; right ones (which browsers repeat on every request) cost nothing.
  */
 public final class Admission {
     /** Either {@code route} to forward to, or the {@code status} and {@code detail} of the page that answers. */
@@ -42,7 +44,15 @@ public final class Admission {
             return Verdict.page(HttpResponseStatus.FORBIDDEN, "'" + name + "' does not accept visitors from "
                     + visitor.getHostAddress() + ".");
         }
-        if (!route.authorized(headers.get(HttpHeaderNames.AUTHORIZATION))) {
+        if (!route.basicAuth().isEmpty() && routes.guessedTooOften(visitor)) {
+            return Verdict.page(HttpResponseStatus.TOO_MANY_REQUESTS, "Too many wrong passwords from "
+                    + visitor.getHostAddress() + "; try again in a minute.");
+        }
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (!route.authorized(authorization)) {
+            if (authorization != null) {
+                routes.wrongPassword(visitor);
+            }
             return Verdict.page(HttpResponseStatus.UNAUTHORIZED, name);
         }
         if (!route.online()) {

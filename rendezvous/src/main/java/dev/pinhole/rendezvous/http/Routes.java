@@ -14,6 +14,15 @@ public interface Routes {
      */
     Future<? extends Channel> open(String name);
 
+    /**
+     * Whether {@code visitor} has used up its budget of wrong passwords: it then gets 429 whatever it sends,
+     * the right password included, until the budget refills.
+     */
+    boolean guessedTooOften(java.net.InetAddress visitor);
+
+    /** {@code visitor} sent a wrong password: one less guess. */
+    void wrongPassword(java.net.InetAddress visitor);
+
     /** One response went to a visitor with {@code status} (for {@code pinhole_ingress_requests_total}). */
     void count(int status);
 }

@@ -9,7 +9,8 @@ import java.util.function.LongSupplier;
  * A token bucket per source address, so one host cannot turn the STUN port into a reflector or eat
  * the server's time: {@code burst} requests at once, refilled at {@code perSecond}. RFC 5780 section 4.1
  * asks clients for at most 10 new transactions per second, so 20/s with a burst of 40 never limits an
- * honest client. The table is bounded (least recently seen addresses are forgotten).
+ * honest client. The table is bounded (least recently seen addresses are forgotten). HTTP ingress uses
+ * one for wrong passwords.
  */
 public final class RateLimiter {
     private static final int MAX_SOURCES = 65_536;
@@ -36,6 +37,20 @@ public final class RateLimiter {
     }
 
     public synchronized boolean tryAcquire(InetAddress source) {
+        Bucket bucket = refilled(source);
+        if (bucket.tokens < 1) {
+            return false;
+        }
+        bucket.tokens -= 1;
+        return true;
+    }
+
+    /** Whether {@code source} could spend a token now (without spending it). */
+    public synchronized boolean hasToken(InetAddress source) {
+        return refilled(source).tokens >= 1;
+    }
+
+    private Bucket refilled(InetAddress source) {
         long now = nanoTime.getAsLong();
         Bucket bucket = buckets.computeIfAbsent(source, s -> {
             Bucket fresh = new Bucket();
@@ -45,10 +60,6 @@ public final class RateLimiter {
         });
         bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.updated) / 1e9 * perSecond);
         bucket.updated = now;
-        if (bucket.tokens < 1) {
-            return false;
-        }
-        bucket.tokens -= 1;
-        return true;
+        return bucket;
     }
 }

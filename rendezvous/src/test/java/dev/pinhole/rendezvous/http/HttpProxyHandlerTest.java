@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.Cidr;
+import dev.pinhole.rendezvous.stun.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -30,6 +31,8 @@ class HttpProxyHandlerTest {
     final List<EmbeddedChannel> streams = new ArrayList<>();
     final List<Integer> counted = new ArrayList<>();
     boolean exposerReachable = true;
+    long nanos;
+    final RateLimiter guesses = new RateLimiter(1 / 6.0, 10, () -> nanos);
     EmbeddedChannel visitor;
 
     final Routes routes = new Routes() {
@@ -46,6 +49,16 @@ class HttpProxyHandlerTest {
             EmbeddedChannel stream = new EmbeddedChannel();
             streams.add(stream);
             return visitor.eventLoop().newSucceededFuture(stream);
+        }
+
+        @Override
+        public boolean guessedTooOften(java.net.InetAddress visitor) {
+            return !guesses.hasToken(visitor);
+        }
+
+        @Override
+        public void wrongPassword(java.net.InetAddress visitor) {
+            guesses.tryAcquire(visitor);
         }
 
         @Override
@@ -170,6 +183,33 @@ class HttpProxyHandlerTest {
         assertTrue(forwarded.startsWith("GET / HTTP/1.1\r\n"), forwarded);
         assertFalse(forwarded.toLowerCase().contains("authorization"), forwarded);
         assertEquals(List.of(401, 401), counted);
+    }
+
+    @Test
+    void wrongPasswordsRunOutAndThenEvenTheRightOneWaits() {
+        start("203.0.113.7");
+        table.put("mypc", new Route("mypc", true, "ann:s3cret", List.of()));
+        String wrong = Base64.getEncoder().encodeToString("ann:guess".getBytes(StandardCharsets.UTF_8));
+        String right = Base64.getEncoder().encodeToString("ann:s3cret".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 10; i++) {
+            visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + wrong + "\r\n\r\n");
+            assertTrue(written(visitor).startsWith("HTTP/1.1 401 "));
+        }
+        visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + right + "\r\n\r\n");
+        String limited = written(visitor);
+        assertTrue(limited.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), limited);
+        assertTrue(limited.contains("Too many wrong passwords from 203.0.113.7"), limited);
+        assertEquals(0, streams.size());
+        nanos += 6_000_000_000L; // one guess earned back
+        visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + right + "\r\n\r\n");
+        assertTrue(written(streams.get(0)).startsWith("GET / HTTP/1.1\r\n"));
+        answer(streams.get(0), "HTTP/1.1 204 No Content\r\n\r\n");
+        for (int i = 0; i < 20; i++) { // the right password, again and again, as browsers send it, costs nothing
+            visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + right + "\r\n\r\n");
+            answer(streams.get(0), "HTTP/1.1 204 No Content\r\n\r\n");
+        }
+        assertTrue(written(visitor).endsWith("HTTP/1.1 204 No Content\r\n\r\n"));
+        assertEquals(1, counted.stream().filter(s -> s == 429).count());
     }
 
     @Test

@@ -45,6 +45,14 @@ class SniRouterTest {
         }
 
         @Override
+        public boolean guessedTooOften(java.net.InetAddress visitor) {
+            return false;
+        }
+
+        @Override
+        public void wrongPassword(java.net.InetAddress visitor) {}
+
+        @Override
         public void count(int status) {}
     };
 
