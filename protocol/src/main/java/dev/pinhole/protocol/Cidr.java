@@ -38,6 +38,11 @@ public final class Cidr {
         return new Cidr(mask(bytes, prefix), prefix);
     }
 
+    /** An allow list's verdict: everyone when it is empty, else addresses in one of its blocks. */
+    public static boolean admits(java.util.List<Cidr> allow, InetAddress address) {
+        return allow.isEmpty() || allow.stream().anyMatch(block -> block.contains(address));
+    }
+
     /** Whether {@code address} lies in this block; an IPv4-mapped IPv6 address counts as IPv4. */
     public boolean contains(InetAddress address) {
         byte[] bytes = address.getAddress();

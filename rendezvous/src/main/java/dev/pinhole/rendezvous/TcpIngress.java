@@ -43,10 +43,8 @@ final class TcpIngress {
         }
     }
 
-    private record Listener(PeerConnectionHandler owner, String name, Channel channel) {}
-
-    /** Who may connect to each port's service; replaced when its owner publishes again. */
-    private final Map<Integer, List<Cidr>> allowFrom = new ConcurrentHashMap<>();
+    /** @param allow who may connect (empty: anyone); replaced when the owner publishes again */
+    private record Listener(PeerConnectionHandler owner, String name, Channel channel, List<Cidr> allow) {}
 
     private final Ingress ingress;
     private final String bindAddress;
@@ -76,7 +74,7 @@ final class TcpIngress {
             if (listener.owner() == owner && listener.name().equals(name)
                     && (port == 0 || port == ((InetSocketAddress) listener.channel().localAddress()).getPort())) {
                 int bound = ((InetSocketAddress) listener.channel().localAddress()).getPort();
-                allowFrom.put(bound, allow);
+                byPort.put(bound, new Listener(owner, name, listener.channel(), allow));
                 url.complete(url(bound)); // a re-register
                 return url;
             }
@@ -114,8 +112,7 @@ final class TcpIngress {
         }
         ChannelFuture bound = Visitors.listener(ingress.loop(), visitor -> admit(visitor, port, name)).bind(bindAddress, port);
         bound.addListener(f -> {
-            if (f.isSuccess() && byPort.putIfAbsent(port, new Listener(owner, name, bound.channel())) == null) {
-                allowFrom.put(port, allow);
+            if (f.isSuccess() && byPort.putIfAbsent(port, new Listener(owner, name, bound.channel(), allow)) == null) {
                 url.complete(url(port));
             } else {
                 bound.channel().close();
@@ -126,9 +123,9 @@ final class TcpIngress {
 
     /** A visitor from outside the service's allow list is closed at once: nothing reaches the exposer. */
     private void admit(Channel visitor, int port, String name) {
-        List<Cidr> allow = allowFrom.getOrDefault(port, List.of());
+        Listener listener = byPort.get(port); // null for a moment after the bind: nobody is let in unchecked
         var address = ((InetSocketAddress) visitor.remoteAddress()).getAddress();
-        if (allow.isEmpty() || allow.stream().anyMatch(block -> block.contains(address))) {
+        if (listener != null && Cidr.admits(listener.allow(), address)) {
             ingress.carry(visitor, name);
         } else {
             visitor.close();
@@ -143,7 +140,6 @@ final class TcpIngress {
     void unpublish(PeerConnectionHandler owner) {
         byPort.entrySet().removeIf(entry -> {
             if (entry.getValue().owner() == owner) {
-                allowFrom.remove(entry.getKey());
                 entry.getValue().channel().close();
                 return true;
             }

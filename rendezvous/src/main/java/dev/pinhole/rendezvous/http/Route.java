@@ -26,7 +26,7 @@ public record Route(String name, boolean online, String basicAuth, List<Cidr> al
 
     /** Whether a visitor from {@code address} may connect at all. */
     public boolean admits(InetAddress address) {
-        return allowFrom.isEmpty() || allowFrom.stream().anyMatch(block -> block.contains(address));
+        return Cidr.admits(allowFrom, address);
     }
 
     /**

@@ -5,19 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.Cidr;
-import dev.pinhole.rendezvous.stun.RateLimiter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -27,45 +22,11 @@ import org.junit.jupiter.api.Test;
 class HttpProxyHandlerTest {
     static final String DOMAIN = "pinhole.test";
 
-    final Map<String, Route> table = new HashMap<>();
-    final List<EmbeddedChannel> streams = new ArrayList<>();
-    final List<Integer> counted = new ArrayList<>();
-    boolean exposerReachable = true;
-    long nanos;
-    final RateLimiter guesses = new RateLimiter(1 / 6.0, 10, () -> nanos);
+    final FakeRoutes routes = new FakeRoutes();
+    final Map<String, Route> table = routes.table;
+    final List<EmbeddedChannel> streams = routes.streams;
+    final List<Integer> counted = routes.counted;
     EmbeddedChannel visitor;
-
-    final Routes routes = new Routes() {
-        @Override
-        public Route route(String name) {
-            return table.get(name);
-        }
-
-        @Override
-        public Future<? extends Channel> open(String name) {
-            if (!exposerReachable) {
-                return visitor.eventLoop().newFailedFuture(new IllegalStateException("service '" + name + "' is offline"));
-            }
-            EmbeddedChannel stream = new EmbeddedChannel();
-            streams.add(stream);
-            return visitor.eventLoop().newSucceededFuture(stream);
-        }
-
-        @Override
-        public boolean guessedTooOften(java.net.InetAddress visitor) {
-            return !guesses.hasToken(visitor);
-        }
-
-        @Override
-        public void wrongPassword(java.net.InetAddress visitor) {
-            guesses.tryAcquire(visitor);
-        }
-
-        @Override
-        public void count(int status) {
-            counted.add(status);
-        }
-    };
 
     void start(String address) {
         table.put("mypc", new Route("mypc", true, "", List.of()));
@@ -77,7 +38,7 @@ class HttpProxyHandlerTest {
         if (visitor != null) {
             visitor.finishAndReleaseAll();
         }
-        streams.forEach(EmbeddedChannel::finishAndReleaseAll);
+        routes.closeAll();
     }
 
     static ByteBuf ascii(String text) {
@@ -200,7 +161,7 @@ class HttpProxyHandlerTest {
         assertTrue(limited.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), limited);
         assertTrue(limited.contains("Too many wrong passwords from 203.0.113.7"), limited);
         assertEquals(0, streams.size());
-        nanos += 6_000_000_000L; // one guess earned back
+        routes.nanos += 6_000_000_000L; // one guess earned back
         visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + right + "\r\n\r\n");
         assertTrue(written(streams.get(0)).startsWith("GET / HTTP/1.1\r\n"));
         answer(streams.get(0), "HTTP/1.1 204 No Content\r\n\r\n");
@@ -225,13 +186,13 @@ class HttpProxyHandlerTest {
     @Test
     void anExposerThatCannotBeReachedGets502() {
         start("203.0.113.7");
-        exposerReachable = false;
+        routes.exposerReachable = false;
         visit("POST /upload HTTP/1.1\r\nHost: mypc.pinhole.test\r\nContent-Length: 3\r\n\r\nabc");
         String page = written(visitor);
         assertTrue(page.startsWith("HTTP/1.1 502 Bad Gateway\r\n"), page);
         assertTrue(page.contains("cannot be reached"), page);
         assertTrue(visitor.isOpen(), "the body was read and dropped; the connection is still good");
-        exposerReachable = true;
+        routes.exposerReachable = true;
         visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\n\r\n");
         assertTrue(written(streams.get(0)).startsWith("GET / HTTP/1.1\r\n"));
     }

@@ -9,15 +9,10 @@ import dev.pinhole.protocol.Cidr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -27,41 +22,20 @@ import org.junit.jupiter.api.Test;
 
 /** HTTPS passthrough on EmbeddedChannels, fed a real ClientHello from the JDK's TLS client. */
 class SniRouterTest {
-    final Map<String, Route> table = new HashMap<>(Map.of("mypc", new Route("mypc", true, "", List.of())));
-    final List<EmbeddedChannel> streams = new ArrayList<>();
+    final FakeRoutes routes = new FakeRoutes();
+    final List<EmbeddedChannel> streams = routes.streams;
     EmbeddedChannel visitor;
 
-    final Routes routes = new Routes() {
-        @Override
-        public Route route(String name) {
-            return table.get(name);
-        }
-
-        @Override
-        public Future<? extends Channel> open(String name) {
-            EmbeddedChannel stream = new EmbeddedChannel();
-            streams.add(stream);
-            return visitor.eventLoop().newSucceededFuture(stream);
-        }
-
-        @Override
-        public boolean guessedTooOften(java.net.InetAddress visitor) {
-            return false;
-        }
-
-        @Override
-        public void wrongPassword(java.net.InetAddress visitor) {}
-
-        @Override
-        public void count(int status) {}
-    };
+    SniRouterTest() {
+        routes.table.put("mypc", new Route("mypc", true, "", List.of()));
+    }
 
     @AfterEach
     void closeAll() {
         if (visitor != null) {
             visitor.finishAndReleaseAll();
         }
-        streams.forEach(EmbeddedChannel::finishAndReleaseAll);
+        routes.closeAll();
     }
 
     static byte[] clientHello(String serverName) throws Exception {
@@ -122,7 +96,7 @@ class SniRouterTest {
 
     @Test
     void aRefusedAddressGetsAnAccessDeniedAlert() throws Exception {
-        table.put("mypc", new Route("mypc", true, "", List.of(Cidr.parse("198.18.0.0/15"))));
+        routes.table.put("mypc", new Route("mypc", true, "", List.of(Cidr.parse("198.18.0.0/15"))));
         start("203.0.113.7");
         visitor.writeInbound(Unpooled.wrappedBuffer(clientHello("mypc.pinhole.test")));
         assertEquals("15030300020231", ByteBufUtil.hexDump(written(visitor)));
