@@ -54,13 +54,17 @@ public final class Blob {
         long start = System.nanoTime();
         MessageDigest got = MessageDigest.getInstance("SHA-256");
         long received = 0;
+        long longestWait = 0;
         try (Socket socket = new Socket(host, port)) {
             socket.setSoTimeout(120_000);
             new DataOutputStream(socket.getOutputStream()).writeLong(size);
             InputStream in = socket.getInputStream();
             byte[] buffer = new byte[64 * 1024];
             int n;
+            long lastRead = System.nanoTime();
             while ((n = in.read(buffer)) > 0) {
+                long now = System.nanoTime();
+                longestWait = Math.max(longestWait, now - lastRead);
                 got.update(buffer, 0, n);
                 received += n;
                 if (rate > 0) {
@@ -71,12 +75,15 @@ public final class Blob {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
+                lastRead = System.nanoTime();
             }
         }
         MessageDigest want = MessageDigest.getInstance("SHA-256");
         LocalWebServer.writeBlob(new DigestOutputStream(OutputStream.nullOutputStream(), want), size);
         double seconds = (System.nanoTime() - start) / 1e9;
         boolean intact = received == size && Arrays.equals(want.digest(), got.digest());
-        return (intact ? "ok " : "bad ") + received + " " + String.format("%.2f", seconds);
+        // The longest time the stream delivered nothing (pacing excluded): a path change's stall.
+        return (intact ? "ok " : "bad ") + received + " " + String.format("%.2f", seconds)
+                + " stall " + String.format("%.1f", longestWait / 1e9);
     }
 }

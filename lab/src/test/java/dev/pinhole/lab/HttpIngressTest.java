@@ -195,11 +195,10 @@ class HttpIngressTest {
 
     @Test
     void aServiceThatIsDownOrAnExposerThatLeftGets502() throws Exception {
-        int nothing;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            nothing = free.getLocalPort();
-        }
-        try (Rig rig = new Rig(dir)) {
+        Socket reserved = new Socket(); // bound, not listening: refused, and never handed to another listener
+        reserved.bind(new InetSocketAddress("127.0.0.1", 0));
+        int nothing = reserved.getLocalPort();
+        try (reserved; Rig rig = new Rig(dir)) {
             rig.startServerWithStun();
             var exposer = publish(rig, "down", nothing, Exposer.Publication.http("", List.of()));
             JsonNode published = exposer.out().last("published").orElseThrow();

@@ -75,11 +75,12 @@ class RelayTunnelTest {
 
     @Test
     void localServiceDownClosesTheVisitorCleanlyAndTheSessionStaysUp() throws Exception {
-        int deadPort;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            deadPort = probe.getLocalPort();
-        }
-        try (Rig rig = new Rig(dir)) {
+        // Bound but not listening: connections are refused, and no other socket of this run (the rendezvous,
+        // a dashboard) can be given the port meanwhile, which once made the "dead" service answer (CI flake).
+        Socket reserved = new Socket();
+        reserved.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+        int deadPort = reserved.getLocalPort();
+        try (reserved; Rig rig = new Rig(dir)) {
             rig.startServer(0);
             var exposer = rig.exposeReady(Identity.generate("a"), "web", deadPort);
             var connector = rig.connectReady(Identity.generate("b"), "web");
@@ -90,6 +91,7 @@ class RelayTunnelTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> exposer.out().toString().contains("is not answering"));
             // The service comes up on that port: the same exposer and connector now reach it.
+            reserved.close();
             try (ServerSocket service = new ServerSocket(deadPort, 50, java.net.InetAddress.getLoopbackAddress())) {
                 try (Socket visitor = new Socket("127.0.0.1", Rig.port(connector))) {
                     Socket accepted = service.accept();
