@@ -155,6 +155,11 @@ final class SessionPaths implements Punch.Env {
         return session.mux.received(session.virtual);
     }
 
+    @Override
+    public long quicSentDirect() {
+        return session.mux.sentDirect(session.virtual);
+    }
+
     PacketPath current() {
         return session.mux.path(session.virtual);
     }

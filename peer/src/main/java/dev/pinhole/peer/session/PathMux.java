@@ -53,11 +53,15 @@ public final class PathMux extends ChannelDuplexHandler {
 
     private record Key(Channel socket, InetSocketAddress remote) {}
 
-    /** A session's current path, and how many QUIC packets arrived for it over the relay and directly. */
+    /**
+     * A session's current path, how many QUIC packets arrived for it over the relay and directly, and how
+     * many sends (packets or batches) it made on direct paths.
+     */
     private static final class Route {
         PacketPath path;
         long relayIn;
         long directIn;
+        long directOut;
 
         Route(PacketPath path) {
             this.path = path;
@@ -120,6 +124,12 @@ public final class PathMux extends ChannelDuplexHandler {
     public long[] received(InetSocketAddress virtual) {
         Route route = routes.get(virtual);
         return route == null ? new long[2] : new long[] {route.relayIn, route.directIn};
+    }
+
+    /** Sends (a packet or a batch each) the session {@code virtual} made over direct paths so far. */
+    public long sentDirect(InetSocketAddress virtual) {
+        Route route = routes.get(virtual);
+        return route == null ? 0 : route.directOut;
     }
 
     /** Accepts QUIC packets from {@code remote} on {@code socket} as the session {@code virtual}'s. */
@@ -230,6 +240,9 @@ public final class PathMux extends ChannelDuplexHandler {
             Route route = routes.get(packet.recipient());
             PacketPath path = route == null ? null : route.path;
             if (path != null) {
+                if (path instanceof DirectPath) {
+                    route.directOut++;
+                }
                 path.send(packet.content(), packet instanceof PacketBatch batch ? batch.segmentSize() : 0);
                 if (!unflushed.contains(path)) {
                     unflushed.add(path);

@@ -49,6 +49,7 @@ class PunchTest {
         long now;
         boolean hard;
         final long[] quic = new long[2];
+        long quicSentDirect;
 
         void advance(long millis) {
             long until = now + millis * 1_000_000;
@@ -101,6 +102,7 @@ class PunchTest {
         @Override public void direct(Channel socket, InetSocketAddress remote, double rtt) { paths.add("direct " + remote); }
         @Override public void relay(String why) { paths.add("relay: " + why); }
         @Override public long[] quicReceived() { return quic.clone(); }
+        @Override public long quicSentDirect() { return quicSentDirect; }
 
         long pingsTo(InetSocketAddress to) {
             return sent.stream().filter(s -> s.probe() instanceof Ping && s.to().equals(to)).count();
@@ -227,6 +229,52 @@ class PunchTest {
         env.advance(3_000);
         assertEquals("relay: the direct path answers probes but carries no QUIC packets", env.paths.get(1));
         assertFalse(punch.isDirect());
+    }
+
+    /** QUIC keeps sending over the direct path for {@code millis}, in 100 ms steps; nothing comes back. */
+    void sendIntoSilence(long millis) {
+        for (long t = 0; t < millis; t += 100) {
+            env.quicSentDirect += 10;
+            env.advance(100);
+        }
+    }
+
+    @Test
+    void aBusyDirectPathThatFallsSilentIsLeftInSecondsNotFifteen() {
+        goDirect();
+        env.quic[1] += 5; // QUIC flows both ways at first
+        env.advance(1_000);
+        int before = env.sent.size();
+        sendIntoSilence(1_900);
+        assertEquals(before, env.sent.size(), "under two quiet seconds: nothing yet");
+        sendIntoSilence(200);
+        FakeEnv.Sent ask = env.sent.get(env.sent.size() - 1);
+        assertTrue(ask.probe() instanceof Ping && ask.padded() && ask.to().equals(THEIR_PUBLIC), "a ping asks at once");
+        assertEquals(1, env.paths.size());
+        sendIntoSilence(2_000);
+        assertEquals(2, env.paths.size(), String.valueOf(env.paths));
+        assertEquals("relay: direct path stopped answering while busy (4.0 s)", env.paths.get(1));
+    }
+
+    @Test
+    void aBusyPathWhosePingIsAnsweredStaysDirect() {
+        goDirect();
+        sendIntoSilence(2_100); // the other side just has nothing to say
+        FakeEnv.Sent ask = env.sent.get(env.sent.size() - 1);
+        assertTrue(ask.probe() instanceof Ping);
+        punch.received(env.main, THEIR_PUBLIC, new Pong(7, Role.EXPOSER, ask.probe().txid(), OUR_PUBLIC), true);
+        sendIntoSilence(1_600);
+        assertEquals(1, env.paths.size(), String.valueOf(env.paths));
+        assertTrue(punch.isDirect());
+    }
+
+    @Test
+    void anIdlePathIsJudgedByItsKeepalivesOnly() {
+        goDirect();
+        env.advance(14_000); // nothing sent, nothing heard, no pongs to the keepalives
+        assertEquals(1, env.paths.size(), "idle: no verdict before 15 s");
+        env.advance(2_000);
+        assertEquals("relay: direct path stopped answering for 15 s", env.paths.get(1));
     }
 
     @Test
