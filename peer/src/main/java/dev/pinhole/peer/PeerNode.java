@@ -65,6 +65,11 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
         long reportedBytes;
         /** Why this session will never try a direct path, or null when it does. */
         String relayOnly;
+        /**
+         * The control connection dropped while this session was direct: it lives on that path alone (the
+         * rendezvous no longer knows it and cannot relay it), and ends if the path does.
+         */
+        boolean withoutRendezvous;
 
         Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret,
                 PathMux mux) {
@@ -215,6 +220,10 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
 
     /** The session moved to {@code path}; {@code why} says why it left a direct one (null otherwise). */
     void pathChanged(Session session, PacketPath path, String why) {
+        if (session.withoutRendezvous && !(path instanceof DirectPath)) {
+            endSession(session, "the direct path stopped (" + why + ") and the rendezvous can no longer relay this session", false);
+            return;
+        }
         control.send(new ControlMessage.PathReport(session.id, path instanceof DirectPath));
         // A connector announces its first path when the handshake completes (after "ready"); a punch can be faster.
         if (session.quic != null || role() == Probe.Role.EXPOSER) {
@@ -315,10 +324,17 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
     @Override
     public void down(String reason, long retryMillis) {
         out.note("rendezvous: " + reason + "; retrying in " + String.format("%.1f", retryMillis / 1000.0) + " s");
-        // The rendezvous ends a session when either peer's control connection drops (the other peer is told),
-        // so even a session on a direct path cannot be resumed; close them so new connections start fresh.
+        // A relayed session cannot go on without the rendezvous; a direct one can, and its streams with it (the
+        // rendezvous forgets it without telling this peer's partner). It ends if its path ever does.
         for (Session session : List.copyOf(sessions.values())) {
-            endSession(session, "control connection lost", false);
+            if (session.quic != null && session.mux.path(session.virtual) instanceof DirectPath) {
+                if (!session.withoutRendezvous) {
+                    session.withoutRendezvous = true;
+                    out.note("session " + Integer.toUnsignedString(session.id, 16) + " stays up on its direct path without the rendezvous");
+                }
+            } else {
+                endSession(session, "control connection lost", false);
+            }
         }
     }
 

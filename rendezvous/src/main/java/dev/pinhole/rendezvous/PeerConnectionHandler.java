@@ -349,6 +349,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         hub.metrics.relayedBytes.add(bytes);
     }
 
+    /** @param reason what the other peer is told, or null to leave it be */
     private void endSession(RelaySession session, String reason) {
         if (session.ingress() != null) {
             session.ingress().ended(session.id());
@@ -357,7 +358,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         }
         session.exposer().sessions.remove(session.id());
         PeerConnectionHandler other = session.other(this);
-        if (other != null && other.channel().isActive()) {
+        if (other != null && other.channel().isActive() && reason != null) {
             other.channel().writeAndFlush(new Close(session.id(), reason));
         }
     }
@@ -379,7 +380,8 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             return false;
         });
         for (Integer id : List.copyOf(sessions)) {
-            hub.removeSession(id).ifPresent(s -> endSession(s, "the other peer disconnected"));
+            // A direct session does not need the rendezvous: the other peer keeps it (it ends it if its path dies).
+            hub.removeSession(id).ifPresent(s -> endSession(s, s.direct().get() ? null : "the other peer disconnected"));
         }
         if (loggedIn) {
             hub.peers.remove(this);

@@ -307,4 +307,14 @@ class PeerConnectionHandlerTest {
         pair.bob().writeInbound(new ControlMessage.Traffic(id + 1, 10, 10));
         assertTrue(pair.bob().isOpen(), "a report for a session that just ended is no error");
     }
+
+    @Test
+    void aDirectSessionIsForgottenWithoutEndingItWhenAPeerLeaves() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        pair.bob().writeInbound(new ControlMessage.PathReport(id, true));
+        pair.alice().close();
+        assertTrue(hub.sessions.isEmpty(), "the rendezvous can no longer relay it");
+        assertNull(pair.bob().readOutbound(), "but the peers keep their direct path: no Close");
+    }
 }
