@@ -1,0 +1,45 @@
+package dev.pinhole.lab;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Where IPv4 punching cannot work (two symmetric NATs, two carrier NATs), IPv6 usually can: the sites also
+ * have IPv6 behind home routers that firewall (RFC 6092) rather than translate, and the session goes direct
+ * over it. Needs root, like the rest of the lab.
+ */
+class NatLabIpv6Test {
+    static final long MB = 1024 * 1024;
+
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void labAvailable() {
+        var missing = NatLab.unavailable();
+        assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
+    }
+
+    @ParameterizedTest(name = "{0} x {1} with IPv6")
+    @CsvSource({"symmetric, symmetric", "cgnat, cgnat"})
+    @Timeout(120)
+    void peersThatCannotPunchOverIPv4GoDirectOverIPv6(String a, String b) throws Exception {
+        try (LabTunnel tunnel = LabTunnel.start(dir, a, b, "--ipv6")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> tunnel.path().equals("direct"));
+            var paths = tunnel.events(tunnel.connectLog, "path");
+            String remote = paths.get(paths.size() - 1).path("remote").asText();
+            assertTrue(remote.startsWith("2001:db8:1:"), "the exposer's IPv6 address: " + remote);
+            String verdict = tunnel.fetch(20 * MB, 0, 60);
+            assertTrue(verdict.startsWith("ok " + 20 * MB), verdict);
+            assertTrue(tunnel.path().equals("direct"));
+        }
+    }
+}
