@@ -27,8 +27,7 @@ class DashboardTest {
             rig.startServerWithStun();
             var exposer = rig.exposeReady(Identity.generate("a"), "web", web.port());
             var connector = rig.connectReady(Identity.generate("b"), "web");
-            await().atMost(Duration.ofSeconds(5)).until(() -> connector.out().last("path")
-                    .map(p -> p.path("path").asText().equals("direct")).orElse(false));
+            await().atMost(Duration.ofSeconds(5)).until(() -> connector.out().direct());
             DirectTunnelTest.download(Rig.port(connector), 1024 * 1024);
 
             String secret = Files.readString(rig.server.dataDir().dashboardSecretFile()).trim();

@@ -49,8 +49,7 @@ class DirectTunnelTest {
             rig.startServerWithStun();
             var exposer = rig.exposeReady(Identity.generate("a"), "web", web.port());
             var connector = rig.connectReady(Identity.generate("b"), "web");
-            await().atMost(Duration.ofSeconds(3)).until(() -> connector.out().last("path")
-                    .map(p -> p.path("path").asText().equals("direct")).orElse(false));
+            await().atMost(Duration.ofSeconds(3)).until(() -> connector.out().direct());
             JsonNode path = connector.out().last("path").orElseThrow();
             // Regression: a punch faster than the handshake printed "path" before "ready" (bin/demo then hung).
             List<String> order = connector.out().lines().stream().filter(l -> l.contains("\"event\":\"ready\"")
@@ -58,8 +57,7 @@ class DirectTunnelTest {
             assertTrue(order.get(0).contains("\"event\":\"ready\""), order.toString());
             assertTrue(path.path("remote").asText().startsWith("127.0.0.1:"), path.toString());
             assertTrue(path.path("rtt_ms").isNumber(), path.toString());
-            await().atMost(Duration.ofSeconds(3)).until(() -> exposer.out().last("path")
-                    .map(p -> p.path("path").asText().equals("direct")).orElse(false));
+            await().atMost(Duration.ofSeconds(3)).until(() -> exposer.out().direct());
             download(Rig.port(connector), 50L * 1024 * 1024);
             assertEquals("direct", connector.out().last("path").orElseThrow().path("path").asText());
         }

@@ -48,6 +48,11 @@ final class EventLog extends Writer {
         return Optional.ofNullable(found);
     }
 
+    /** Whether the last path this peer printed is direct. */
+    boolean direct() {
+        return last("path").map(p -> p.path("path").asText().equals("direct")).orElse(false);
+    }
+
     long count(String event) {
         return events.stream().filter(n -> event.equals(n.path("event").asText())).count();
     }
