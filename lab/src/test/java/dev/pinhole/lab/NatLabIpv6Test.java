@@ -33,7 +33,11 @@ class NatLabIpv6Test {
     @Timeout(120)
     void peersThatCannotPunchOverIPv4GoDirectOverIPv6(String a, String b) throws Exception {
         try (LabTunnel tunnel = LabTunnel.start(dir, a, b, "--ipv6")) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> tunnel.path().equals("direct"));
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> tunnel.path().equals("direct"));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("no direct path within 20 s\n" + NatLabPunchTest.logsOf(tunnel), e);
+            }
             var paths = tunnel.events(tunnel.connectLog, "path");
             String remote = paths.get(paths.size() - 1).path("remote").asText();
             assertTrue(remote.startsWith("2001:db8:1:"), "the exposer's IPv6 address: " + remote);

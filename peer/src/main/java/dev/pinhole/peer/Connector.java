@@ -196,8 +196,8 @@ public final class Connector extends PeerNode {
         if (!stunAvailable) {
             return "the rendezvous runs no STUN, so no peer can learn its public address";
         }
-        if (local.hard() && opened.exposerHard()) {
-            return "both NATs map each destination to a new port: a direct path is out of reach";
+        if (local.hard() && opened.exposerHard() && !hasIpv6()) {
+            return "both NATs map each destination to a new port and neither side has IPv6: a direct path is out of reach";
         }
         return null;
     }

@@ -271,6 +271,11 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
             if (session != null) {
                 endSession(session, close.reason(), false);
             }
+        } else if (message instanceof ControlMessage.PathReport report && !report.direct()) {
+            Session session = sessions.get(report.sessionId());
+            if (session != null) {
+                session.punch.otherLeft();
+            }
         } else if (message instanceof Candidates candidates) {
             Session session = sessions.get(candidates.sessionId());
             if (session != null && directPaths) {
@@ -312,10 +317,15 @@ abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, Aut
     /** The connector's second mux (relay-only sessions) has delivered too. */
     void relayOnlyBatchComplete() {}
 
+    /** Whether this peer has IPv6 host candidates (usually reachable with no NAT in the way). */
+    boolean hasIpv6() {
+        return hosts.stream().anyMatch(h -> h.getAddress() instanceof java.net.Inet6Address);
+    }
+
     /** Tells the rendezvous what STUN found (once per login, and when it changes). */
     void reportNat() {
         Reflexive.Result result = reflexive.result();
-        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard());
+        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard(), hasIpv6());
         if (!info.equals(reportedNat) && control.send(info)) {
             reportedNat = info;
         }

@@ -34,7 +34,7 @@ import java.nio.charset.StandardCharsets;
  *   bytes  = u16 length | bytes (at most {@value #MAX_SECRET})
  *   address = u8 family (4 or 6) | 4 or 16 address bytes | u16 port
  *   Opened = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
- *   NatInfo = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard)
+ *   NatInfo = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard, bit 2: has IPv6 host candidates)
  *   PathReport = u8 15 | u32 session | u8 direct (0/1)
  *   Publish = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
  *             | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
@@ -148,7 +148,7 @@ public final class ControlCodec {
             out.writeByte(m.direct() ? 1 : 0);
         } else if (message instanceof NatInfo m) {
             out.writeByte(NAT_INFO);
-            out.writeByte((m.udp() ? 1 : 0) | (m.hard() ? 2 : 0));
+            out.writeByte((m.udp() ? 1 : 0) | (m.hard() ? 2 : 0) | (m.ipv6() ? 4 : 0));
         } else if (message instanceof Incoming m) {
             out.writeByte(INCOMING);
             out.writeInt(m.sessionId());
@@ -277,10 +277,10 @@ public final class ControlCodec {
     }
 
     private static NatInfo natInfo(int flags) {
-        if ((flags & ~3) != 0) {
-            throw new ProtocolException("NAT flags: " + flags + " (expected: 0..3)");
+        if ((flags & ~7) != 0) {
+            throw new ProtocolException("NAT flags: " + flags + " (expected: 0..7)");
         }
-        return new NatInfo((flags & 1) != 0, (flags & 2) != 0);
+        return new NatInfo((flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0);
     }
 
     private static Candidates candidates(ByteBuf body) {

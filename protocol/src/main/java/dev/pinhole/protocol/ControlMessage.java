@@ -76,11 +76,17 @@ public sealed interface ControlMessage {
      * exposer's {@code hard} on in {@link Opened}: two hard sides will stay on the relay, and a session known
      * to stay there uses large packets (docs/direct-paths.md).
      */
-    record NatInfo(boolean udp, boolean hard) implements ControlMessage {}
+    record NatInfo(boolean udp, boolean hard, boolean ipv6) implements ControlMessage {
+        /** {@code ipv6}: the peer has IPv6 host candidates, which need no NAT traversal at all. */
+        public NatInfo(boolean udp, boolean hard) {
+            this(udp, hard, false);
+        }
+    }
 
     /**
      * Peer to server, when a session's path changes: {@code direct} or back on the relay. For the operator's
-     * dashboard and metrics (sessions by path, punch successes); the server forwards nothing.
+     * dashboard and metrics (sessions by path, punch successes). A fallback to the relay is also passed on to
+     * the other peer, which follows at once instead of sending into the dead path until it notices.
      */
     record PathReport(int sessionId, boolean direct) implements ControlMessage {}
 

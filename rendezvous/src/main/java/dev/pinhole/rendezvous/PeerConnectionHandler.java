@@ -61,6 +61,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
     private boolean loggedIn;
     /** What the peer last reported about its NAT (NatInfo); read by other connections' handlers. */
     private volatile boolean natHard;
+    private volatile boolean natIpv6;
     private volatile String nat = "unknown";
     private volatile long loggedInAt;
     private ScheduledFuture<?> loginTimeout;
@@ -203,6 +204,7 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
             }
         } else if (msg instanceof ControlMessage.NatInfo info) {
             natHard = info.hard();
+            natIpv6 = info.ipv6();
             nat = !info.udp() ? "no-udp" : info.hard() ? "hard" : "easy";
         } else if (msg instanceof ControlMessage.PathReport || msg instanceof ControlMessage.Traffic) {
             SessionReports.accept(hub, this, (ControlMessage) msg);
@@ -313,7 +315,9 @@ final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMes
         SessionSecret secret = SessionSecret.random();
         exposer.channel().writeAndFlush(new Incoming(session.id(), name, peerId, secret));
         ctx.writeAndFlush(new Opened(open.requestId(), session.id(), name, exposer.peerId(),
-                exposer.ports.getOrDefault(name, 0), secret, exposer.natHard));
+                exposer.ports.getOrDefault(name, 0), secret,
+                // "Hard" tells the connector that IPv4 punching cannot reach this exposer; with IPv6 it still can.
+                exposer.natHard && !exposer.natIpv6));
     }
 
     private void relay(Relay relay) {

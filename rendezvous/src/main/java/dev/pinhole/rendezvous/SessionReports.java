@@ -7,9 +7,9 @@ import dev.pinhole.rendezvous.Hub.RelaySession;
 import dev.pinhole.rendezvous.metrics.Metrics;
 
 /**
- * What connectors tell the rendezvous about their sessions, for the dashboard and metrics only: the path
- * ({@code PathReport}) and the bytes ({@code Traffic}). Only a session's connector is heard, and nothing
- * is forwarded.
+ * What peers tell the rendezvous about their sessions: the path ({@code PathReport}) and the bytes
+ * ({@code Traffic}). For the dashboard and metrics only a session's connector is heard; a fallback to the
+ * relay, from either side, is passed on to the other, so both leave a dead direct path together.
  */
 final class SessionReports {
     private SessionReports() {}
@@ -17,6 +17,10 @@ final class SessionReports {
     static void accept(Hub hub, PeerConnectionHandler from, ControlMessage report) {
         if (report instanceof PathReport path) {
             RelaySession session = hub.sessions.get(path.sessionId());
+            PeerConnectionHandler other = session == null ? null : session.other(from);
+            if (other != null && !path.direct() && other.channel().isActive()) {
+                other.channel().writeAndFlush(path, other.channel().voidPromise());
+            }
             // The connector's view is the session's path (both sides switch within a round trip).
             if (session != null && session.connector() == from
                     && session.direct().getAndSet(path.direct()) != path.direct() && path.direct()) {

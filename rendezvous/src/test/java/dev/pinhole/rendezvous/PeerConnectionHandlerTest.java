@@ -317,4 +317,18 @@ class PeerConnectionHandlerTest {
         assertTrue(hub.sessions.isEmpty(), "the rendezvous can no longer relay it");
         assertNull(pair.bob().readOutbound(), "but the peers keep their direct path: no Close");
     }
+
+    @Test
+    void aFallbackToTheRelayIsPassedOnToTheOtherPeer() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        pair.bob().writeInbound(new ControlMessage.PathReport(id, true));
+        assertNull(pair.alice().readOutbound(), "going direct is nobody else's business");
+        pair.alice().writeInbound(new ControlMessage.PathReport(id, false));
+        assertEquals(new ControlMessage.PathReport(id, false), pair.bob().readOutbound());
+        EmbeddedChannel carol = login(CAROL);
+        carol.writeInbound(new ControlMessage.PathReport(id, false));
+        assertNull(pair.alice().readOutbound(), "only the session's peers are heard");
+        assertNull(pair.bob().readOutbound());
+    }
 }

@@ -51,7 +51,9 @@ public final class Punch {
      * so when it sent in the last {@value #SILENT_MILLIS} ms and nothing at all came back over the path in
      * that time, a ping goes out at once, and without a pong {@value #SUSPECT_MILLIS} ms later the path is
      * dead: a transfer falls back in about 4 s instead of {@value #DEAD_MILLIS} ms (whose silence also grows
-     * QUIC's retransmission backoff, stalling it further once on the relay). An idle path keeps the
+     * QUIC's retransmission backoff, stalling it further once on the relay). QUIC arriving over the relay
+     * while the direct path said nothing for a second means the other side has left it: the same ping asks
+     * at once (the receiving side of a transfer sends too little to look busy). An idle path keeps the
      * keepalive rhythm above and costs nothing more.
      */
     static final long WATCH_MILLIS = 1_000;
@@ -148,6 +150,8 @@ public final class Punch {
     /** The watch's last look: QUIC sends and receipts on direct paths. */
     private long watchedSent;
     private long watchedReceived;
+    private long watchedRelayed;
+    private long adoptedAt;
     /** When the watch pinged a silent busy path (0: it did not). */
     private long suspectSince;
     /** When QUIC last sent over the direct path (as the watch saw it). */
@@ -310,6 +314,8 @@ public final class Punch {
         keepalive = env.schedule(this::keepalive, KEEPALIVE_MILLIS);
         watchedSent = env.quicSentDirect();
         watchedReceived = env.quicReceived()[1];
+        watchedRelayed = env.quicReceived()[0];
+        adoptedAt = lastHeard;
         lastSent = lastHeard;
         suspectSince = 0;
         watch = env.schedule(this::watch, WATCH_MILLIS);
@@ -342,6 +348,16 @@ public final class Punch {
         scheduleRetry();
     }
 
+    /**
+     * The other peer left the direct path (the rendezvous passed on its report): follow it, rather than send
+     * into a path that is dead or that the other side no longer reads. The connector retries as after any fallback.
+     */
+    public void otherLeft() {
+        if (!closed && directSocket != null) {
+            leaveDirect("the other peer left the direct path");
+        }
+    }
+
     /** See {@link #WATCH_MILLIS}. */
     private void watch() {
         if (closed || directSocket == null) {
@@ -349,7 +365,10 @@ public final class Punch {
         }
         long now = env.nanoTime();
         long sent = env.quicSentDirect();
-        long received = env.quicReceived()[1];
+        long[] quic = env.quicReceived();
+        long received = quic[1];
+        boolean relayed = quic[0] != watchedRelayed;
+        watchedRelayed = quic[0];
         if (received != watchedReceived) {
             lastHeard = Math.max(lastHeard, now); // QUIC came over the path: it works
         }
@@ -367,7 +386,10 @@ public final class Punch {
             return;
         }
         boolean busy = now - lastSent < SILENT_MILLIS * 1_000_000;
-        if (suspectSince == 0 && busy && now - lastHeard >= SILENT_MILLIS * 1_000_000) {
+        // Until the QUIC-level check is done, relayed QUIC is expected (the other side switches a moment later).
+        boolean otherLeft = relayed && now - lastHeard >= WATCH_MILLIS * 1_000_000
+                && now - adoptedAt >= CHECK_AT_MILLIS * 1_000_000;
+        if (suspectSince == 0 && (otherLeft || busy && now - lastHeard >= SILENT_MILLIS * 1_000_000)) {
             suspectSince = now;
             ping(directSocket, directRemote, PADDED);
         }

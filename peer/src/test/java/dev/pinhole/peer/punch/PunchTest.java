@@ -269,6 +269,41 @@ class PunchTest {
     }
 
     @Test
+    void whenTheOtherSideHasLeftForTheRelayThisSideAsksAtOnce() {
+        goDirect();
+        for (int i = 0; i < 5; i++) { // past the QUIC-level check, QUIC flowing directly
+            env.quic[1] += 5;
+            env.advance(1_000);
+        }
+        // The receiving side of a download: it sends nothing, and its data now comes over the relay.
+        for (int i = 0; i < 10; i++) {
+            env.quic[0] += 20;
+            env.advance(100);
+        }
+        env.quic[0] += 20;
+        env.advance(1_000);
+        FakeEnv.Sent ask = env.sent.get(env.sent.size() - 1);
+        assertTrue(ask.probe() instanceof Ping && ask.to().equals(THEIR_PUBLIC), "asked within 2 s");
+        env.quic[0] += 20;
+        env.advance(2_000);
+        assertEquals(2, env.paths.size(), String.valueOf(env.paths));
+        assertTrue(env.paths.get(1).startsWith("relay: direct path stopped answering while busy"), env.paths.get(1));
+    }
+
+    @Test
+    void whenTheOtherPeerReportsLeavingThisOneFollowsAndRetriesLater() {
+        goDirect();
+        punch.otherLeft();
+        assertEquals("relay: the other peer left the direct path", env.paths.get(1));
+        assertFalse(punch.isDirect());
+        punch.otherLeft(); // a second report changes nothing
+        assertEquals(2, env.paths.size());
+        int rounds = punch.rounds();
+        env.advance(5_000);
+        assertEquals(rounds + 1, punch.rounds(), "the connector punches again 5 s later");
+    }
+
+    @Test
     void anIdlePathIsJudgedByItsKeepalivesOnly() {
         goDirect();
         env.advance(14_000); // nothing sent, nothing heard, no pongs to the keepalives
