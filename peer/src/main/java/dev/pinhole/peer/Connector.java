@@ -1,5 +1,6 @@
 package dev.pinhole.peer;
 
+import dev.pinhole.peer.session.QuicBytes;
 import dev.pinhole.peer.session.QuicSettings;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
@@ -23,11 +24,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.quic.QuicChannel;
-import java.util.List;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -87,18 +88,10 @@ public final class Connector extends PeerNode {
     /** Once a session is direct, only the peers see its bytes: the connector tells the rendezvous (when they changed). */
     private void reportTraffic() {
         for (Session session : List.copyOf(sessions.values())) {
-            QuicChannel quic = session.quic;
-            if (quic == null || !quic.isActive()) {
-                continue;
-            }
-            quic.collectStats().addListener(f -> {
-                if (f.isSuccess()) {
-                    var stats = (io.netty.handler.codec.quic.QuicConnectionStats) f.getNow();
-                    long total = stats.sentBytes() + stats.recvBytes();
-                    if (total != session.reportedBytes && control != null) {
-                        session.reportedBytes = total;
-                        control.send(new ControlMessage.Traffic(session.id, stats.sentBytes(), stats.recvBytes()));
-                    }
+            QuicBytes.count(session.quic, (sent, received) -> {
+                if (sent + received != session.reportedBytes && control != null) {
+                    session.reportedBytes = sent + received;
+                    control.send(new ControlMessage.Traffic(session.id, sent, received));
                 }
             });
         }

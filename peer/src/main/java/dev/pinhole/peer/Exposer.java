@@ -196,6 +196,7 @@ public final class Exposer extends PeerNode {
             return;
         }
         if (message instanceof Registered registered && registered.requestId() == registerRequest) {
+            // Every (re-)registration publishes again: a reconnect gets the service's public ways back.
             publishing.clear();
             for (Publication publication : service.publish()) {
                 int request = control.nextRequestId();
@@ -203,8 +204,6 @@ public final class Exposer extends PeerNode {
                 control.send(new ControlMessage.Publish(request, registered.name(), publication.kind(), publication.port(),
                         publication.basicAuth(), publication.allowFrom(), publication.hostHeader()));
             }
-        }
-        if (message instanceof Registered registered && registered.requestId() == registerRequest) {
             if (!announced) {
                 announced = true;
                 String key = identity.keyFingerprint();

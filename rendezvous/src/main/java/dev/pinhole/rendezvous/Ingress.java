@@ -2,6 +2,7 @@ package dev.pinhole.rendezvous;
 
 import dev.pinhole.peer.session.PacketBatch;
 import dev.pinhole.peer.session.PathMux;
+import dev.pinhole.peer.session.QuicBytes;
 import dev.pinhole.peer.session.QuicSettings;
 import dev.pinhole.peer.session.RelayPath;
 import dev.pinhole.peer.session.Visitors;
@@ -78,12 +79,11 @@ final class Ingress implements AutoCloseable {
     /** The rendezvous is these sessions' connector, so it counts their bytes itself, as peers do (see {@code Traffic}). */
     private void countBytes() {
         for (Session session : byId.values()) {
-            if (session.quic().isSuccess() && session.quic().getNow().isActive()) {
-                session.quic().getNow().collectStats().addListener(f -> {
+            if (session.quic().isSuccess()) {
+                QuicBytes.count(session.quic().getNow(), (sent, received) -> {
                     Hub.RelaySession relay = hub.sessions.get(session.id());
-                    if (f.isSuccess() && relay != null) {
-                        var stats = (io.netty.handler.codec.quic.QuicConnectionStats) f.getNow();
-                        relay.bytes().accumulateAndGet(stats.sentBytes() + stats.recvBytes(), Math::max);
+                    if (relay != null) {
+                        relay.bytes().accumulateAndGet(sent + received, Math::max);
                     }
                 });
             }

@@ -80,8 +80,7 @@ public final class RendezvousServer implements AutoCloseable {
                 web.start(config.bindAddress());
             } catch (Exception e) {
                 web.close();
-                ingress.close();
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                close();
                 throw new IOException("cannot start HTTP/HTTPS ingress on " + config.bindAddress() + " (ports "
                         + config.web().httpPort() + ", " + config.web().httpsPort() + "): " + e.getMessage(), e);
             }

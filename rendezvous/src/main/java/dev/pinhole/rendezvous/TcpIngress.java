@@ -110,7 +110,7 @@ final class TcpIngress {
             bind(owner, name, candidates, index + 1, url, specific, allow);
             return;
         }
-        ChannelFuture bound = Visitors.listener(ingress.loop(), visitor -> admit(visitor, port, name)).bind(bindAddress, port);
+        ChannelFuture bound = Visitors.listener(ingress.loop(), visitor -> admit(visitor, port)).bind(bindAddress, port);
         bound.addListener(f -> {
             if (f.isSuccess() && byPort.putIfAbsent(port, new Listener(owner, name, bound.channel(), allow)) == null) {
                 url.complete(url(port));
@@ -122,11 +122,11 @@ final class TcpIngress {
     }
 
     /** A visitor from outside the service's allow list is closed at once: nothing reaches the exposer. */
-    private void admit(Channel visitor, int port, String name) {
+    private void admit(Channel visitor, int port) {
         Listener listener = byPort.get(port); // null for a moment after the bind: nobody is let in unchecked
         var address = ((InetSocketAddress) visitor.remoteAddress()).getAddress();
         if (listener != null && Cidr.admits(listener.allow(), address)) {
-            ingress.carry(visitor, name);
+            ingress.carry(visitor, listener.name());
         } else {
             visitor.close();
         }

@@ -305,12 +305,8 @@ public final class Punch {
         env.direct(socket, to, rttMillis);
         finishRound();
         // A path adopted again soon after a fallback: the old path's timers must not run alongside.
-        if (keepalive != null) {
-            keepalive.cancel(false);
-        }
-        if (watch != null) {
-            watch.cancel(false);
-        }
+        cancel(keepalive);
+        cancel(watch);
         keepalive = env.schedule(this::keepalive, KEEPALIVE_MILLIS);
         watchedSent = env.quicSentDirect();
         watchedReceived = env.quicReceived()[1];
@@ -455,21 +451,19 @@ public final class Punch {
     public void close() {
         closed = true;
         finishRound();
-        if (watch != null) {
-            watch.cancel(false);
-        }
-        if (keepalive != null) {
-            keepalive.cancel(false);
-        }
-        if (retry != null) {
-            retry.cancel(false);
-        }
-        if (check != null) {
-            check.cancel(false);
-        }
+        cancel(watch);
+        cancel(keepalive);
+        cancel(retry);
+        cancel(check);
         if (directSocket != null && directSocket != env.mainSocket()) {
             env.closeSocket(directSocket);
         }
         directSocket = null;
+    }
+
+    private static void cancel(Future<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
     }
 }
