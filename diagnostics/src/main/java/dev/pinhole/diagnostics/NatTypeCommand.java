@@ -2,7 +2,7 @@ package dev.pinhole.diagnostics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.pinhole.peer.PeerHome;
+import dev.pinhole.protocol.home.PeerHome;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pinhole.peer.PeerCli;
+import dev.pinhole.peer.cli.PeerCli;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousConfig;
@@ -70,8 +70,8 @@ class BadInputTest {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
             rig.startServer(0);
             var exposer = rig.expose(dev.pinhole.protocol.tls.Identity.generate("a"), rig.joinCode(),
-                    new dev.pinhole.peer.Exposer.Service("web", "127.0.0.1", web.port(),
-                            java.util.List.of(dev.pinhole.peer.Exposer.Publication.http("", java.util.List.of()))));
+                    new dev.pinhole.peer.node.Exposer.Service("web", "127.0.0.1", web.port(),
+                            java.util.List.of(dev.pinhole.peer.node.Exposer.Publication.http("", java.util.List.of()))));
             assertEquals("cannot publish 'web': this rendezvous has no HTTP or HTTPS ingress (its operator turns it on with"
                     + " --domain)", exposer.node().awaitFailure());
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pinhole.peer.Exposer;
+import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.tls.Identity;
 import java.util.List;
 import java.nio.file.Files;

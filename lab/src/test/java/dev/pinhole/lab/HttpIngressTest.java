@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.pinhole.peer.Exposer;
+import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.tls.Identity;
 import java.net.InetSocketAddress;

@@ -2,9 +2,9 @@ package dev.pinhole.lab;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.pinhole.peer.Connector;
-import dev.pinhole.peer.Exposer;
-import dev.pinhole.peer.Output;
+import dev.pinhole.peer.node.Connector;
+import dev.pinhole.peer.node.Exposer;
+import dev.pinhole.peer.node.Output;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.Log;

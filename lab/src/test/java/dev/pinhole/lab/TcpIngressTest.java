@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pinhole.peer.Exposer;
+import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.tls.Identity;
 import java.net.URI;
 import java.net.http.HttpClient;

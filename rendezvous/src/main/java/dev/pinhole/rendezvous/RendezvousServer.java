@@ -1,5 +1,13 @@
 package dev.pinhole.rendezvous;
 
+import dev.pinhole.rendezvous.control.PeerConnectionHandler;
+import dev.pinhole.rendezvous.control.TlsIdentityHandler;
+import dev.pinhole.rendezvous.dashboard.DashboardState;
+import dev.pinhole.rendezvous.ingress.Ingress;
+import dev.pinhole.rendezvous.ingress.Publisher;
+import dev.pinhole.rendezvous.ingress.TcpIngress;
+import dev.pinhole.rendezvous.ingress.WebIngress;
+import dev.pinhole.rendezvous.registry.Hub;
 import dev.pinhole.protocol.FrameDecoder;
 import dev.pinhole.protocol.FrameEncoder;
 import dev.pinhole.protocol.JoinCode;

@@ -1,6 +1,6 @@
 package dev.pinhole.peer.punch;
 
-import dev.pinhole.peer.session.PathMux;
+import dev.pinhole.session.PathMux;
 import dev.pinhole.protocol.stun.StunFormatException;
 import dev.pinhole.protocol.stun.StunMessages;
 import io.netty.buffer.ByteBufUtil;

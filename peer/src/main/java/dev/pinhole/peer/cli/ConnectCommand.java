@@ -1,0 +1,63 @@
+package dev.pinhole.peer.cli;
+
+import dev.pinhole.peer.node.Output;
+import dev.pinhole.peer.node.Connector;
+import dev.pinhole.peer.node.RunNode;
+import dev.pinhole.protocol.home.PeerHome;
+import dev.pinhole.protocol.Fingerprint;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "connect", description = "Listen locally and carry each connection to a named service.")
+final class ConnectCommand implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Mixin PeerOptions options;
+    @Parameters(paramLabel = "NAME", description = "The service's name.")
+    String name;
+    @Option(names = "--listen", paramLabel = "[HOST:]PORT",
+            description = "Where to listen (default: 127.0.0.1 and the service's port if free, else a free port).")
+    String listen;
+    @Option(names = "--expect-key", paramLabel = "FINGERPRINT",
+            description = "Refuse the session unless the exposer's key has this fingerprint.")
+    String expectKey;
+
+    @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
+    boolean relayOnly;
+
+    @Override
+    public Integer call() throws Exception {
+        Output out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), options.json);
+        String host = "127.0.0.1";
+        Integer port = null;
+        if (listen != null) {
+            int colon = listen.lastIndexOf(':');
+            if (colon >= 0) {
+                host = listen.substring(0, colon).replace("[", "").replace("]", "");
+            }
+            try {
+                port = Integer.parseInt(listen.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                out.error("--listen " + listen + " (expected: [HOST:]PORT)");
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+        if (expectKey != null) {
+            try {
+                Fingerprint.parse(expectKey);
+            } catch (IllegalArgumentException e) {
+                out.error("--expect-key: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+        PeerHome home = options.home();
+        Connector connector = new Connector(home.identity(), options.joinCode(), out,
+                new Connector.Target(name.toLowerCase(java.util.Locale.ROOT), host, port, expectKey));
+        connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
+        return RunNode.run(connector, out);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.pinhole.peer.cli;
+
+import dev.pinhole.peer.node.Output;
+import dev.pinhole.peer.node.Exposer;
+import dev.pinhole.peer.node.RunNode;
+import dev.pinhole.protocol.home.PeerHome;
+import dev.pinhole.protocol.Cidr;
+import dev.pinhole.protocol.ServiceName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "expose", description = "Publish the local TCP service on PORT under a name.")
+final class ExposeCommand implements Callable<Integer> {
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Mixin PeerOptions options;
+    @Parameters(paramLabel = "PORT", description = "Local port of the service.")
+    int port;
+    @Option(names = "--name", required = true, description = "Name to publish (a DNS label, e.g. mypc).")
+    String name;
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Host of the service (default: 127.0.0.1).")
+    String host;
+
+    @Option(names = "--tcp-port", paramLabel = "PORT|auto",
+            description = "Also publish the service on this public TCP port of the rendezvous (auto: any it allows).")
+    String tcpPort;
+
+    @Option(names = "--http", description = "Also publish it over HTTP as NAME.DOMAIN of the rendezvous (routed by Host;"
+            + " X-Forwarded-For/Proto added; WebSocket works).")
+    boolean http;
+
+    @Option(names = "--https", description = "Also publish it over HTTPS as NAME.DOMAIN: TLS passes through by server name"
+            + " and the service itself terminates it (the rendezvous cannot read it).")
+    boolean https;
+
+    @Option(names = "--basic-auth", paramLabel = "USER:PASS",
+            description = "With --http: visitors must give this user name and password (checked at the rendezvous,"
+                    + " not passed on). Default: $PINHOLE_BASIC_AUTH.")
+    String basicAuth;
+
+    @Option(names = "--host-header", paramLabel = "rewrite|HOST[:PORT]",
+            description = "With --http: the Host header the service sees; rewrite: the local target (HOST:PORT), for"
+                    + " services that refuse other hosts (dev servers). X-Forwarded-Host keeps the visitor's.")
+    String hostHeader;
+
+    @Option(names = "--allow-ip", paramLabel = "BLOCK",
+            description = "Public ingress only for visitors from this address block, e.g. 203.0.113.0/24 (repeatable).")
+    List<String> allowIp = new ArrayList<>();
+
+    @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
+    boolean relayOnly;
+
+    @Override
+    public Integer call() throws Exception {
+        Output out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), options.json);
+        var problem = ServiceName.problem(name);
+        if (problem.isPresent()) {
+            out.error(problem.get());
+            return CommandLine.ExitCode.USAGE;
+        }
+        if (port < 1 || port > 65535) {
+            out.error("port " + port + " (expected: 1..65535)");
+            return CommandLine.ExitCode.USAGE;
+        }
+        Integer publicPort = null;
+        if (tcpPort != null) {
+            try {
+                publicPort = tcpPort.equals("auto") ? 0 : Integer.parseInt(tcpPort);
+                if (publicPort < 0 || publicPort > 65535) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                out.error("--tcp-port " + tcpPort + " (expected: a port number or auto)");
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+        String password = basicAuth != null ? basicAuth : System.getenv("PINHOLE_BASIC_AUTH");
+        if (password != null && password.isEmpty()) {
+            password = null;
+        }
+        if (password != null && (!http || password.indexOf(':') < 1 || password.indexOf(':') == password.length() - 1)) {
+            out.error(!http ? "--basic-auth guards HTTP ingress: add --http"
+                    : "--basic-auth (expected: USER:PASS, both non-empty)");
+            return CommandLine.ExitCode.USAGE;
+        }
+        List<Cidr> allow = new ArrayList<>();
+        for (String block : allowIp) {
+            try {
+                allow.add(Cidr.parse(block));
+            } catch (IllegalArgumentException e) {
+                out.error("--allow-ip: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+        if (!allow.isEmpty() && !http && !https && publicPort == null) {
+            out.error("--allow-ip limits public ingress: add --http, --https or --tcp-port");
+            return CommandLine.ExitCode.USAGE;
+        }
+        String host = hostHeader == null ? "" : hostHeader.equals("rewrite") ? this.host + ":" + port : hostHeader;
+        if (!host.isEmpty() && (!http || !host.matches("[A-Za-z0-9.:\\[\\]-]{1,255}"))) {
+            out.error(!http ? "--host-header applies to HTTP ingress: add --http"
+                    : "--host-header " + hostHeader + " (expected: rewrite, or HOST[:PORT])");
+            return CommandLine.ExitCode.USAGE;
+        }
+        List<Exposer.Publication> publish = new ArrayList<>();
+        if (http) {
+            publish.add(Exposer.Publication.http(password == null ? "" : password, allow).withHostHeader(host));
+        }
+        if (https) {
+            publish.add(Exposer.Publication.https(allow));
+        }
+        if (publicPort != null) {
+            publish.add(new Exposer.Publication(dev.pinhole.protocol.ControlMessage.Publish.TCP, publicPort, "", allow));
+        }
+        PeerHome home = options.home();
+        Exposer exposer = new Exposer(home.identity(), options.joinCode(), out,
+                new Exposer.Service(ServiceName.canonical(name), host, port, publish));
+        exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
+        return RunNode.run(exposer, out);
+    }
+}

@@ -1,0 +1,234 @@
+package dev.pinhole.peer.node;
+
+import dev.pinhole.peer.node.Output;
+import dev.pinhole.session.QuicSettings;
+import dev.pinhole.session.Splice;
+import dev.pinhole.session.StreamHeader;
+import io.netty.buffer.ByteBuf;
+import dev.pinhole.protocol.Cidr;
+import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Register;
+import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import dev.pinhole.protocol.Fingerprint;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.protocol.tls.PinnedTrustManager;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code peer expose}: registers a name at the rendezvous and serves every session opened to it. The
+ * QUIC server accepts a session's handshake only from the key the rendezvous announced for it, and
+ * each stream it accepts becomes one TCP connection to the local service.
+ */
+public final class Exposer extends PeerNode {
+    /** A local service and the public ingress to ask the rendezvous for (none: peers only). */
+    public record Service(String name, String host, int port, List<Publication> publish) {
+        public Service {
+            publish = List.copyOf(publish);
+        }
+
+        public Service(String name, String host, int port) {
+            this(name, host, port, List.of());
+        }
+
+        /** @param tcpPort public TCP port to ask the rendezvous for: null none, 0 any it allows */
+        public Service(String name, String host, int port, Integer tcpPort) {
+            this(name, host, port, tcpPort == null ? List.of() : List.of(Publication.tcp(tcpPort)));
+        }
+    }
+
+    /**
+     * One way in for visitors without a peer: {@code kind} is {@link ControlMessage.Publish#TCP} (on
+     * {@code port}, 0 any), {@code HTTP} (by Host, optionally behind {@code basicAuth} USER:PASS) or
+     * {@code HTTPS} (TLS passthrough); {@code allowFrom} limits visitors' addresses (empty: anyone).
+     */
+    public record Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom, String hostHeader) {
+        public Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom) {
+            this(kind, port, basicAuth, allowFrom, "");
+        }
+
+        public static Publication tcp(int port) {
+            return new Publication(ControlMessage.Publish.TCP, port, "", List.of());
+        }
+
+        public static Publication http(String basicAuth, List<Cidr> allowFrom) {
+            return new Publication(ControlMessage.Publish.HTTP, 0, basicAuth, allowFrom);
+        }
+
+        /** HTTP with the Host header replaced by {@code hostHeader} (empty: the visitor's). */
+        public Publication withHostHeader(String host) {
+            return new Publication(kind, port, basicAuth, allowFrom, host);
+        }
+
+        public static Publication https(List<Cidr> allowFrom) {
+            return new Publication(ControlMessage.Publish.HTTPS, 0, "", allowFrom);
+        }
+    }
+
+    private final Service service;
+    private int registerRequest;
+    /** Publish requests of the current connection; URLs already printed (a reconnect publishes again, quietly). */
+    private final Map<Integer, Publication> publishing = new HashMap<>();
+    private final Set<String> printedUrls = new HashSet<>();
+    private boolean announced;
+
+    public Exposer(Identity identity, JoinCode server, Output out, Service service) {
+        super(identity, server, out);
+        this.service = service;
+    }
+
+    @Override
+    ChannelHandler quicCodec() {
+        PinnedTrustManager.Check connectorKeys = (certificate, engine) -> {
+            var virtual = QuicSettings.peerOf(engine);
+            Session session = virtual == null ? null : byAddress.get(virtual);
+            if (session == null) {
+                return "no session is expecting this handshake";
+            }
+            String key = Identity.keyFingerprint(certificate);
+            return Fingerprint.matches(session.peerKey, key) ? null
+                    : "connector key " + key + " is not the one the rendezvous announced (" + session.peerKey + ")";
+        };
+        return QuicSettings.server(identity, connectorKeys)
+                .handler(new SessionBinder())
+                .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .streamOption(ChannelOption.AUTO_READ, false)
+                .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
+                    @Override
+                    protected void initChannel(QuicStreamChannel stream) {
+                        StreamHeader.read(stream, (kind, early) -> connectLocal(stream, early));
+                    }
+                })
+                .build();
+    }
+
+    /** Ties each accepted QUIC connection to its session; shared by all connections, hence @Sharable. */
+    @ChannelHandler.Sharable
+    private final class SessionBinder extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            QuicChannel quic = (QuicChannel) ctx.channel();
+            Session session = sessionOf(quic);
+            if (session == null) {
+                quic.close();
+                return;
+            }
+            session.quic = quic;
+            quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
+            ctx.fireChannelActive();
+        }
+    }
+
+    /** One stream, one TCP connection to the service; if the service is down the visitor sees a clean close. */
+    private void connectLocal(QuicStreamChannel stream, ByteBuf early) {
+        new Bootstrap().group(loop).channel(Transport.socketChannel())
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(service.host(), service.port())
+                .addListener(future -> {
+                    Channel local = ((io.netty.channel.ChannelFuture) future).channel();
+                    if (future.isSuccess()) {
+                        if (early.isReadable()) {
+                            local.writeAndFlush(early);
+                        } else {
+                            early.release();
+                        }
+                        Splice.join(stream, local);
+                    } else {
+                        early.release();
+                        out.note("local service " + service.host() + ":" + service.port() + " is not answering ("
+                                + future.cause().getMessage() + "); closed the visitor's connection");
+                        stream.shutdownOutput().addListener(f -> stream.close());
+                    }
+                });
+    }
+
+    private static String guard(Publication publication) {
+        String who = publication.allowFrom().isEmpty() ? "anyone can connect"
+                : "only from " + publication.allowFrom().stream().map(Cidr::toString).collect(Collectors.joining(", "));
+        return " (" + who + (publication.basicAuth().isEmpty() ? "" : ", with the password") + "; no peer needed)";
+    }
+
+    @Override
+    dev.pinhole.protocol.punch.Probe.Role role() {
+        return dev.pinhole.protocol.punch.Probe.Role.EXPOSER;
+    }
+
+    @Override
+    void loggedIn(Welcome welcome) {
+        registerRequest = control.nextRequestId();
+        control.send(new Register(registerRequest, service.name(), service.port()));
+    }
+
+    @Override
+    void onMessage(ControlMessage message) {
+        if (message instanceof ControlMessage.Published done && publishing.containsKey(done.requestId())) {
+            Publication publication = publishing.remove(done.requestId());
+            if (printedUrls.add(done.url())) {
+                out.event("published", "public: " + done.url() + guard(publication),
+                        "name", done.name(), "url", done.url(), "password", !publication.basicAuth().isEmpty(),
+                        "allow", publication.allowFrom().stream().map(Cidr::toString).toList());
+            }
+            return;
+        }
+        if (message instanceof Error error && publishing.containsKey(error.requestId())) {
+            failed.complete("cannot publish '" + service.name() + "': " + error.message());
+            return;
+        }
+        if (message instanceof Registered registered && registered.requestId() == registerRequest) {
+            // Every (re-)registration publishes again: a reconnect gets the service's public ways back.
+            publishing.clear();
+            for (Publication publication : service.publish()) {
+                int request = control.nextRequestId();
+                publishing.put(request, publication);
+                control.send(new ControlMessage.Publish(request, registered.name(), publication.kind(), publication.port(),
+                        publication.basicAuth(), publication.allowFrom(), publication.hostHeader()));
+            }
+            if (!announced) {
+                announced = true;
+                String key = identity.keyFingerprint();
+                out.event("exposed", "exposing " + service.host() + ":" + service.port() + " as '" + registered.name()
+                                + "' via " + server.address() + "\n  key: " + key
+                                + "\n  others connect with: bin/peer connect " + registered.name() + " --expect-key " + key,
+                        "name", registered.name(), "target", service.host() + ":" + service.port(),
+                        "server", server.address(), "key", key,
+                        "connect", "bin/peer connect " + registered.name() + " --expect-key " + key);
+            } else {
+                out.note("re-registered '" + registered.name() + "' after reconnecting");
+            }
+        } else if (message instanceof Error error && error.requestId() == registerRequest) {
+            failed.complete(error.message());
+        } else if (message instanceof Incoming incoming) {
+            addSession(incoming.sessionId(), incoming.name(), incoming.peerKey(), incoming.secret());
+            out.event("session", "session from " + incoming.peerKey(),
+                    "session", Integer.toUnsignedString(incoming.sessionId(), 16), "peer", incoming.peerKey(), "path", "relay");
+        }
+    }
+
+    @Override
+    void sessionEnded(Session session, String reason) {
+        out.event("session-closed", "session from " + session.peerKey + " closed: " + reason,
+                "session", Integer.toUnsignedString(session.id, 16), "reason", reason);
+    }
+}

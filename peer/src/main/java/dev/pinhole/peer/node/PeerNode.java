@@ -1,0 +1,384 @@
+package dev.pinhole.peer.node;
+
+import dev.pinhole.peer.node.Output;
+import dev.pinhole.peer.control.ControlClient;
+import dev.pinhole.peer.punch.Punch;
+import dev.pinhole.peer.punch.Reflexive;
+import dev.pinhole.session.DirectPath;
+import dev.pinhole.session.PacketBatch;
+import dev.pinhole.session.PacketPath;
+import dev.pinhole.session.PathMux;
+import dev.pinhole.session.VirtualNet;
+import dev.pinhole.session.RelayPath;
+import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.protocol.ControlMessage.Close;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.SessionSecret;
+import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.punch.Probe;
+import dev.pinhole.protocol.punch.ProbeCodec;
+import dev.pinhole.protocol.punch.ProbeFormatException;
+import dev.pinhole.protocol.tls.Identity;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.quic.QuicChannel;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What an exposer and a connector share: one event loop for everything (control connection, UDP
+ * socket, QUIC, local sockets), so handlers never lock and packets never hop threads; one UDP socket
+ * whose pipeline is {@link PathMux} then the QUIC codec, carrying STUN, punch probes and QUIC; and the
+ * table of sessions by id, each starting on the relay with a {@link Punch} looking for a direct path.
+ */
+public abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, AutoCloseable {
+    /** One session with one other peer. */
+    static final class Session {
+        final int id;
+        final String name;
+        final String peerKey;
+        final InetSocketAddress virtual;
+        final RelayPath relay;
+        final ProbeCodec probes;
+        /** The mux (and so the socket and QUIC codec) this session's connection lives on. */
+        final PathMux mux;
+        final long since = System.currentTimeMillis();
+        final long openedNanos = System.nanoTime();
+        Punch punch;
+        QuicChannel quic;
+        /** The path last printed for this session. */
+        PacketPath announced;
+        /** Bytes last reported to the rendezvous (connector only). */
+        long reportedBytes;
+        /** Why this session will never try a direct path, or null when it does. */
+        String relayOnly;
+        /**
+         * The control connection dropped while this session was direct: it lives on that path alone (the
+         * rendezvous no longer knows it and cannot relay it), and ends if the path does.
+         */
+        boolean withoutRendezvous;
+
+        Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret,
+                PathMux mux) {
+            this.id = id;
+            this.mux = mux;
+            this.name = name;
+            this.peerKey = peerKey;
+            this.virtual = virtual;
+            this.relay = relay;
+            this.probes = new ProbeCodec(secret);
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Large socket buffers: a gigabit of MTU-sized QUIC packets arrives in bursts between event-loop turns. */
+    private static final int SOCKET_BUFFER = 4 << 20;
+
+    protected final Identity identity;
+    protected final JoinCode server;
+    protected final Output out;
+    protected final EventLoopGroup group = Transport.newGroup(1, "peer");
+    protected final EventLoop loop = group.next();
+    protected final PathMux mux = new PathMux(this, VirtualNet.PEER);
+    protected final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
+    /** Read by TLS key checks, which may run off the event loop. */
+    protected final Map<InetSocketAddress, Session> byAddress = new ConcurrentHashMap<>();
+    /** Completes with a message when the node cannot go on (the command exits non-zero). */
+    protected final CompletableFuture<String> failed = new CompletableFuture<>();
+    final Reflexive reflexive = new Reflexive(mux, loop);
+    List<InetSocketAddress> hosts = List.of();
+    protected ControlClient control;
+    protected Channel udp;
+    boolean directPaths = true;
+    /** Whether the rendezvous answers STUN (its Welcome named a port). */
+    boolean stunAvailable;
+    private ControlMessage.NatInfo reportedNat;
+    private StatusFile status;
+
+    PeerNode(Identity identity, JoinCode server, Output out) {
+        this.identity = identity;
+        this.server = server;
+        this.out = out;
+    }
+
+    /** {@code false}: stay on the relay (no STUN, no probes); for networks where UDP is unwelcome, and benchmarks. */
+    public PeerNode directPaths(boolean enabled) {
+        this.directPaths = enabled;
+        return this;
+    }
+
+    /** Where {@code peer status} finds this node's sessions (null: nowhere). */
+    public PeerNode statusDir(Path dir) {
+        this.status = dir == null ? null : new StatusFile(dir, role());
+        return this;
+    }
+
+    abstract ChannelHandler quicCodec();
+
+    abstract void onMessage(ControlMessage message);
+
+    /** Logged in (again); STUN has been started. */
+    abstract void loggedIn(Welcome welcome);
+
+    abstract Probe.Role role();
+
+    public void start() throws Exception {
+        udp = new Bootstrap().group(loop).channel(Transport.datagramChannel())
+                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(mux, quicCodec());
+                    }
+                })
+                .bind(new InetSocketAddress(0)).sync().channel();
+        // With the rendezvous on this machine every peer is too: the reflexive candidate is all it takes.
+        boolean local = java.net.InetAddress.getByName(server.host()).isLoopbackAddress();
+        hosts = local ? List.of() : HostAddresses.of(((InetSocketAddress) udp.localAddress()).getPort());
+        // Loads the HMAC provider now: the first one costs tens of milliseconds, which the first punch would pay.
+        new ProbeCodec(SessionSecret.random()).encode(new Probe.Ping(0, role(), 0), io.netty.buffer.ByteBufAllocator.DEFAULT).release();
+        control = new ControlClient(server, identity, loop, this);
+        control.start();
+        writeStatus();
+    }
+
+    /** Waits until the node fails; returns the reason. */
+    public String awaitFailure() throws Exception {
+        return failed.get();
+    }
+
+    @Override
+    public void ready(Welcome welcome) {
+        stunAvailable = welcome.stunPort() > 0;
+        if (directPaths && welcome.stunPort() > 0) {
+            InetSocketAddress stun = new InetSocketAddress(server.host(), welcome.stunPort());
+            InetSocketAddress alt = welcome.stunAltPort() > 0 ? new InetSocketAddress(server.host(), welcome.stunAltPort()) : null;
+            if (!stun.isUnresolved()) {
+                reflexive.start(stun, alt);
+                reportedNat = null;
+                reflexive.whenReady(this::reportNat);
+            }
+        }
+        loggedIn(welcome);
+    }
+
+    Session addSession(int id, String name, String peerKey, SessionSecret secret) {
+        return addSession(id, name, peerKey, secret, mux);
+    }
+
+    /** @param on the mux of the socket whose QUIC codec will carry the session */
+    Session addSession(int id, String name, String peerKey, SessionSecret secret, PathMux on) {
+        RelayPath relay = new RelayPath(id, control::channel, server.address());
+        InetSocketAddress virtual = on.open(relay);
+        Session session = new Session(id, name, peerKey, virtual, relay, secret, on);
+        session.punch = new Punch(id, role(), session.probes, new SessionPaths(this, session), RANDOM);
+        sessions.put(id, session);
+        byAddress.put(virtual, session);
+        writeStatus();
+        return session;
+    }
+
+    /** Starts looking for a direct path once this peer knows its public address (or gave up on it). */
+    void punch(Session session) {
+        if (directPaths) {
+            reflexive.whenReady(session.punch::start);
+        }
+    }
+
+    /** Forgets a session, closes its QUIC connection, and tells the rendezvous if asked to. */
+    void endSession(Session session, String reason, boolean tellServer) {
+        if (sessions.remove(session.id, session)) {
+            byAddress.remove(session.virtual);
+            session.punch.close();
+            session.mux.close(session.virtual);
+            if (session.quic != null) {
+                session.quic.close();
+            }
+            if (tellServer) {
+                control.send(new Close(session.id, reason));
+            }
+            sessionEnded(session, reason);
+            writeStatus();
+        }
+    }
+
+    void sessionEnded(Session session, String reason) {}
+
+    /** The session moved to {@code path}; {@code why} says why it left a direct one (null otherwise). */
+    void pathChanged(Session session, PacketPath path, String why) {
+        if (session.withoutRendezvous && !(path instanceof DirectPath)) {
+            endSession(session, "the direct path stopped (" + why + ") and the rendezvous can no longer relay this session", false);
+            return;
+        }
+        control.send(new ControlMessage.PathReport(session.id, path instanceof DirectPath));
+        // A connector announces its first path when the handshake completes (after "ready"); a punch can be faster.
+        if (session.quic != null || role() == Probe.Role.EXPOSER) {
+            announcePath(session, path, why);
+        }
+        writeStatus();
+    }
+
+    void announcePath(Session session, PacketPath path, String why) {
+        if (path == session.announced) {
+            return; // the handshake's announcement can come after the punch's
+        }
+        session.announced = path;
+        String id = Integer.toUnsignedString(session.id, 16);
+        // Time since the session was opened: how long the punch took, for users and for bench/direct.sh.
+        double elapsed = Math.round((System.nanoTime() - session.openedNanos) / 1e5) / 10.0;
+        if (path instanceof DirectPath direct) {
+            double rtt = Math.round(direct.rttMillis() * 100) / 100.0;
+            out.event("path", "path: direct " + direct.remote() + " rtt " + rtt + " ms",
+                    "path", "direct", "remote", direct.remote(), "rtt_ms", rtt, "peer", session.peerKey, "session", id,
+                    "elapsed_ms", elapsed);
+        } else {
+            String because = why != null ? why : session.relayOnly;
+            out.event("path", "path: relay via " + path.remote() + (because == null ? "" : " (" + because + ")"),
+                    "path", "relay", "remote", path.remote(), "rtt_ms", null, "peer", session.peerKey, "session", id,
+                    "elapsed_ms", elapsed, "reason", why != null ? why : session.relayOnly);
+        }
+    }
+
+    Session sessionOf(QuicChannel quic) {
+        return byAddress.get((InetSocketAddress) quic.remoteSocketAddress());
+    }
+
+    @Override
+    public void message(ControlMessage message) {
+        if (message instanceof Relay relay) {
+            Session session = sessions.get(relay.sessionId());
+            if (session == null) {
+                relay.release();
+            } else {
+                PacketBatch.split(relay.payload(), relay.segmentSize(), packet -> session.mux.deliver(session.virtual, packet));
+            }
+        } else if (message instanceof Close close) {
+            Session session = sessions.get(close.sessionId());
+            if (session != null) {
+                endSession(session, close.reason(), false);
+            }
+        } else if (message instanceof ControlMessage.PathReport report && !report.direct()) {
+            Session session = sessions.get(report.sessionId());
+            if (session != null) {
+                session.punch.otherLeft();
+            }
+        } else if (message instanceof Candidates candidates) {
+            Session session = sessions.get(candidates.sessionId());
+            if (session != null && directPaths) {
+                reflexive.whenReady(() -> session.punch.candidates(candidates));
+            }
+        } else {
+            onMessage(message);
+        }
+    }
+
+    @Override
+    public void stun(DatagramPacket packet) {
+        reflexive.received(packet);
+    }
+
+    @Override
+    public void probe(Channel socket, DatagramPacket packet) {
+        try {
+            Session session = sessions.get(ProbeCodec.sessionOf(packet.content()));
+            if (session != null) {
+                Probe probe = session.probes.decode(packet.content());
+                if (probe.sessionId() == session.id) {
+                    session.punch.received(socket, packet.sender(), probe, ProbeCodec.padded(packet.content()));
+                }
+            }
+        } catch (ProbeFormatException e) {
+            // Not from the other peer of a live session: nothing to learn from it, nothing to answer.
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Override
+    public void batchComplete() {
+        mux.deliverComplete();
+        relayOnlyBatchComplete();
+    }
+
+    /** The connector's second mux (relay-only sessions) has delivered too. */
+    void relayOnlyBatchComplete() {}
+
+    /** Whether this peer has IPv6 host candidates (usually reachable with no NAT in the way). */
+    boolean hasIpv6() {
+        return hosts.stream().anyMatch(h -> h.getAddress() instanceof java.net.Inet6Address);
+    }
+
+    /** Tells the rendezvous what STUN found (once per login, and when it changes). */
+    void reportNat() {
+        Reflexive.Result result = reflexive.result();
+        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard(), hasIpv6());
+        if (!info.equals(reportedNat) && control.send(info)) {
+            reportedNat = info;
+        }
+    }
+
+    @Override
+    public void down(String reason, long retryMillis) {
+        out.note("rendezvous: " + reason + "; retrying in " + String.format("%.1f", retryMillis / 1000.0) + " s");
+        // A relayed session cannot go on without the rendezvous; a direct one can, and its streams with it (the
+        // rendezvous forgets it without telling this peer's partner). It ends if its path ever does.
+        for (Session session : List.copyOf(sessions.values())) {
+            if (session.quic != null && session.mux.path(session.virtual) instanceof DirectPath) {
+                if (!session.withoutRendezvous) {
+                    session.withoutRendezvous = true;
+                    out.note("session " + Integer.toUnsignedString(session.id, 16) + " stays up on its direct path without the rendezvous");
+                }
+            } else {
+                endSession(session, "control connection lost", false);
+            }
+        }
+    }
+
+    @Override
+    public void fatal(String reason) {
+        failed.complete(reason);
+    }
+
+    private void writeStatus() {
+        if (status != null) {
+            status.write(server.address(), List.copyOf(sessions.values()), s -> s.mux.path(s.virtual));
+        }
+    }
+
+    /** Closing twice (a test, then its rig; a signal, then the hook) is a no-op the second time. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        loop.submit(() -> {
+            List.copyOf(sessions.values()).forEach(s -> endSession(s, "peer shutting down", true));
+            reflexive.stop();
+            if (control != null) {
+                control.stop();
+            }
+        }).syncUninterruptibly();
+        if (status != null) {
+            status.delete();
+        }
+        group.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    }
+}

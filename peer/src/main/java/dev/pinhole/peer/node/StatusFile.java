@@ -1,0 +1,70 @@
+package dev.pinhole.peer.node;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pinhole.session.DirectPath;
+import dev.pinhole.session.PacketPath;
+import dev.pinhole.protocol.punch.Probe;
+import dev.pinhole.protocol.tls.SecureFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A running node's sessions and their paths, in {@code HOME/run/PID.json}, rewritten (atomically) on
+ * every change; {@code peer status} reads them. A file, not a socket: nothing to listen on, nothing to
+ * authenticate, and the home directory's 0700 already says who may read it.
+ */
+public final class StatusFile {
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final String role;
+    private final String started = Instant.now().toString();
+
+    StatusFile(Path runDir, Probe.Role role) {
+        this.file = runDir.resolve(ProcessHandle.current().pid() + ".json");
+        this.role = role == Probe.Role.CONNECTOR ? "connect" : "expose";
+    }
+
+    void write(String server, List<PeerNode.Session> sessions, Function<PeerNode.Session, PacketPath> pathOf) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("pid", ProcessHandle.current().pid());
+        status.put("role", role);
+        status.put("server", server);
+        status.put("started", started);
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (PeerNode.Session session : sessions) {
+            PacketPath path = pathOf.apply(session);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("session", Integer.toUnsignedString(session.id, 16));
+            entry.put("name", session.name);
+            entry.put("peer", session.peerKey);
+            entry.put("path", path == null ? "closed" : path.kind());
+            entry.put("remote", path == null ? null : path.remote());
+            entry.put("rtt_ms", path instanceof DirectPath direct ? Math.round(direct.rttMillis() * 100) / 100.0 : null);
+            entry.put("since", Instant.ofEpochMilli(session.since).toString());
+            list.add(entry);
+        }
+        status.put("sessions", list);
+        try {
+            SecureFiles.createPrivateDirectories(file.getParent());
+            SecureFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(status));
+        } catch (IOException e) {
+            // Status is a convenience; a read-only home must not stop the tunnel.
+        }
+    }
+
+    void delete() {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // Left behind: peer status skips files whose process is gone.
+        }
+    }
+}

@@ -1,4 +1,0 @@
-package dev.pinhole.rendezvous;
-
-/** Fired once the TLS handshake has proved which key the peer holds. */
-record PeerAuthenticated(String keyFingerprint) {}

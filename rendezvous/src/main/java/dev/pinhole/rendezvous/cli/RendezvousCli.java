@@ -1,0 +1,250 @@
+package dev.pinhole.rendezvous.cli;
+
+import dev.pinhole.rendezvous.Log;
+import dev.pinhole.rendezvous.RendezvousConfig;
+import dev.pinhole.rendezvous.RendezvousServer;
+import dev.pinhole.rendezvous.ingress.TcpIngress;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import dev.pinhole.rendezvous.stun.StunServer;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "pinhole-rendezvous 0.1",
+        description = "Runs the Pinhole rendezvous: peer registry, control plane and relay.",
+        subcommands = TokenCommand.class)
+public final class RendezvousCli implements Callable<Integer> {
+    /** Settings a --config file may hold; command-line options win over it. */
+    record FileConfig(String dataDir, String bind, Integer port, String publicHost) {}
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data-dir", description = "Keys, tokens and names live here (default: $PINHOLE_RENDEZVOUS_DATA or ~/.pinhole/rendezvous).")
+    Path dataDir;
+
+    @Option(names = "--bind", description = "Address to listen on (default: 0.0.0.0).")
+    String bind;
+
+    @Option(names = "--port", description = "Control and relay port (default: 7000; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--public-host", description = "Host name or address peers dial; goes into the join code.")
+    String publicHost;
+
+    @Option(names = "--config", description = "JSON file with dataDir, bind, port, publicHost.")
+    Path config;
+
+    @Option(names = "--stun-port", description = "STUN (RFC 8489) UDP port (default: 3478; 0 picks a free one).")
+    Integer stunPort;
+
+    @Option(names = "--no-stun", description = "Do not run the STUN service.")
+    boolean noStun;
+
+    @Option(names = "--dashboard", paramLabel = "ADDR:PORT",
+            description = "Dashboard and /metrics listener (default: 127.0.0.1:7080; port 0 picks a free one).")
+    String dashboard;
+
+    @Option(names = "--no-dashboard", description = "Do not run the dashboard.")
+    boolean noDashboard;
+
+    @Option(names = "--allow-ports", paramLabel = "FIRST-LAST",
+            description = "Public TCP ports peers may publish services on (peer expose --tcp-port); default: none.")
+    String allowPorts;
+
+    @Option(names = "--domain", paramLabel = "DOMAIN",
+            description = "Serve published services as NAME.DOMAIN over HTTP (by Host) and HTTPS (TLS passthrough by SNI);"
+                    + " point a wildcard DNS record *.DOMAIN here. Default: no HTTP/HTTPS ingress.")
+    String domain;
+
+    @Option(names = "--http-port", paramLabel = "PORT|off", description = "HTTP ingress port with --domain (default: 80).")
+    String httpPort;
+
+    @Option(names = "--https-port", paramLabel = "PORT|off", description = "HTTPS passthrough port with --domain (default: 443).")
+    String httpsPort;
+
+    @Option(names = "--alt-address", paramLabel = "IP",
+            description = "Second public address for RFC 5780 behaviour discovery (needs --bind to be the first).")
+    String altAddress;
+
+    @Option(names = "--alt-port", description = "Alternate STUN port for RFC 5780 (default: STUN port + 1).")
+    Integer altPort;
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /** ice4j's configuration and logging chatter at INFO on start; kept here so the loggers are not collected. */
+    private static final java.util.logging.Logger[] QUIET = {
+        java.util.logging.Logger.getLogger(""), java.util.logging.Logger.getLogger("org.jitsi")};
+
+    public static void main(String[] args) {
+        for (java.util.logging.Logger logger : QUIET) {
+            logger.setLevel(java.util.logging.Level.WARNING);
+        }
+        CommandLine cli = new CommandLine(new RendezvousCli());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IOException) {
+                commandLine.getErr().println("rendezvous: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RendezvousConfig settings = settings();
+        var out = spec.commandLine().getOut();
+        RendezvousServer server = new RendezvousServer(settings, Log.printingTo(System.err));
+        try {
+            server.start();
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("rendezvous: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "rendezvous-shutdown"));
+        out.println("Pinhole rendezvous on port " + server.port() + ", data in " + settings.dataDir()
+                + (server.stun() == null ? "" : ", STUN on UDP " + server.stun().port()));
+        if (server.dashboard() != null) {
+            var address = server.dashboard().address();
+            out.println("Dashboard: http://" + address.getAddress().getHostAddress() + ":" + address.getPort()
+                    + "/ (admin secret " + server.adminSecretHint() + " in " + server.dataDir().dashboardSecretFile() + ")");
+        }
+        for (String url : server.ingressUrls()) {
+            out.println("Public ingress: " + url);
+        }
+        out.println("Join code (a secret: share it only with your peers; also in " + server.dataDir().joinCodeFile() + "):");
+        out.println();
+        out.println("  " + server.joinCode());
+        out.println();
+        out.println("On each peer: bin/peer login '" + server.joinCode() + "'");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    RendezvousConfig settings() throws IOException {
+        FileConfig file = config == null ? new FileConfig(null, null, null, null)
+                : new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                        .readValue(config.toFile(), FileConfig.class);
+        Path dir = dataDir != null ? dataDir : file.dataDir() != null ? Path.of(file.dataDir()) : defaultDataDir();
+        String bindTo = bind != null ? bind : file.bind() != null ? file.bind() : "0.0.0.0";
+        int listenPort = port != null ? port : file.port() != null ? file.port() : RendezvousConfig.DEFAULT_PORT;
+        String host = publicHost != null ? publicHost : file.publicHost() != null ? file.publicHost() : guessPublicHost(bindTo);
+        if (allowPorts != null) {
+            TcpIngress.PortRange.parse(allowPorts); // a typo is a usage error now, not a refusal later
+        }
+        return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo),
+                dashboardAddress(), allowPorts, web());
+    }
+
+    private RendezvousConfig.Web web() {
+        if (domain == null) {
+            if (httpPort != null || httpsPort != null) {
+                throw new IllegalArgumentException("--http-port and --https-port need --domain (services are NAME.DOMAIN)");
+            }
+            return null;
+        }
+        String d = domain.toLowerCase(java.util.Locale.ROOT).replaceAll("\\.$", "");
+        if (!d.matches("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?") || d.length() > 200) {
+            throw new IllegalArgumentException("--domain " + domain + " (expected: a DNS name such as tunnels.example.org)");
+        }
+        return new RendezvousConfig.Web(d, ingressPort("--http-port", httpPort, 80), ingressPort("--https-port", httpsPort, 443));
+    }
+
+    private static Integer ingressPort(String option, String value, int standard) {
+        if (value == null) {
+            return standard;
+        }
+        if (value.equals("off")) {
+            return null;
+        }
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the usage error
+        }
+        throw new IllegalArgumentException(option + " " + value + " (expected: a port number or off)");
+    }
+
+    private java.net.InetSocketAddress dashboardAddress() {
+        if (noDashboard) {
+            return null;
+        }
+        if (dashboard == null) {
+            return RendezvousConfig.DEFAULT_DASHBOARD;
+        }
+        int colon = dashboard.lastIndexOf(':');
+        try {
+            String host = colon <= 0 ? "127.0.0.1" : dashboard.substring(0, colon).replace("[", "").replace("]", "");
+            int port = Integer.parseInt(dashboard.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return new java.net.InetSocketAddress(host, port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--dashboard " + dashboard + " (expected: [ADDR:]PORT)");
+        }
+    }
+
+    private StunServer.Config stun(String bindTo) throws IOException {
+        if (noStun) {
+            return null;
+        }
+        InetAddress primary = InetAddress.getByName(bindTo);
+        int port = stunPort != null ? stunPort : RendezvousConfig.DEFAULT_STUN_PORT;
+        if (altAddress == null) {
+            return new StunServer.Config(primary, port, null, altPort != null ? altPort : port == 0 ? 0 : port + 1);
+        }
+        if (primary.isAnyLocalAddress()) {
+            throw new IllegalArgumentException("--alt-address needs --bind set to the first public address"
+                    + " (responses must leave from a known address)");
+        }
+        int alternatePort = altPort != null ? altPort : port == 0 ? 0 : port + 1;
+        return new StunServer.Config(primary, port, InetAddress.getByName(altAddress), alternatePort);
+    }
+
+    static Path defaultDataDir() {
+        String env = System.getenv("PINHOLE_RENDEZVOUS_DATA");
+        return env != null && !env.isEmpty() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".pinhole", "rendezvous");
+    }
+
+    /** The bound address if specific, else the first non-loopback IPv4 address; the operator should say. */
+    static String guessPublicHost(String bind) {
+        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+            return bind;
+        }
+        try {
+            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                    if (address instanceof Inet4Address) {
+                        return address.getHostAddress();
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // Fall through to loopback.
+        }
+        return "127.0.0.1";
+    }
+}

@@ -1,0 +1,91 @@
+package dev.pinhole.rendezvous.cli;
+
+import dev.pinhole.rendezvous.DataDir;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.rendezvous.state.State;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "token", description = "Create, list and revoke access tokens (works while the server runs).",
+        subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
+final class TokenCommand {
+    @ParentCommand
+    RendezvousCli parent;
+
+    DataDir dataDir() throws java.io.IOException {
+        return new DataDir(parent.settings().dataDir(), Clock.systemUTC());
+    }
+
+    @Command(name = "create", description = "Issue a new token and print a join code that carries it.")
+    static final class Create implements Callable<Integer> {
+        @ParentCommand TokenCommand token;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Option(names = "--label", description = "What the token is for, shown by 'token list'.", defaultValue = "")
+        String label;
+
+        @Override
+        public Integer call() throws Exception {
+            DataDir dir = token.dataDir();
+            Identity identity = dir.identity();
+            String secret = dir.createToken(label);
+            Path existing = dir.joinCodeFile();
+            String host = token.parent.settings().publicHost();
+            int port = token.parent.settings().port();
+            if (Files.exists(existing) && token.parent.publicHost == null && token.parent.port == null) {
+                JoinCode old = JoinCode.parse(Files.readString(existing, StandardCharsets.UTF_8));
+                host = old.host();
+                port = old.port();
+            }
+            var out = spec.commandLine().getOut();
+            out.println("token " + dev.pinhole.rendezvous.state.Tokens.idOf(secret).orElseThrow() + " created; join code:");
+            out.println(new JoinCode(host, port, secret, identity.certificateFingerprint()));
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List tokens (ids only; secrets are not stored).")
+    static final class ListTokens implements Callable<Integer> {
+        @ParentCommand TokenCommand token;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            var out = spec.commandLine().getOut();
+            out.printf("%-10s %-8s %-20s %s%n", "ID", "STATUS", "CREATED", "LABEL");
+            for (State.TokenRecord record : token.dataDir().store().read().tokensByAge()) {
+                out.printf("%-10s %-8s %-20s %s%n", record.id(), record.active() ? "active" : "revoked",
+                        Instant.ofEpochSecond(record.createdAt()).toString(), record.label());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", description = "Revoke a token: new logins with it are refused.")
+    static final class Revoke implements Callable<Integer> {
+        @ParentCommand TokenCommand token;
+        @Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "ID", description = "The token id shown by 'token list'.")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            if (token.dataDir().revokeToken(id)) {
+                spec.commandLine().getOut().println("token " + id + " revoked");
+                return 0;
+            }
+            spec.commandLine().getErr().println("no active token with id " + id + " (see 'token list')");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.pinhole.rendezvous.ingress;
+
+import dev.pinhole.rendezvous.control.PeerConnectionHandler;
+import dev.pinhole.rendezvous.registry.Hub;
+import dev.pinhole.session.PacketBatch;
+import dev.pinhole.session.PathMux;
+import dev.pinhole.session.VirtualNet;
+import dev.pinhole.session.QuicBytes;
+import dev.pinhole.session.QuicSettings;
+import dev.pinhole.session.RelayPath;
+import dev.pinhole.session.Visitors;
+import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.Fingerprint;
+import dev.pinhole.protocol.SessionSecret;
+import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.protocol.tls.PinnedTrustManager;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The rendezvous as a connecting peer, for public ingress: visitors' connections become streams of a
+ * QUIC session to the exposer, opened and pinned exactly like a {@code peer connect} session (the
+ * exposer sees an {@code Incoming} with the rendezvous' key), carried over the relay. So an exposer
+ * has one way in, whoever connects (issue D, item 3). Everything here runs on one event loop.
+ */
+public final class Ingress implements AutoCloseable {
+    private record Session(int id, String name, String exposerKey, InetSocketAddress virtual, Promise<QuicChannel> quic) {}
+
+    private final Hub hub;
+    private final Identity identity;
+    private final EventLoop loop;
+    private final PathMux mux = new PathMux(PathMux.Listener.DISCARD, VirtualNet.INGRESS);
+    private final Map<String, Session> byName = new HashMap<>();
+    private final Map<Integer, Session> byId = new HashMap<>();
+    /** Read by the TLS key check, which may run off the loop. */
+    private final Map<InetSocketAddress, Session> byVirtual = new ConcurrentHashMap<>();
+    private Channel udp;
+
+    public Ingress(Hub hub, Identity identity, EventLoop loop) {
+        this.hub = hub;
+        this.identity = identity;
+        this.loop = loop;
+    }
+
+    public Ingress start() throws InterruptedException {
+        PinnedTrustManager.Check exposerKeys = (certificate, engine) -> {
+            var virtual = QuicSettings.peerOf(engine);
+            Session session = virtual == null ? null : byVirtual.get(virtual);
+            if (session == null) {
+                return "no ingress session is expecting this handshake";
+            }
+            String key = Identity.keyFingerprint(certificate);
+            return Fingerprint.matches(session.exposerKey(), key) ? null : "exposer key " + key + " is not " + session.exposerKey();
+        };
+        // A socket that never sends: the mux hands every packet to the relay path (loopback, port chosen by the OS).
+        udp = new Bootstrap().group(loop).channel(Transport.datagramChannel())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(mux, QuicSettings.client(identity, exposerKeys, QuicSettings.RELAY_PAYLOAD));
+                    }
+                })
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+        loop.scheduleWithFixedDelay(this::countBytes, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+        return this;
+    }
+
+    /** The rendezvous is these sessions' connector, so it counts their bytes itself, as peers do (see {@code Traffic}). */
+    private void countBytes() {
+        for (Session session : byId.values()) {
+            if (session.quic().isSuccess()) {
+                QuicBytes.count(session.quic().getNow(), (sent, received) -> {
+                    Hub.RelaySession relay = hub.sessions.get(session.id());
+                    if (relay != null) {
+                        relay.bytes().accumulateAndGet(sent + received, Math::max);
+                    }
+                });
+            }
+        }
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Carries {@code visitor} (a TCP connection accepted on the loop) to the service {@code name} as one stream. */
+    void carry(Channel visitor, String name) {
+        Visitors.carry(session(name), visitor);
+    }
+
+    /** A new stream to the service {@code name} (TCP header written, auto-read off). On the loop. */
+    Future<io.netty.handler.codec.quic.QuicStreamChannel> stream(String name) {
+        return Visitors.openStream(session(name), loop);
+    }
+
+    /** The live session to {@code name}'s exposer, or a new one. On the loop. */
+    private Future<QuicChannel> session(String name) {
+        Session live = byName.get(name);
+        if (live != null && byId.containsKey(live.id())) {
+            return live.quic();
+        }
+        Promise<QuicChannel> promise = loop.newPromise();
+        PeerConnectionHandler exposer = hub.services.get(name);
+        if (exposer == null || !exposer.channel().isActive()) {
+            return promise.setFailure(new IllegalStateException("service '" + name + "' is offline"));
+        }
+        Hub.RelaySession relay = hub.openIngressSession(name, exposer, this);
+        RelayPath path = new RelayPath(relay.id(), exposer::channel, "ingress");
+        InetSocketAddress virtual = mux.open(path);
+        Session session = new Session(relay.id(), name, exposer.peerId(), virtual, promise);
+        byName.put(name, session);
+        byId.put(session.id(), session);
+        byVirtual.put(virtual, session);
+        exposer.channel().writeAndFlush(new Incoming(relay.id(), name, identity.keyFingerprint(), SessionSecret.random()));
+        QuicChannel.newBootstrap(udp).remoteAddress(virtual).streamHandler(new ChannelInboundHandlerAdapter()).connect()
+                .addListener(future -> {
+                    if (future.isSuccess()) {
+                        QuicChannel quic = (QuicChannel) future.getNow();
+                        quic.closeFuture().addListener(f -> forget(session));
+                        promise.trySuccess(quic);
+                    } else {
+                        forget(session);
+                        promise.tryFailure(future.cause());
+                    }
+                });
+        return promise;
+    }
+
+    /** Packets from an exposer for ingress sessions, one read batch of them; called on the exposer's loop. */
+    public void deliver(List<Relay> packets) {
+        loop.execute(() -> {
+            for (Relay relay : packets) {
+                Session session = byId.get(relay.sessionId());
+                if (session == null) {
+                    relay.release();
+                } else {
+                    PacketBatch.split(relay.payload(), relay.segmentSize(), packet -> mux.deliver(session.virtual(), packet));
+                }
+            }
+            mux.deliverComplete();
+        });
+    }
+
+    /** The rendezvous ended the session (the exposer closed it or went away). */
+    public void ended(int sessionId) {
+        loop.execute(() -> {
+            Session session = byId.get(sessionId);
+            if (session != null) {
+                forget(session);
+                if (session.quic().isSuccess()) {
+                    session.quic().getNow().close();
+                }
+            }
+        });
+    }
+
+    private void forget(Session session) {
+        if (byId.remove(session.id(), session)) {
+            byName.remove(session.name(), session);
+            byVirtual.remove(session.virtual());
+            mux.close(session.virtual());
+            hub.removeSession(session.id()).ifPresent(s -> {
+                s.exposer().forgetSession(s.id());
+                if (s.exposer().channel().isActive()) {
+                    s.exposer().channel().writeAndFlush(new dev.pinhole.protocol.ControlMessage.Close(s.id(), "ingress session closed"));
+                }
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        if (udp != null) {
+            udp.close().syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.pinhole.rendezvous.ingress;
+
+import dev.pinhole.rendezvous.RendezvousConfig;
+import dev.pinhole.rendezvous.control.PeerConnectionHandler;
+import dev.pinhole.rendezvous.registry.Hub;
+import dev.pinhole.session.Visitors;
+import dev.pinhole.protocol.Cidr;
+import dev.pinhole.protocol.ControlMessage.Publish;
+import dev.pinhole.rendezvous.ingress.http.HttpProxyHandler;
+import dev.pinhole.rendezvous.ingress.http.Route;
+import dev.pinhole.rendezvous.ingress.http.Routes;
+import dev.pinhole.rendezvous.ingress.http.SniRouter;
+import dev.pinhole.rendezvous.stun.RateLimiter;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP ingress by Host header and HTTPS passthrough by server name, both under the operator's domain
+ * ({@code --domain}): {@code mypc.DOMAIN} reaches the service {@code mypc} if its owner published it with
+ * {@code --http} or {@code --https}. A publication outlives its exposer's connection (until the server
+ * restarts), so a visitor of a service that is away gets "offline" (502) rather than "no such name" (404).
+ */
+public final class WebIngress {
+    /** A keep-alive connection with no request for this long is closed; browsers reconnect when they need to. */
+    static final int IDLE_SECONDS = 60;
+    /** Request line and header limits: generous for real browsers (cookies), small enough to bound memory. */
+    static final int MAX_LINE = 8192;
+    static final int MAX_HEADERS = 32 * 1024;
+
+    private record Published(PeerConnectionHandler owner, String basicAuth, List<Cidr> allowFrom, String hostHeader) {}
+
+    private final Hub hub;
+    private final Ingress ingress;
+    private final RendezvousConfig.Web config;
+    /** Wrong passwords per visitor address: 10 at once, then one every 6 s (10 a minute, 14,400 a day). */
+    private final RateLimiter guesses = new RateLimiter(1 / 6.0, 10, System::nanoTime);
+    private final Map<String, Published> http = new ConcurrentHashMap<>();
+    private final Map<String, Published> https = new ConcurrentHashMap<>();
+    private Channel httpListener;
+    private Channel httpsListener;
+
+    public WebIngress(Hub hub, Ingress ingress, RendezvousConfig.Web config) {
+        this.hub = hub;
+        this.ingress = ingress;
+        this.config = config;
+    }
+
+    public WebIngress start(String bindAddress) throws InterruptedException {
+        if (config.httpPort() != null) {
+            Routes routes = routes(http);
+            httpListener = Visitors.listener(ingress.loop(), visitor -> visitor.pipeline().addLast(
+                    new HttpServerCodec(MAX_LINE, MAX_HEADERS, 64 * 1024),
+                    new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
+                    new HttpProxyHandler(routes, config.domain(), (InetSocketAddress) visitor.remoteAddress())))
+                    .bind(bindAddress, config.httpPort()).sync().channel();
+        }
+        if (config.httpsPort() != null) {
+            Routes routes = routes(https);
+            httpsListener = Visitors.listener(ingress.loop(), visitor -> visitor.pipeline().addLast(
+                    new SniRouter(routes, config.domain(), (InetSocketAddress) visitor.remoteAddress())))
+                    .bind(bindAddress, config.httpsPort()).sync().channel();
+        }
+        return this;
+    }
+
+    private Routes routes(Map<String, Published> table) {
+        return new Routes() {
+            @Override
+            public Route route(String name) {
+                Published published = table.get(name);
+                if (published == null) {
+                    return null;
+                }
+                PeerConnectionHandler live = hub.services.get(name);
+                boolean online = live == published.owner() && live.channel().isActive();
+                if (!online && live != null) {
+                    return null; // its exposer is back but did not publish it this way again
+                }
+                return new Route(name, online, published.basicAuth(), published.allowFrom(), published.hostHeader());
+            }
+
+            @Override
+            public Future<? extends Channel> open(String name) {
+                return ingress.stream(name);
+            }
+
+            @Override
+            public boolean guessedTooOften(java.net.InetAddress visitor) {
+                return !guesses.hasToken(visitor);
+            }
+
+            @Override
+            public void wrongPassword(java.net.InetAddress visitor) {
+                guesses.tryAcquire(visitor);
+            }
+
+            @Override
+            public void count(int status) {
+                hub.metrics.ingressRequests.computeIfAbsent(status, s -> new java.util.concurrent.atomic.LongAdder()).increment();
+            }
+        };
+    }
+
+    /** Publishes {@code name} for {@code owner}; returns its URL, or throws IllegalArgumentException saying why not. */
+    String publish(PeerConnectionHandler owner, String name, Publish publish) {
+        boolean secure = publish.kind() == Publish.HTTPS;
+        Integer port = secure ? config.httpsPort() : config.httpPort();
+        if (port == null) {
+            throw new IllegalArgumentException("this rendezvous has no " + (secure ? "HTTPS" : "HTTP") + " ingress (its"
+                    + " operator turns it on with --domain" + (secure ? " and --https-port" : "") + ")");
+        }
+        (secure ? https : http).put(name, new Published(owner, publish.basicAuth(), publish.allowFrom(), publish.hostHeader()));
+        return url(name, secure);
+    }
+
+    private String url(String name, boolean secure) {
+        int port = ((InetSocketAddress) (secure ? httpsListener : httpListener).localAddress()).getPort();
+        boolean standard = port == (secure ? 443 : 80);
+        return (secure ? "https://" : "http://") + name + "." + config.domain() + (standard ? "" : ":" + port);
+    }
+
+    /** The URLs services get, with NAME standing for the service. */
+    public List<String> patterns() {
+        List<String> urls = new java.util.ArrayList<>();
+        if (httpListener != null) {
+            urls.add(url("NAME", false));
+        }
+        if (httpsListener != null) {
+            urls.add(url("NAME", true) + " (TLS passthrough)");
+        }
+        return urls;
+    }
+
+    /** Public URLs of {@code name} (HTTP first), empty if it has none. */
+    List<String> urlsOf(String name) {
+        List<String> urls = new java.util.ArrayList<>();
+        if (http.containsKey(name)) {
+            urls.add(url(name, false));
+        }
+        if (https.containsKey(name)) {
+            urls.add(url(name, true));
+        }
+        return urls;
+    }
+
+    public void close() {
+        if (httpListener != null) {
+            httpListener.close();
+        }
+        if (httpsListener != null) {
+            httpsListener.close();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.pinhole.rendezvous.ingress.http;
+
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+
+/** What HTTP and HTTPS ingress ask of the rendezvous; the tests give a fake. */
+public interface Routes {
+    /** The route of a service name (a canonical DNS label), or null when no such name was published. */
+    Route route(String name);
+
+    /**
+     * A new stream to the service {@code name}, on the caller's event loop, auto-read off, its stream
+     * header already written; fails when the exposer cannot be reached.
+     */
+    Future<? extends Channel> open(String name);
+
+    /**
+     * Whether {@code visitor} has used up its budget of wrong passwords: it then gets 429 whatever it sends,
+     * the right password included, until the budget refills.
+     */
+    boolean guessedTooOften(java.net.InetAddress visitor);
+
+    /** {@code visitor} sent a wrong password: one less guess. */
+    void wrongPassword(java.net.InetAddress visitor);
+
+    /** One response went to a visitor with {@code status} (for {@code pinhole_ingress_requests_total}). */
+    void count(int status);
+}

@@ -1,0 +1,60 @@
+package dev.pinhole.rendezvous.relay;
+
+import dev.pinhole.rendezvous.ingress.Ingress;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import io.netty.channel.Channel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The relayed packets of one connection's current read batch, by where they go. Targets on another
+ * event loop get the whole batch in one task (one wake-up) when the batch ends, not one task per
+ * packet; the rendezvous' own ingress sessions get theirs the same way.
+ */
+public final class RelayBatch {
+    private final Map<Channel, List<Relay>> toPeers = new HashMap<>();
+    private final Map<Ingress, List<Relay>> toIngress = new HashMap<>();
+
+    public void add(Channel target, Relay relay) {
+        toPeers.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
+    }
+
+    public void add(Ingress target, Relay relay) {
+        toIngress.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
+    }
+
+    /** The read batch ended: hand everything over. */
+    public void flush() {
+        if (!toIngress.isEmpty()) {
+            toIngress.forEach(Ingress::deliver);
+            toIngress.clear();
+        }
+        for (var entry : toPeers.entrySet()) {
+            Channel target = entry.getKey();
+            List<Relay> packets = entry.getValue();
+            if (target.eventLoop().inEventLoop()) {
+                writeAll(target, packets);
+            } else {
+                target.eventLoop().execute(() -> writeAll(target, packets));
+            }
+        }
+        toPeers.clear();
+    }
+
+    /** The connection closed mid-batch: nothing is handed over, nothing leaks. */
+    public void release() {
+        toPeers.values().forEach(packets -> packets.forEach(Relay::release));
+        toIngress.values().forEach(packets -> packets.forEach(Relay::release));
+        toPeers.clear();
+        toIngress.clear();
+    }
+
+    private static void writeAll(Channel target, List<Relay> packets) {
+        for (Relay packet : packets) {
+            target.write(packet, target.voidPromise());
+        }
+        target.flush();
+    }
+}

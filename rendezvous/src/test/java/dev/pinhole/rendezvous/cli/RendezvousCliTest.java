@@ -1,0 +1,72 @@
+package dev.pinhole.rendezvous.cli;
+
+import dev.pinhole.rendezvous.RendezvousConfig;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class RendezvousCliTest {
+    @TempDir Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new RendezvousCli());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void tokensAreCreatedListedAndRevoked() {
+        String data = dir.toString();
+        Run created = run("--data-dir", data, "--public-host", "203.0.113.7", "token", "create", "--label", "laptop");
+        assertEquals(0, created.exit(), created.err());
+        assertTrue(created.out().contains("pinhole://pht_"), created.out());
+        assertTrue(created.out().contains("@203.0.113.7:7000?fp=sha256:"), created.out());
+        String id = created.out().split(" ")[1];
+
+        Run listed = run("--data-dir", data, "token", "list");
+        assertTrue(listed.out().contains(id + " ") && listed.out().contains("active") && listed.out().contains("laptop"), listed.out());
+        assertTrue(!listed.out().contains("pht_"), "list never shows secrets");
+
+        assertEquals(0, run("--data-dir", data, "token", "revoke", id).exit());
+        assertTrue(run("--data-dir", data, "token", "list").out().contains("revoked"));
+        Run again = run("--data-dir", data, "token", "revoke", id);
+        assertEquals(1, again.exit());
+        assertTrue(again.err().contains("no active token with id " + id));
+    }
+
+    RendezvousConfig.Web web(String... args) throws Exception {
+        RendezvousCli cli = new RendezvousCli();
+        new CommandLine(cli).parseArgs(args);
+        return cli.settings().web();
+    }
+
+    @Test
+    void aDomainTurnsOnHttpAndHttpsIngressOnTheStandardPorts() throws Exception {
+        String data = dir.toString();
+        assertEquals(null, web("--data-dir", data));
+        assertEquals(new RendezvousConfig.Web("tunnels.example.org", 80, 443), web("--data-dir", data, "--domain", "Tunnels.Example.org."));
+        assertEquals(new RendezvousConfig.Web("example.org", 8080, null),
+                web("--data-dir", data, "--domain", "example.org", "--http-port", "8080", "--https-port", "off"));
+        var noDomain = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> web("--data-dir", data, "--http-port", "8080"));
+        assertEquals("--http-port and --https-port need --domain (services are NAME.DOMAIN)", noDomain.getMessage());
+        var badDomain = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> web("--data-dir", data, "--domain", "under_score.example"));
+        assertEquals("--domain under_score.example (expected: a DNS name such as tunnels.example.org)", badDomain.getMessage());
+        var badPort = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> web("--data-dir", data, "--domain", "example.org", "--https-port", "70000"));
+        assertEquals("--https-port 70000 (expected: a port number or off)", badPort.getMessage());
+    }
+}

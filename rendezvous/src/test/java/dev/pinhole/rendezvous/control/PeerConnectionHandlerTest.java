@@ -1,0 +1,336 @@
+package dev.pinhole.rendezvous.control;
+
+import dev.pinhole.rendezvous.DataDir;
+import dev.pinhole.rendezvous.registry.Hub;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Close;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Hello;
+import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Open;
+import dev.pinhole.protocol.ControlMessage.Opened;
+import dev.pinhole.protocol.ControlMessage.Ping;
+import dev.pinhole.protocol.ControlMessage.Pong;
+import dev.pinhole.protocol.ControlMessage.Register;
+import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Welcome;
+import dev.pinhole.protocol.ErrorCode;
+import dev.pinhole.protocol.FrameDecoder;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The control state machine, driven message by message on EmbeddedChannels (no TLS, no sockets). */
+class PeerConnectionHandlerTest {
+    static final String ALICE = "sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    static final String BOB = "sha256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+    static final String CAROL = "sha256:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
+    static final long LOGIN_TIMEOUT_MILLIS = 5_000;
+
+    @TempDir Path dir;
+    final Hub hub = new Hub();
+    final List<String> log = new CopyOnWriteArrayList<>();
+    final Clock clock = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
+    DataDir data;
+    String token;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        data = new DataDir(dir, clock);
+        token = data.createToken("test");
+    }
+
+    EmbeddedChannel connect(String peerId) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline().addLast(new FrameDecoder(),
+                new PeerConnectionHandler(hub, data.store(), log::add, clock, LOGIN_TIMEOUT_MILLIS));
+        if (peerId != null) {
+            channel.pipeline().fireUserEventTriggered(new PeerAuthenticated(peerId));
+        }
+        return channel;
+    }
+
+    EmbeddedChannel login(String peerId) {
+        EmbeddedChannel channel = connect(peerId);
+        channel.writeInbound(new Hello(ControlMessage.VERSION, token, "test"));
+        assertEquals(new Welcome(ControlMessage.VERSION, peerId, PeerConnectionHandler.SOFTWARE, 0, 0), channel.readOutbound());
+        return channel;
+    }
+
+    static Error error(EmbeddedChannel channel) {
+        return assertInstanceOf(Error.class, channel.readOutbound());
+    }
+
+    @Test
+    void wrongTokenIsRefusedByItsIdAndTheConnectionCloses() {
+        EmbeddedChannel channel = connect(ALICE);
+        channel.writeInbound(new Hello(ControlMessage.VERSION, "pht_deadbeef_notthesecret", "test"));
+        Error refused = error(channel);
+        assertEquals(ErrorCode.BAD_TOKEN, refused.code());
+        assertTrue(refused.message().contains("token deadbeef"), refused.message());
+        assertFalse(refused.message().contains("notthesecret"), "the secret is never echoed");
+        assertFalse(channel.isActive());
+        assertEquals(1, hub.metrics.authFailures.sum());
+    }
+
+    @Test
+    void missingTokenIsNamedAsMissing() {
+        EmbeddedChannel channel = connect(ALICE);
+        channel.writeInbound(new Hello(ControlMessage.VERSION, "", "test"));
+        assertTrue(error(channel).message().contains("no token"));
+    }
+
+    @Test
+    void revokedTokenIsRefused() throws Exception {
+        data.revokeToken(dev.pinhole.rendezvous.state.Tokens.idOf(token).orElseThrow());
+        EmbeddedChannel channel = connect(ALICE);
+        channel.writeInbound(new Hello(ControlMessage.VERSION, token, "test"));
+        assertEquals(ErrorCode.BAD_TOKEN, error(channel).code());
+    }
+
+    @Test
+    void otherProtocolVersionIsRefusedWithBothVersionsNamed() {
+        EmbeddedChannel channel = connect(ALICE);
+        channel.writeInbound(new Hello(2, token, "future"));
+        Error refused = error(channel);
+        assertEquals(ErrorCode.UNSUPPORTED_VERSION, refused.code());
+        assertTrue(refused.message().startsWith("protocol version 2 is not supported (expected: 1)"), refused.message());
+    }
+
+    @Test
+    void requestsBeforeLoginAreRefused() {
+        EmbeddedChannel channel = connect(ALICE);
+        channel.writeInbound(new Register(1, "web", 80));
+        assertEquals(ErrorCode.NOT_LOGGED_IN, error(channel).code());
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void silentAuthenticatedClientIsDroppedAfterTheLoginTimeout() {
+        EmbeddedChannel channel = connect(ALICE);
+        channel.advanceTimeBy(LOGIN_TIMEOUT_MILLIS - 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertTrue(channel.isActive());
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertEquals(ErrorCode.TIMEOUT, error(channel).code());
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void clientStalledInTheTlsHandshakeIsClosed() {
+        EmbeddedChannel channel = connect(null);
+        channel.advanceTimeBy(LOGIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertFalse(channel.isActive());
+        assertNull(channel.readOutbound());
+    }
+
+    @Test
+    void malformedFrameGetsAProtocolErrorNamingTheProblem() {
+        EmbeddedChannel channel = login(ALICE);
+        channel.writeInbound(Unpooled.buffer().writeInt(70_000).writeZero(8));
+        Error error = error(channel);
+        assertEquals(ErrorCode.PROTOCOL, error.code());
+        assertEquals("frame length: 70000 (expected: 1..65535)", error.message());
+        assertFalse(channel.isActive());
+    }
+
+    @Test
+    void heartbeatsAreAnswered() {
+        EmbeddedChannel channel = login(ALICE);
+        channel.writeInbound(new Ping(99));
+        assertEquals(new Pong(99), channel.readOutbound());
+    }
+
+    @Test
+    void firstIdentityOwnsANameAndOthersGetAClearError() {
+        EmbeddedChannel alice = login(ALICE);
+        alice.writeInbound(new Register(1, "MyPC", 8080));
+        assertEquals(new Registered(1, "mypc"), alice.readOutbound());
+        EmbeddedChannel bob = login(BOB);
+        bob.writeInbound(new Register(2, "mypc", 22));
+        Error taken = error(bob);
+        assertEquals(ErrorCode.NAME_TAKEN, taken.code());
+        assertTrue(taken.message().contains(ALICE), taken.message());
+        assertTrue(bob.isActive(), "a refused request does not end the connection");
+    }
+
+    @Test
+    void ownershipSurvivesARestart() throws Exception {
+        login(ALICE).writeInbound(new Register(1, "mypc", 8080));
+        data = new DataDir(dir, clock); // what a restarted server reads
+        EmbeddedChannel bob = login(BOB);
+        bob.writeInbound(new Register(2, "mypc", 22));
+        assertEquals(ErrorCode.NAME_TAKEN, error(bob).code());
+    }
+
+    @Test
+    void invalidNameIsRefused() {
+        EmbeddedChannel alice = login(ALICE);
+        alice.writeInbound(new Register(1, "my_pc", 8080));
+        Error error = error(alice);
+        assertEquals(ErrorCode.BAD_NAME, error.code());
+        assertTrue(error.message().contains("DNS label"));
+    }
+
+    @Test
+    void unknownAndOfflineNamesAreTellApart() {
+        EmbeddedChannel alice = login(ALICE);
+        alice.writeInbound(new Register(1, "web", 80));
+        alice.readOutbound();
+        alice.close();
+        EmbeddedChannel bob = login(BOB);
+        bob.writeInbound(new Open(5, "nosuch"));
+        assertEquals(new Error(5, ErrorCode.UNKNOWN_NAME, "no service named 'nosuch' on this rendezvous"), bob.readOutbound());
+        bob.writeInbound(new Open(6, "web"));
+        assertEquals(new Error(6, ErrorCode.UNKNOWN_NAME, "service 'web' is known but its peer is offline"), bob.readOutbound());
+    }
+
+    /** Alice exposes "web" on 8080, Bob opens a session to it. */
+    record Pair(EmbeddedChannel alice, EmbeddedChannel bob, Incoming incoming, Opened opened) {}
+
+    Pair session() {
+        EmbeddedChannel alice = login(ALICE);
+        alice.writeInbound(new Register(1, "web", 8080));
+        alice.readOutbound();
+        EmbeddedChannel bob = login(BOB);
+        bob.writeInbound(new Open(7, "web"));
+        return new Pair(alice, bob, alice.readOutbound(), bob.readOutbound());
+    }
+
+    @Test
+    void sessionRelaysPacketsBothWaysAndEndsWhenAPeerLeaves() {
+        Pair pair = session();
+        EmbeddedChannel alice = pair.alice();
+        EmbeddedChannel bob = pair.bob();
+        Opened opened = pair.opened();
+        assertEquals(new Incoming(opened.sessionId(), "web", BOB, opened.secret()), pair.incoming());
+        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret(), false), opened);
+        assertEquals(32, opened.secret().bytes().length);
+
+        bob.writeInbound(new Relay(opened.sessionId(), 0, Unpooled.wrappedBuffer(new byte[] {1, 2})));
+        Relay toAlice = alice.readOutbound();
+        assertEquals(2, toAlice.payload().readableBytes());
+        toAlice.release();
+        alice.writeInbound(new Relay(opened.sessionId(), 0, Unpooled.wrappedBuffer(new byte[] {3})));
+        Relay toBob = bob.readOutbound();
+        assertEquals(1, toBob.payload().readableBytes());
+        toBob.release();
+
+        alice.close();
+        assertEquals(new Close(opened.sessionId(), "the other peer disconnected"), bob.readOutbound());
+        assertTrue(hub.sessions.isEmpty());
+    }
+
+    @Test
+    void theExposersNatHardnessReachesTheConnector() {
+        EmbeddedChannel alice = login(ALICE);
+        alice.writeInbound(new ControlMessage.NatInfo(true, true));
+        alice.writeInbound(new Register(1, "web", 8080));
+        alice.readOutbound();
+        EmbeddedChannel bob = login(BOB);
+        bob.writeInbound(new Open(7, "web"));
+        Opened opened = bob.readOutbound();
+        assertTrue(opened.exposerHard());
+    }
+
+    @Test
+    void candidatesArePassedToTheOtherPeerOfTheSessionOnly() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        var candidates = new ControlMessage.Candidates(id, true, new java.net.InetSocketAddress("198.18.2.2", 4000), List.of());
+        pair.bob().writeInbound(candidates);
+        assertEquals(candidates, pair.alice().readOutbound());
+        var back = new ControlMessage.Candidates(id, false, null, List.of(new java.net.InetSocketAddress("198.19.1.2", 5000)));
+        pair.alice().writeInbound(back);
+        assertEquals(back, pair.bob().readOutbound());
+        EmbeddedChannel carol = login(CAROL);
+        carol.writeInbound(new ControlMessage.Candidates(id, false, null, List.of()));
+        assertNull(pair.alice().readOutbound());
+        assertNull(pair.bob().readOutbound());
+    }
+
+    @Test
+    void packetsForUnknownSessionsAreDroppedAndTheSenderIsTold() {
+        EmbeddedChannel bob = login(BOB);
+        var payload = Unpooled.wrappedBuffer(new byte[] {1});
+        bob.writeInbound(new Relay(1234, 0, payload));
+        assertEquals(0, payload.refCnt());
+        assertEquals(new Close(1234, "no such session on the rendezvous"), bob.readOutbound());
+    }
+
+    @Test
+    void aSlowReceiverLosesPacketsInsteadOfGrowingServerMemory() {
+        Pair pair = session();
+        EmbeddedChannel alice = pair.alice();
+        EmbeddedChannel bob = pair.bob();
+        Opened opened = pair.opened();
+        alice.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
+        alice.write(Unpooled.buffer().writeZero(16)); // queued, not flushed: alice is now "slow"
+        assertFalse(alice.isWritable());
+        var payloads = new java.util.ArrayList<io.netty.buffer.ByteBuf>();
+        for (int i = 0; i < 100; i++) {
+            var payload = Unpooled.buffer().writeZero(1200);
+            payloads.add(payload);
+            bob.writeInbound(new Relay(opened.sessionId(), 0, payload));
+        }
+        assertEquals(100, hub.metrics.droppedPackets.sum());
+        assertTrue(payloads.stream().allMatch(p -> p.refCnt() == 0), "dropped packets are released");
+    }
+
+    @Test
+    void onlyTheConnectorReportsASessionsBytesAndReportsOnlyAdd() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        pair.bob().writeInbound(new ControlMessage.Traffic(id, 1000, 5000));
+        assertEquals(6000, hub.sessions.get(id).bytes().get());
+        pair.alice().writeInbound(new ControlMessage.Traffic(id, 1, 999_999));
+        pair.bob().writeInbound(new ControlMessage.Traffic(id, 10, 10));
+        assertEquals(6000, hub.sessions.get(id).bytes().get(), "the exposer cannot report, nor a report shrink the count");
+        pair.bob().writeInbound(new ControlMessage.Traffic(id + 1, 10, 10));
+        assertTrue(pair.bob().isOpen(), "a report for a session that just ended is no error");
+    }
+
+    @Test
+    void aDirectSessionIsForgottenWithoutEndingItWhenAPeerLeaves() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        pair.bob().writeInbound(new ControlMessage.PathReport(id, true));
+        pair.alice().close();
+        assertTrue(hub.sessions.isEmpty(), "the rendezvous can no longer relay it");
+        assertNull(pair.bob().readOutbound(), "but the peers keep their direct path: no Close");
+    }
+
+    @Test
+    void aFallbackToTheRelayIsPassedOnToTheOtherPeer() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        pair.bob().writeInbound(new ControlMessage.PathReport(id, true));
+        assertNull(pair.alice().readOutbound(), "going direct is nobody else's business");
+        pair.alice().writeInbound(new ControlMessage.PathReport(id, false));
+        assertEquals(new ControlMessage.PathReport(id, false), pair.bob().readOutbound());
+        EmbeddedChannel carol = login(CAROL);
+        carol.writeInbound(new ControlMessage.PathReport(id, false));
+        assertNull(pair.alice().readOutbound(), "only the session's peers are heard");
+        assertNull(pair.bob().readOutbound());
+    }
+}

@@ -1,0 +1,57 @@
+package dev.pinhole.rendezvous.ingress.http;
+
+import dev.pinhole.rendezvous.stun.RateLimiter;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The rendezvous as the ingress handlers see it: a route table, streams that are EmbeddedChannels, a clock to turn. */
+final class FakeRoutes implements Routes {
+    final Map<String, Route> table = new HashMap<>();
+    /** Every stream opened, in order. */
+    final List<EmbeddedChannel> streams = new ArrayList<>();
+    final List<Integer> counted = new ArrayList<>();
+    boolean exposerReachable = true;
+    long nanos;
+    private final RateLimiter guesses = new RateLimiter(1 / 6.0, 10, () -> nanos);
+
+    @Override
+    public Route route(String name) {
+        return table.get(name);
+    }
+
+    @Override
+    public Future<? extends Channel> open(String name) {
+        if (!exposerReachable) {
+            return ImmediateEventExecutor.INSTANCE.newFailedFuture(new IllegalStateException("service '" + name + "' is offline"));
+        }
+        EmbeddedChannel stream = new EmbeddedChannel();
+        streams.add(stream);
+        return ImmediateEventExecutor.INSTANCE.newSucceededFuture(stream);
+    }
+
+    @Override
+    public boolean guessedTooOften(InetAddress visitor) {
+        return !guesses.hasToken(visitor);
+    }
+
+    @Override
+    public void wrongPassword(InetAddress visitor) {
+        guesses.tryAcquire(visitor);
+    }
+
+    @Override
+    public void count(int status) {
+        counted.add(status);
+    }
+
+    void closeAll() {
+        streams.forEach(EmbeddedChannel::finishAndReleaseAll);
+    }
+}
