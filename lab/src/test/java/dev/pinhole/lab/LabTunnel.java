@@ -54,17 +54,17 @@ final class LabTunnel implements AutoCloseable {
         LabTunnel tunnel = new LabTunnel(lab, dir);
         try {
             Path rvLog = dir.resolve("rendezvous.log");
-            lab.start("server", rvLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.rendezvous.RendezvousCli",
+            lab.start("server", rvLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.rendezvous.cli.RendezvousCli",
                     "--data-dir", dir.resolve("rv").toString(), "--bind", "203.0.113.10", "--port", "7000",
                     "--public-host", "203.0.113.10");
             String join = awaitMatch(rvLog, "(pinhole://\\S+)");
             lab.start("site-a", dir.resolve("source.log"), JAVA, "-cp", CLASSPATH, "dev.pinhole.lab.Blob", "serve",
                     String.valueOf(SOURCE));
-            lab.start("site-a", tunnel.exposeLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.PeerCli", "expose",
+            lab.start("site-a", tunnel.exposeLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.cli.PeerCli", "expose",
                     String.valueOf(SOURCE), "--name", "svc", "--server", join, "--home", dir.resolve("a").toString(), "--json");
             awaitMatch(tunnel.exposeLog, "\"event\":\"(exposed)\"");
             beforeConnect.apply(lab);
-            lab.start("site-b", tunnel.connectLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.PeerCli", "connect", "svc",
+            lab.start("site-b", tunnel.connectLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.cli.PeerCli", "connect", "svc",
                     "--listen", "127.0.0.1:" + LISTEN, "--server", join, "--home", dir.resolve("b").toString(), "--json");
             awaitMatch(tunnel.connectLog, "\"event\":\"(ready)\"");
             return tunnel;

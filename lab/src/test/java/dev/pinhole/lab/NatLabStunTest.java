@@ -56,7 +56,7 @@ class NatLabStunTest {
         String classpath = System.getProperty("java.class.path");
         try (NatLab lab = NatLab.up(type, "none")) {
             lab.start("server", dir.resolve("turnserver.log"), "turnserver", "-c", config.toString());
-            lab.start("server", dir.resolve("rendezvous.log"), java, "-cp", classpath, "dev.pinhole.rendezvous.RendezvousCli",
+            lab.start("server", dir.resolve("rendezvous.log"), java, "-cp", classpath, "dev.pinhole.rendezvous.cli.RendezvousCli",
                     "--data-dir", dir.resolve("rv").toString(), "--bind", "203.0.113.10", "--port", "17000",
                     "--alt-address", "203.0.113.11", "--stun-port", "13478");
             String site = lab.addr("site-a");

@@ -51,7 +51,7 @@ class ProcessTunnelTest {
 
     /** Starts a rendezvous process and returns its join code. */
     String startRendezvous(Path log) throws IOException {
-        start(log, "dev.pinhole.rendezvous.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
+        start(log, "dev.pinhole.rendezvous.cli.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
                 "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--stun-port", "0", "--dashboard", "127.0.0.1:0");
         return awaitMatch(log, "(pinhole://\\S+)");
     }
@@ -75,13 +75,13 @@ class ProcessTunnelTest {
             assertTrue(Files.readString(dir.resolve("rv/join-code")).contains(join));
 
             Path exposeLog = dir.resolve("expose.log");
-            start(exposeLog, "dev.pinhole.peer.PeerCli", "expose", String.valueOf(web.port()), "--name", "web",
+            start(exposeLog, "dev.pinhole.peer.cli.PeerCli", "expose", String.valueOf(web.port()), "--name", "web",
                     "--server", join, "--home", dir.resolve("a").toString());
             String key = awaitMatch(exposeLog, "key: (sha256:\\S+)");
             assertTrue(read(exposeLog).contains("others connect with: bin/peer connect web --expect-key " + key));
 
             Path connectLog = dir.resolve("connect.log");
-            start(connectLog, "dev.pinhole.peer.PeerCli", "connect", "web", "--expect-key", key, "--json",
+            start(connectLog, "dev.pinhole.peer.cli.PeerCli", "connect", "web", "--expect-key", key, "--json",
                     "--server", join, "--home", dir.resolve("b").toString());
             String listen = awaitMatch(connectLog, "\"event\":\"ready\",\"listen\":\"([^\"]+)\"");
             awaitMatch(connectLog, "\"event\":\"path\",\"path\":\"(relay|direct)\"");
@@ -99,7 +99,7 @@ class ProcessTunnelTest {
         String join = startRendezvous(rvLog);
         String wrong = join.replaceFirst("pht_[0-9a-f]{8}_[A-Za-z0-9_-]+", "pht_12345678_" + "A".repeat(43));
         Path log = dir.resolve("connect.log");
-        Process connect = start(log, "dev.pinhole.peer.PeerCli", "connect", "web", "--server", wrong,
+        Process connect = start(log, "dev.pinhole.peer.cli.PeerCli", "connect", "web", "--server", wrong,
                 "--home", dir.resolve("b").toString());
         assertTrue(connect.waitFor(30, TimeUnit.SECONDS));
         assertEquals(2, connect.exitValue());
@@ -111,7 +111,7 @@ class ProcessTunnelTest {
         Path rvLog = dir.resolve("rendezvous.log");
         String join = startRendezvous(rvLog);
         Path log = dir.resolve("expose.log");
-        Process expose = start(log, "dev.pinhole.peer.PeerCli", "expose", "8080", "--name", "web",
+        Process expose = start(log, "dev.pinhole.peer.cli.PeerCli", "expose", "8080", "--name", "web",
                 "--server", join, "--home", dir.resolve("a").toString());
         awaitMatch(log, "(exposing)");
         expose.destroy(); // SIGTERM, what Ctrl-C's SIGINT also triggers: the shutdown hook runs
