@@ -54,7 +54,8 @@ final class DependencyRules {
                             .and(under("dev.pinhole.rendezvous.dashboard").negate()),
                     under("dev.pinhole.rendezvous.dashboard")),
             selfContained("dev.pinhole.rendezvous.state", "the stored tokens and names know nothing of connections"),
-            selfContained("dev.pinhole.rendezvous.metrics", "counters and their text format, which every part increments"),
+            selfContained("dev.pinhole.rendezvous.metrics",
+                    "the counters that every part increments depend on none of those parts"),
             selfContained("dev.pinhole.rendezvous.ingress.http",
                     "the HTTP and HTTPS handlers see the server only through the interface they define"),
             new PackageRule("rendezvous.stun uses nothing of the rendezvous but its root package: the STUN server"
