@@ -147,7 +147,7 @@ public final class ControlCodec {
             out.writeByte(PUBLISH);
             out.writeInt(m.requestId());
             writeStr(out, m.name());
-            out.writeByte(m.kind());
+            out.writeByte(m.kind().byteValue());
             out.writeShort(m.port());
             writeStr(out, m.basicAuth());
             if (m.allowFrom().size() > MAX_ALLOW) {
@@ -255,10 +255,7 @@ public final class ControlCodec {
     private static Publish publish(ByteBuf body) {
         int requestId = i32(body, "request id");
         String name = readStr(body, "name");
-        int kind = u8(body, "kind");
-        if (kind < Publish.TCP || kind > Publish.HTTPS) {
-            throw new ProtocolException("publish kind: " + kind + " (expected: 1..3)");
-        }
+        Publish.Kind kind = Publish.Kind.valueOf(u8(body, "kind"));
         int port = u16(body, "port");
         String basicAuth = readStr(body, "basic auth");
         if (!basicAuth.isEmpty() && basicAuth.indexOf(':') < 1) {

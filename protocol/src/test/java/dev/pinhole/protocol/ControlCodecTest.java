@@ -10,19 +10,26 @@ import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
 import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.Opened;
+import dev.pinhole.protocol.ControlMessage.PathReport;
 import dev.pinhole.protocol.ControlMessage.Ping;
 import dev.pinhole.protocol.ControlMessage.Pong;
+import dev.pinhole.protocol.ControlMessage.Publish;
+import dev.pinhole.protocol.ControlMessage.Publish.Kind;
+import dev.pinhole.protocol.ControlMessage.Published;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Traffic;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -45,17 +52,19 @@ class ControlCodecTest {
                 new Registered(3, "mypc"),
                 new Open(4, "mypc"),
                 new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, true),
-                new ControlMessage.NatInfo(true, false),
-                new ControlMessage.PathReport(0xcafebabe, true),
-                new ControlMessage.Publish(5, "mypc", ControlMessage.Publish.TCP, 20005),
-                new ControlMessage.Publish(6, "mypc", ControlMessage.Publish.HTTP, 0, "ann:s3cret:with:colons",
-                        List.of(Cidr.parse("203.0.113.0/24"), Cidr.parse("2001:db8::/32"))),
-                new ControlMessage.Publish(7, "mypc", ControlMessage.Publish.HTTPS, 0, "", List.of(Cidr.parse("198.18.0.1"))),
-                new ControlMessage.Publish(8, "mypc", ControlMessage.Publish.HTTP, 0, "", List.of(), "localhost:5173"),
-                new ControlMessage.Published(5, "mypc", "tcp://203.0.113.10:20005"),
-                new ControlMessage.Traffic(5, 0, Long.MAX_VALUE),
-                new ControlMessage.NatInfo(false, true),
-                new ControlMessage.NatInfo(true, true, true),
+                new NatInfo(true, false, false),
+                new PathReport(0xcafebabe, true),
+                Publish.tcp(5, "mypc", 20005),
+                new Publish(6, "mypc", Kind.HTTP, 0, "ann:s3cret:with:colons",
+                        List.of(Cidr.parse("203.0.113.0/24"), Cidr.parse("2001:db8::/32")), ""),
+                new Publish(7, "mypc", Kind.HTTPS, 0, "", List.of(Cidr.parse("198.18.0.1")), ""),
+                new Publish(8, "mypc", Kind.HTTP, 0, "", List.of(), "localhost:5173"),
+                Publish.http(9, "mypc"),
+                Publish.https(10, "mypc"),
+                new Published(5, "mypc", "tcp://203.0.113.10:20005"),
+                new Traffic(5, 0, Long.MAX_VALUE),
+                new NatInfo(false, true, false),
+                new NatInfo(true, true, true),
                 new Incoming(0x7fffffff, "mypc", "sha256:other", SECRET),
                 new Candidates(3, true, new InetSocketAddress("198.18.1.2", 40001),
                         List.of(new InetSocketAddress("198.19.1.2", 5000), new InetSocketAddress("2001:db8::1", 65535))),
@@ -158,14 +167,14 @@ class ControlCodecTest {
                         + "00000003"                    // u32 session id 3
                         + "00"                          // u8 flags: not hard, no reflexive address
                         + "00"),                        // u8 host count 0
-                golden(new ControlMessage.NatInfo(true, false, true),
+                golden(new NatInfo(true, false, true),
                         "0e"                            // type 14: NatInfo
                         + "05"),                        // u8 flags: bit 0 UDP works, bit 1 hard, bit 2 IPv6 hosts
-                golden(new ControlMessage.PathReport(0xcafebabe, true),
+                golden(new PathReport(0xcafebabe, true),
                         "0f"                            // type 15: PathReport
                         + "cafebabe"                    // u32 session id
                         + "01"),                        // u8 direct: 1
-                golden(new ControlMessage.Publish(5, "web", ControlMessage.Publish.TCP, 20005, "", List.of(), ""),
+                golden(Publish.tcp(5, "web", 20005),
                         "10"                            // type 16: Publish
                         + "00000005"                    // u32 request id 5
                         + "0003" + "776562"             // string name "web"
@@ -174,7 +183,7 @@ class ControlCodecTest {
                         + "0000"                        // string basic auth: empty, none
                         + "00"                          // u8 allow count 0: everyone
                         + "0000"),                      // string host header: empty, the visitor's
-                golden(new ControlMessage.Publish(6, "web", ControlMessage.Publish.HTTP, 0, "ann:pw",
+                golden(new Publish(6, "web", Kind.HTTP, 0, "ann:pw",
                                 List.of(Cidr.parse("203.0.113.0/24"), Cidr.parse("2001:db8::/32")), "localhost:5173"),
                         "10"                            // type 16: Publish
                         + "00000006"                    // u32 request id 6
@@ -186,18 +195,18 @@ class ControlCodecTest {
                         + "000e" + "3230332e302e3131332e302f3234" // string block "203.0.113.0/24"
                         + "000d" + "323030313a6462383a3a2f3332"   // string block "2001:db8::/32"
                         + "000e" + "6c6f63616c686f73743a35313733"), // string host header "localhost:5173"
-                golden(new ControlMessage.Publish(7, "web", ControlMessage.Publish.HTTPS, 0, "", List.of(), ""),
+                golden(Publish.https(7, "web"),
                         "10"                            // type 16: Publish
                         + "00000007"                    // u32 request id 7
                         + "0003" + "776562"             // string name "web"
                         + "03"                          // u8 kind 3: HTTPS
                         + "0000" + "0000" + "00" + "0000"), // port 0, no basic auth, no allow list, no host header
-                golden(new ControlMessage.Published(5, "web", "tcp://rv.example.org:20005"),
+                golden(new Published(5, "web", "tcp://rv.example.org:20005"),
                         "11"                            // type 17: Published
                         + "00000005"                    // u32 request id 5
                         + "0003" + "776562"             // string name "web"
                         + "001a" + "7463703a2f2f72762e6578616d706c652e6f72673a3230303035"), // string url
-                golden(new ControlMessage.Traffic(5, 1, Long.MAX_VALUE),
+                golden(new Traffic(5, 1, Long.MAX_VALUE),
                         "12"                            // type 18: Traffic
                         + "00000005"                    // u32 session id 5
                         + "0000000000000001"            // u64 bytes sent 1
@@ -224,6 +233,15 @@ class ControlCodecTest {
     void theGoldenTableHasEveryMessageType() {
         Set<Class<?>> pinned = golden().map(arguments -> arguments.get()[0].getClass()).collect(Collectors.toSet());
         assertEquals(Set.of(ControlMessage.class.getPermittedSubclasses()), pinned);
+    }
+
+    @Test
+    void publishKindsAreReadBackFromTheirWireByteAndFromNoOtherByte() {
+        for (Kind kind : Kind.values()) {
+            assertEquals(kind, Kind.valueOf(kind.byteValue()));
+        }
+        var e = assertThrows(ProtocolException.class, () -> Kind.valueOf(0));
+        assertEquals("publish kind: 0 (expected: 1..3)", e.getMessage());
     }
 
     @Test
@@ -316,7 +334,7 @@ class ControlCodecTest {
                     body[random.nextInt(body.length)] ^= (byte) (1 << random.nextInt(8));
                 }
                 if (random.nextBoolean() && body.length > 1) {
-                    body = java.util.Arrays.copyOf(body, random.nextInt(body.length));
+                    body = Arrays.copyOf(body, random.nextInt(body.length));
                 }
             }
             ByteBuf buf = Unpooled.wrappedBuffer(body);
