@@ -66,7 +66,7 @@ final class Rig implements AutoCloseable {
     record Running<T>(T node, EventLog out) {}
 
     Running<Exposer> expose(Identity identity, JoinCode code, String name, int port) throws Exception {
-        return expose(identity, code, new Exposer.Service(name, "127.0.0.1", port));
+        return expose(identity, code, Exposer.Service.peersOnly(name, "127.0.0.1", port));
     }
 
     Running<Exposer> expose(Identity identity, JoinCode code, Exposer.Service service) throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pinhole.peer.node.Exposer;
+import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.tls.Identity;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,11 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
 class TcpIngressTest {
     @TempDir Path dir;
 
+    /** "web" on {@code port}, published on the rendezvous' TCP port {@code publicPort} (0: any it allows). */
+    static Exposer.Service webOnTcp(int port, int publicPort, List<Cidr> allowFrom) {
+        return new Exposer.Service("web", "127.0.0.1", port, List.of(Exposer.Publication.tcp(publicPort, allowFrom)));
+    }
+
     @Test
     void aVisitorWithoutAPeerReachesTheServiceThroughThePublicPort() throws Exception {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
             rig.startServerWithStun();
-            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("web", "127.0.0.1", web.port(), 0));
+            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), webOnTcp(web.port(), 0, List.of()));
             await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().last("published").isPresent());
             JsonNode published = exposer.out().last("published").orElseThrow();
             assertEquals("tcp://127.0.0.1:" + rig.publicPort, published.path("url").asText());
@@ -45,7 +52,7 @@ class TcpIngressTest {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
             rig.startServerWithStun();
             int outside = rig.publicPort == 65535 ? 1 : rig.publicPort + 1;
-            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("web", "127.0.0.1", web.port(), outside));
+            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), webOnTcp(web.port(), outside, List.of()));
             assertEquals("cannot publish 'web': public TCP port " + outside + " is outside the range this rendezvous allows ("
                     + rig.publicPort + "-" + rig.publicPort + ")", exposer.node().awaitFailure());
         }
@@ -55,9 +62,8 @@ class TcpIngressTest {
     void aVisitorOutsideTheAllowListIsClosedBeforeReachingTheExposer() throws Exception {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
             rig.startServerWithStun();
-            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("web", "127.0.0.1", web.port(),
-                    java.util.List.of(new Exposer.Publication(dev.pinhole.protocol.ControlMessage.Publish.TCP, 0, "",
-                            java.util.List.of(dev.pinhole.protocol.Cidr.parse("203.0.113.0/24"))))));
+            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), webOnTcp(web.port(), 0,
+                    List.of(Cidr.parse("203.0.113.0/24"))));
             await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().last("published").isPresent());
             assertTrue(exposer.out().last("published").orElseThrow().path("allow").toString().contains("203.0.113.0/24"));
             try (java.net.Socket visitor = new java.net.Socket("127.0.0.1", rig.publicPort)) {

@@ -1,5 +1,18 @@
 package dev.pinhole.protocol;
 
+import static dev.pinhole.protocol.ControlFields.count;
+import static dev.pinhole.protocol.ControlFields.flag;
+import static dev.pinhole.protocol.ControlFields.i32;
+import static dev.pinhole.protocol.ControlFields.i64;
+import static dev.pinhole.protocol.ControlFields.readAddress;
+import static dev.pinhole.protocol.ControlFields.readBytes;
+import static dev.pinhole.protocol.ControlFields.readStr;
+import static dev.pinhole.protocol.ControlFields.u16;
+import static dev.pinhole.protocol.ControlFields.u8;
+import static dev.pinhole.protocol.ControlFields.writeAddress;
+import static dev.pinhole.protocol.ControlFields.writeBytes;
+import static dev.pinhole.protocol.ControlFields.writeStr;
+
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
@@ -8,42 +21,53 @@ import dev.pinhole.protocol.ControlMessage.Incoming;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.Opened;
+import dev.pinhole.protocol.ControlMessage.PathReport;
 import dev.pinhole.protocol.ControlMessage.Ping;
 import dev.pinhole.protocol.ControlMessage.Pong;
+import dev.pinhole.protocol.ControlMessage.Publish;
+import dev.pinhole.protocol.ControlMessage.Published;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.Traffic;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import io.netty.buffer.ByteBuf;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
- * Body layout of one control frame (the 4-byte length prefix is {@link FrameDecoder}'s):
+ * Body layout of one control frame (the 4-byte length prefix is {@link FrameDecoder}'s), one line per message
+ * type. {@code ControlCodecTest.everyMessageEncodesToItsGoldenBytes} pins each line to bytes: a change here
+ * breaks old peers even when both sides of a round trip agree.
  *
  * <pre>
  *   u8 type | fields...
- *   string = u16 byte length | UTF-8 bytes (at most {@value #MAX_STRING} bytes)
- *   port   = u16, int = u32 big-endian, long = u64 big-endian
- *   bytes  = u16 length | bytes (at most {@value #MAX_SECRET})
- *   address = u8 family (4 or 6) | 4 or 16 address bytes | u16 port
- *   Opened = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
- *   NatInfo = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard, bit 2: has IPv6 host candidates)
- *   PathReport = u8 15 | u32 session | u8 direct (0/1)
- *   Publish = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
- *             | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
- *             | string host header (empty: the visitor's; else printable ASCII, no spaces, at most 255 bytes)
- *   Published = u8 17 | u32 request | string name | string url
- *   Traffic = u8 18 | u32 session | u64 bytes sent | u64 bytes received (cumulative, not negative)
- *   Relay  = u8 9 | u32 session | u16 segment size | payload (rest of the frame)
+ *   string  = u16 byte length | UTF-8 bytes (at most {@value #MAX_STRING} bytes)
+ *   port    = u16, int = u32 big-endian, long = u64 big-endian
+ *   bytes   = u16 length | bytes (at most {@value #MAX_SECRET})
+ *   address = u8 family (4 or 6) | 4 or 16 address bytes | u16 port (not 0)
+ *   Hello      = u8 1 | u16 version | string token | string software
+ *   Welcome    = u8 2 | u16 version | string peer id | string software | port STUN | port STUN alternate (0: none)
+ *   Error      = u8 3 | u32 request | string code (an ErrorCode by name; OTHER if unknown) | string message
+ *   Register   = u8 4 | u32 request | string name | port
+ *   Registered = u8 5 | u32 request | string name
+ *   Open       = u8 6 | u32 request | string name
+ *   Opened     = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
+ *   Incoming   = u8 8 | u32 session | string name | string key | bytes secret
+ *   Relay      = u8 9 | u32 session | u16 segment size (0: one packet) | payload (rest of the frame)
+ *   Close      = u8 10 | u32 session | string reason
+ *   Ping       = u8 11 | u64 nonce
+ *   Pong       = u8 12 | u64 nonce
  *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
  *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
+ *   NatInfo    = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard, bit 2: has IPv6 host candidates)
+ *   PathReport = u8 15 | u32 session | u8 direct (0/1)
+ *   Publish    = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
+ *                | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
+ *                | string host header (empty: the visitor's; else printable ASCII, no spaces, at most 255 bytes)
+ *   Published  = u8 17 | u32 request | string name | string url
+ *   Traffic    = u8 18 | u32 session | u64 bytes sent | u64 bytes received (cumulative, not negative)
  * </pre>
  *
  * Decoding is strict: unknown types, short fields, invalid UTF-8 and trailing bytes are errors.
@@ -119,11 +143,11 @@ public final class ControlCodec {
             out.writeShort(m.port());
             writeBytes(out, m.secret().bytes());
             out.writeByte(m.exposerHard() ? 1 : 0);
-        } else if (message instanceof ControlMessage.Publish m) {
+        } else if (message instanceof Publish m) {
             out.writeByte(PUBLISH);
             out.writeInt(m.requestId());
             writeStr(out, m.name());
-            out.writeByte(m.kind());
+            out.writeByte(m.kind().byteValue());
             out.writeShort(m.port());
             writeStr(out, m.basicAuth());
             if (m.allowFrom().size() > MAX_ALLOW) {
@@ -132,17 +156,17 @@ public final class ControlCodec {
             out.writeByte(m.allowFrom().size());
             m.allowFrom().forEach(block -> writeStr(out, block.toString()));
             writeStr(out, m.hostHeader());
-        } else if (message instanceof ControlMessage.Published m) {
+        } else if (message instanceof Published m) {
             out.writeByte(PUBLISHED);
             out.writeInt(m.requestId());
             writeStr(out, m.name());
             writeStr(out, m.url());
-        } else if (message instanceof ControlMessage.Traffic m) {
+        } else if (message instanceof Traffic m) {
             out.writeByte(TRAFFIC);
             out.writeInt(m.sessionId());
             out.writeLong(m.sentBytes());
             out.writeLong(m.receivedBytes());
-        } else if (message instanceof ControlMessage.PathReport m) {
+        } else if (message instanceof PathReport m) {
             out.writeByte(PATH_REPORT);
             out.writeInt(m.sessionId());
             out.writeByte(m.direct() ? 1 : 0);
@@ -207,11 +231,11 @@ public final class ControlCodec {
                     readStr(body, "peer key"), u16(body, "port"), new SessionSecret(readBytes(body, "secret")),
                     flag(body, "exposer hard"));
             case NAT_INFO -> natInfo(u8(body, "NAT flags"));
-            case PATH_REPORT -> new ControlMessage.PathReport(i32(body, "session id"), flag(body, "direct"));
-            case TRAFFIC -> new ControlMessage.Traffic(i32(body, "session id"), count(body, "bytes sent"),
+            case PATH_REPORT -> new PathReport(i32(body, "session id"), flag(body, "direct"));
+            case TRAFFIC -> new Traffic(i32(body, "session id"), count(body, "bytes sent"),
                     count(body, "bytes received"));
             case PUBLISH -> publish(body);
-            case PUBLISHED -> new ControlMessage.Published(i32(body, "request id"), readStr(body, "name"), readStr(body, "url"));
+            case PUBLISHED -> new Published(i32(body, "request id"), readStr(body, "name"), readStr(body, "url"));
             case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
                     new SessionSecret(readBytes(body, "secret")));
             case CANDIDATES -> candidates(body);
@@ -228,13 +252,10 @@ public final class ControlCodec {
         return message;
     }
 
-    private static ControlMessage.Publish publish(ByteBuf body) {
+    private static Publish publish(ByteBuf body) {
         int requestId = i32(body, "request id");
         String name = readStr(body, "name");
-        int kind = u8(body, "kind");
-        if (kind < ControlMessage.Publish.TCP || kind > ControlMessage.Publish.HTTPS) {
-            throw new ProtocolException("publish kind: " + kind + " (expected: 1..3)");
-        }
+        Publish.Kind kind = Publish.Kind.valueOf(u8(body, "kind"));
         int port = u16(body, "port");
         String basicAuth = readStr(body, "basic auth");
         if (!basicAuth.isEmpty() && basicAuth.indexOf(':') < 1) {
@@ -257,23 +278,7 @@ public final class ControlCodec {
             throw new ProtocolException("host header: " + hostHeader.length() + " characters, or not printable ASCII"
                     + " (expected: a host[:port] of at most 255)");
         }
-        return new ControlMessage.Publish(requestId, name, kind, port, basicAuth, allow, hostHeader);
-    }
-
-    private static long count(ByteBuf body, String field) {
-        long value = i64(body, field);
-        if (value < 0) {
-            throw new ProtocolException(field + ": " + Long.toUnsignedString(value) + " (expected: < 2^63)");
-        }
-        return value;
-    }
-
-    private static boolean flag(ByteBuf body, String field) {
-        int value = u8(body, field);
-        if (value > 1) {
-            throw new ProtocolException(field + ": " + value + " (expected: 0 or 1)");
-        }
-        return value == 1;
+        return new Publish(requestId, name, kind, port, basicAuth, allow, hostHeader);
     }
 
     private static NatInfo natInfo(int flags) {
@@ -299,105 +304,5 @@ public final class ControlCodec {
             addresses.add(readAddress(body, "candidate " + i));
         }
         return new Candidates(session, (flags & 1) != 0, reflexive, List.copyOf(addresses));
-    }
-
-    private static void writeAddress(ByteBuf out, InetSocketAddress address) {
-        byte[] ip = address.getAddress().getAddress();
-        out.writeByte(ip.length == 4 ? 4 : 6);
-        out.writeBytes(ip);
-        out.writeShort(address.getPort());
-    }
-
-    private static InetSocketAddress readAddress(ByteBuf in, String field) {
-        int family = u8(in, field + " family");
-        if (family != 4 && family != 6) {
-            throw new ProtocolException(field + " family: " + family + " (expected: 4 or 6)");
-        }
-        byte[] ip = new byte[family == 4 ? 4 : 16];
-        need(in, ip.length, field + " address");
-        in.readBytes(ip);
-        int port = u16(in, field + " port");
-        if (port == 0) {
-            throw new ProtocolException(field + " port: 0 (expected: 1..65535)");
-        }
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
-        } catch (UnknownHostException e) {
-            throw new ProtocolException(field + ": " + e.getMessage());
-        }
-    }
-
-    private static void writeBytes(ByteBuf out, byte[] value) {
-        if (value.length > MAX_SECRET) {
-            throw new IllegalArgumentException("bytes length: " + value.length + " (expected: <= " + MAX_SECRET + ")");
-        }
-        out.writeShort(value.length);
-        out.writeBytes(value);
-    }
-
-    private static byte[] readBytes(ByteBuf in, String field) {
-        int length = u16(in, field + " length");
-        if (length > MAX_SECRET) {
-            throw new ProtocolException(field + " length: " + length + " (expected: <= " + MAX_SECRET + ")");
-        }
-        need(in, length, field);
-        byte[] value = new byte[length];
-        in.readBytes(value);
-        return value;
-    }
-
-    private static void writeStr(ByteBuf out, String value) {
-        int lengthIndex = out.writerIndex();
-        out.writeShort(0);
-        int length = out.writeCharSequence(value, StandardCharsets.UTF_8);
-        if (length > MAX_STRING) {
-            throw new IllegalArgumentException("string length: " + length + " (expected: <= " + MAX_STRING + ")");
-        }
-        out.setShort(lengthIndex, length);
-    }
-
-    private static void need(ByteBuf in, int bytes, String field) {
-        if (in.readableBytes() < bytes) {
-            throw new ProtocolException(field + ": needs " + bytes + " bytes, " + in.readableBytes() + " left");
-        }
-    }
-
-    private static int u8(ByteBuf in, String field) {
-        need(in, 1, field);
-        return in.readUnsignedByte();
-    }
-
-    private static int u16(ByteBuf in, String field) {
-        need(in, 2, field);
-        return in.readUnsignedShort();
-    }
-
-    private static int i32(ByteBuf in, String field) {
-        need(in, 4, field);
-        return in.readInt();
-    }
-
-    private static long i64(ByteBuf in, String field) {
-        need(in, 8, field);
-        return in.readLong();
-    }
-
-    private static String readStr(ByteBuf in, String field) {
-        int length = u16(in, field + " length");
-        if (length > MAX_STRING) {
-            throw new ProtocolException(field + " length: " + length + " (expected: <= " + MAX_STRING + ")");
-        }
-        need(in, length, field);
-        try {
-            String value = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(in.nioBuffer(in.readerIndex(), length))
-                    .toString();
-            in.skipBytes(length);
-            return value;
-        } catch (CharacterCodingException e) {
-            throw new ProtocolException(field + ": invalid UTF-8");
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.pinhole.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCounted;
+import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
@@ -32,28 +33,60 @@ public sealed interface ControlMessage {
 
     /**
      * Peer to server, after {@link Registered}: make the service reachable from the internet without a
-     * peer. {@code kind} {@link #TCP}: a public TCP port, {@code port} 0 for any the operator allows;
-     * {@link #HTTP}: by Host header under the server's domain; {@link #HTTPS}: TLS passthrough by SNI.
+     * peer, as {@code kind} says. {@code port}: the public TCP port, 0 for any the operator allows (TCP only).
      * {@code basicAuth} ({@code USER:PASS}, empty for none) guards HTTP; {@code allowFrom} (address
      * blocks, empty for everyone) limits who may connect at all; {@code hostHeader} (HTTP, empty to keep
      * the visitor's) replaces the Host header, for services that check it (dev servers do).
      */
-    record Publish(int requestId, String name, int kind, int port, String basicAuth, List<Cidr> allowFrom,
+    record Publish(int requestId, String name, Kind kind, int port, String basicAuth, List<Cidr> allowFrom,
                    String hostHeader) implements ControlMessage {
-        public static final int TCP = 1;
-        public static final int HTTP = 2;
-        public static final int HTTPS = 3;
+        /** The public ingress asked for; {@link #byteValue()} is its byte on the wire (see {@link ControlCodec}). */
+        public enum Kind {
+            /** A public TCP port. */
+            TCP(1),
+            /** HTTP by Host header under the server's domain. */
+            HTTP(2),
+            /** TLS passthrough by server name (SNI) under the server's domain. */
+            HTTPS(3);
+
+            private final byte byteValue;
+
+            Kind(int byteValue) {
+                this.byteValue = (byte) byteValue;
+            }
+
+            public byte byteValue() {
+                return byteValue;
+            }
+
+            /** The kind whose wire byte is {@code byteValue}; fails closed on any other value. */
+            public static Kind valueOf(int byteValue) {
+                for (Kind kind : values()) {
+                    if (kind.byteValue == byteValue) {
+                        return kind;
+                    }
+                }
+                throw new ProtocolException("publish kind: " + byteValue + " (expected: 1..3)");
+            }
+        }
 
         public Publish {
             allowFrom = List.copyOf(allowFrom);
         }
 
-        public Publish(int requestId, String name, int kind, int port) {
-            this(requestId, name, kind, port, "", List.of(), "");
+        /** A public TCP port ({@code port} 0: any the operator allows), open to everyone. */
+        public static Publish tcp(int requestId, String name, int port) {
+            return new Publish(requestId, name, Kind.TCP, port, "", List.of(), "");
         }
 
-        public Publish(int requestId, String name, int kind, int port, String basicAuth, List<Cidr> allowFrom) {
-            this(requestId, name, kind, port, basicAuth, allowFrom, "");
+        /** HTTP by Host header, open to everyone, without a password and with the visitor's Host header. */
+        public static Publish http(int requestId, String name) {
+            return new Publish(requestId, name, Kind.HTTP, 0, "", List.of(), "");
+        }
+
+        /** TLS passthrough by server name, open to everyone. */
+        public static Publish https(int requestId, String name) {
+            return new Publish(requestId, name, Kind.HTTPS, 0, "", List.of(), "");
         }
     }
 
@@ -72,16 +105,12 @@ public sealed interface ControlMessage {
 
     /**
      * Peer to server, after each STUN round that changed it: what this peer learnt about its NAT. {@code udp}:
-     * STUN answered; {@code hard}: the NAT maps each destination to another port. The server passes the
-     * exposer's {@code hard} on in {@link Opened}: two hard sides will stay on the relay, and a session known
-     * to stay there uses large packets (docs/direct-paths.md).
+     * STUN answered; {@code hard}: the NAT maps each destination to another port; {@code ipv6}: the peer has IPv6
+     * host candidates, which need no NAT traversal at all. The server passes the exposer's {@code hard} on in
+     * {@link Opened}: two hard sides will stay on the relay, and a session known to stay there uses large packets
+     * (docs/direct-paths.md).
      */
-    record NatInfo(boolean udp, boolean hard, boolean ipv6) implements ControlMessage {
-        /** {@code ipv6}: the peer has IPv6 host candidates, which need no NAT traversal at all. */
-        public NatInfo(boolean udp, boolean hard) {
-            this(udp, hard, false);
-        }
-    }
+    record NatInfo(boolean udp, boolean hard, boolean ipv6) implements ControlMessage {}
 
     /**
      * Peer to server, when a session's path changes: {@code direct} or back on the relay. For the operator's
@@ -109,8 +138,8 @@ public sealed interface ControlMessage {
      * destination to a different public port, so the other side must guess ports (docs/direct-paths.md).
      * The server forwards it unchanged to the other side of the session.
      */
-    record Candidates(int sessionId, boolean hard, java.net.InetSocketAddress reflexive,
-                      java.util.List<java.net.InetSocketAddress> hosts) implements ControlMessage {}
+    record Candidates(int sessionId, boolean hard, InetSocketAddress reflexive, List<InetSocketAddress> hosts)
+            implements ControlMessage {}
 
     /**
      * Opaque session packets (QUIC datagrams), forwarded by session id. The server never reads them.

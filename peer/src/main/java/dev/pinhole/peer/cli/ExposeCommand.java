@@ -116,7 +116,7 @@ final class ExposeCommand implements Callable<Integer> {
             publish.add(Exposer.Publication.https(allow));
         }
         if (publicPort != null) {
-            publish.add(new Exposer.Publication(dev.pinhole.protocol.ControlMessage.Publish.TCP, publicPort, "", allow));
+            publish.add(Exposer.Publication.tcp(publicPort, allow));
         }
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), options.joinCode(), out,

@@ -9,6 +9,7 @@ import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.Publish;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ControlMessage.Welcome;
@@ -45,32 +46,25 @@ public final class Exposer extends PeerNode {
             publish = List.copyOf(publish);
         }
 
-        public Service(String name, String host, int port) {
-            this(name, host, port, List.of());
-        }
-
-        /** @param tcpPort public TCP port to ask the rendezvous for: null none, 0 any it allows */
-        public Service(String name, String host, int port, Integer tcpPort) {
-            this(name, host, port, tcpPort == null ? List.of() : List.of(Publication.tcp(tcpPort)));
+        /** A service only peers reach: no public ingress. */
+        public static Service peersOnly(String name, String host, int port) {
+            return new Service(name, host, port, List.of());
         }
     }
 
     /**
-     * One way in for visitors without a peer: {@code kind} is {@link ControlMessage.Publish#TCP} (on
-     * {@code port}, 0 any), {@code HTTP} (by Host, optionally behind {@code basicAuth} USER:PASS) or
-     * {@code HTTPS} (TLS passthrough); {@code allowFrom} limits visitors' addresses (empty: anyone).
+     * One way in for visitors without a peer, as {@code kind} says: a public TCP {@code port} (0: any the operator
+     * allows), HTTP by Host (optionally behind {@code basicAuth} USER:PASS, with the Host header replaced by
+     * {@code hostHeader}) or HTTPS (TLS passthrough); {@code allowFrom} limits visitors' addresses (empty: anyone).
+     * The fields are those of the {@link Publish} request it becomes.
      */
-    public record Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom, String hostHeader) {
-        public Publication(int kind, int port, String basicAuth, List<Cidr> allowFrom) {
-            this(kind, port, basicAuth, allowFrom, "");
-        }
-
-        public static Publication tcp(int port) {
-            return new Publication(ControlMessage.Publish.TCP, port, "", List.of());
+    public record Publication(Publish.Kind kind, int port, String basicAuth, List<Cidr> allowFrom, String hostHeader) {
+        public static Publication tcp(int port, List<Cidr> allowFrom) {
+            return new Publication(Publish.Kind.TCP, port, "", allowFrom, "");
         }
 
         public static Publication http(String basicAuth, List<Cidr> allowFrom) {
-            return new Publication(ControlMessage.Publish.HTTP, 0, basicAuth, allowFrom);
+            return new Publication(Publish.Kind.HTTP, 0, basicAuth, allowFrom, "");
         }
 
         /** HTTP with the Host header replaced by {@code hostHeader} (empty: the visitor's). */
@@ -79,7 +73,12 @@ public final class Exposer extends PeerNode {
         }
 
         public static Publication https(List<Cidr> allowFrom) {
-            return new Publication(ControlMessage.Publish.HTTPS, 0, "", allowFrom);
+            return new Publication(Publish.Kind.HTTPS, 0, "", allowFrom, "");
+        }
+
+        /** The request asking the rendezvous for this way in to service {@code name}. */
+        Publish request(int requestId, String name) {
+            return new Publish(requestId, name, kind, port, basicAuth, allowFrom, hostHeader);
         }
     }
 
@@ -202,8 +201,7 @@ public final class Exposer extends PeerNode {
             for (Publication publication : service.publish()) {
                 int request = control.nextRequestId();
                 publishing.put(request, publication);
-                control.send(new ControlMessage.Publish(request, registered.name(), publication.kind(), publication.port(),
-                        publication.basicAuth(), publication.allowFrom(), publication.hostHeader()));
+                control.send(publication.request(request, registered.name()));
             }
             if (!announced) {
                 announced = true;

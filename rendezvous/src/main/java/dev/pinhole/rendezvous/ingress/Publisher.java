@@ -40,13 +40,13 @@ public final class Publisher {
             return;
         }
         CompletableFuture<String> url;
-        if (!publish.hostHeader().isEmpty() && publish.kind() != Publish.HTTP) {
+        if (!publish.hostHeader().isEmpty() && publish.kind() != Publish.Kind.HTTP) {
             url = CompletableFuture.failedFuture(new IllegalArgumentException(
                     "a Host header can only be rewritten for HTTP ingress (--http)"));
-        } else if (!publish.basicAuth().isEmpty() && publish.kind() != Publish.HTTP) {
+        } else if (!publish.basicAuth().isEmpty() && publish.kind() != Publish.Kind.HTTP) {
             url = CompletableFuture.failedFuture(new IllegalArgumentException(
                     "a password can only guard HTTP ingress (--http); TLS passthrough and TCP ports carry bytes the rendezvous does not read"));
-        } else if (publish.kind() == Publish.TCP) {
+        } else if (publish.kind() == Publish.Kind.TCP) {
             url = tcp.publish(owner, name, publish.port(), publish.allowFrom());
         } else if (web == null) {
             url = CompletableFuture.failedFuture(new IllegalArgumentException("this rendezvous has no HTTP or HTTPS ingress"

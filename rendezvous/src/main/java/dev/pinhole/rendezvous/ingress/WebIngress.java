@@ -110,7 +110,7 @@ public final class WebIngress {
 
     /** Publishes {@code name} for {@code owner}; returns its URL, or throws IllegalArgumentException saying why not. */
     String publish(PeerConnectionHandler owner, String name, Publish publish) {
-        boolean secure = publish.kind() == Publish.HTTPS;
+        boolean secure = publish.kind() == Publish.Kind.HTTPS;
         Integer port = secure ? config.httpsPort() : config.httpPort();
         if (port == null) {
             throw new IllegalArgumentException("this rendezvous has no " + (secure ? "HTTPS" : "HTTP") + " ingress (its"

@@ -244,7 +244,7 @@ class PeerConnectionHandlerTest {
     @Test
     void theExposersNatHardnessReachesTheConnector() {
         EmbeddedChannel alice = login(ALICE);
-        alice.writeInbound(new ControlMessage.NatInfo(true, true));
+        alice.writeInbound(new ControlMessage.NatInfo(true, true, false));
         alice.writeInbound(new Register(1, "web", 8080));
         alice.readOutbound();
         EmbeddedChannel bob = login(BOB);
