@@ -1,21 +1,22 @@
 package dev.pinhole.rendezvous;
 
+import dev.pinhole.protocol.FrameDecoder;
+import dev.pinhole.protocol.FrameEncoder;
+import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.protocol.tls.PinnedTrustManager;
 import dev.pinhole.rendezvous.control.PeerConnectionHandler;
 import dev.pinhole.rendezvous.control.TlsIdentityHandler;
+import dev.pinhole.rendezvous.dashboard.AdminSecret;
+import dev.pinhole.rendezvous.dashboard.DashboardServer;
 import dev.pinhole.rendezvous.dashboard.DashboardState;
 import dev.pinhole.rendezvous.ingress.Ingress;
 import dev.pinhole.rendezvous.ingress.Publisher;
 import dev.pinhole.rendezvous.ingress.TcpIngress;
 import dev.pinhole.rendezvous.ingress.WebIngress;
-import dev.pinhole.rendezvous.registry.Hub;
-import dev.pinhole.protocol.FrameDecoder;
-import dev.pinhole.protocol.FrameEncoder;
-import dev.pinhole.protocol.JoinCode;
-import dev.pinhole.protocol.tls.Identity;
-import dev.pinhole.protocol.net.Transport;
-import dev.pinhole.protocol.tls.PinnedTrustManager;
-import dev.pinhole.rendezvous.dashboard.AdminSecret;
-import dev.pinhole.rendezvous.dashboard.DashboardServer;
+import dev.pinhole.rendezvous.registry.Registry;
+import dev.pinhole.rendezvous.relay.Relayer;
 import dev.pinhole.rendezvous.stun.RateLimiter;
 import dev.pinhole.rendezvous.stun.StunServer;
 import io.netty.bootstrap.ServerBootstrap;
@@ -43,14 +44,14 @@ public final class RendezvousServer implements AutoCloseable {
     static final long IDLE_SECONDS = 35;
     /**
      * Per-connection send buffer bounds. Above the high mark relayed packets are dropped (see
-     * {@link PeerConnectionHandler}); 4 MiB holds a few batches of QUIC packets without drops at gigabit rates.
+     * {@link Relayer}); 4 MiB holds a few batches of QUIC packets without drops at gigabit rates.
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024);
 
     private final RendezvousConfig config;
     private final Log log;
-    private final Hub hub = new Hub();
     private final DataDir dataDir;
+    private final Registry registry;
     private EventLoopGroup group;
     /** Every accepted connection, so a shutdown closes them (peers then reconnect at once, not after a timeout). */
     private ChannelGroup connections;
@@ -67,6 +68,7 @@ public final class RendezvousServer implements AutoCloseable {
         this.config = config;
         this.log = log;
         this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC());
+        this.registry = new Registry(dataDir.store(), Clock.systemUTC(), log);
     }
 
     public RendezvousServer start() throws IOException, InterruptedException {
@@ -79,11 +81,11 @@ public final class RendezvousServer implements AutoCloseable {
                 .build();
         group = Transport.newGroup(2, "rendezvous");
         connections = new DefaultChannelGroup("peers", group.next());
-        ingress = new Ingress(hub, identity, group.next()).start();
+        ingress = new Ingress(registry, identity, group.next()).start();
         TcpIngress tcp = new TcpIngress(ingress, config.bindAddress(), config.publicHost(),
                 config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()));
         if (config.web() != null) {
-            web = new WebIngress(hub, ingress, config.web());
+            web = new WebIngress(registry, ingress, config.web());
             try {
                 web.start(config.bindAddress());
             } catch (Exception e) {
@@ -93,8 +95,7 @@ public final class RendezvousServer implements AutoCloseable {
                         + config.web().httpPort() + ", " + config.web().httpsPort() + "): " + e.getMessage(), e);
             }
         }
-        publisher = new Publisher(hub, tcp, web, log);
-        hub.publicUrls = publisher::urlsOf;
+        publisher = new Publisher(registry, tcp, web, log);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.serverChannel())
@@ -111,8 +112,7 @@ public final class RendezvousServer implements AutoCloseable {
                                 new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
                                 new FrameDecoder(),
                                 FrameEncoder.INSTANCE,
-                                new PeerConnectionHandler(hub, dataDir.store(), log, Clock.systemUTC(),
-                                        config.loginTimeout().toMillis(), publisher));
+                                new PeerConnectionHandler(registry, log, config.loginTimeout().toMillis(), publisher));
                     }
                 });
         try {
@@ -124,8 +124,7 @@ public final class RendezvousServer implements AutoCloseable {
         if (config.stun() != null) {
             try {
                 stun = new StunServer(config.stun(), log, new RateLimiter(20, 40, System::nanoTime)).start(group);
-                hub.stunPort = stun.port();
-                hub.stunAltPort = stun.altPort();
+                registry.stunListening(stun.port(), stun.altPort());
             } catch (Exception e) {
                 close();
                 throw new IOException("cannot start STUN on " + config.stun().primary().getHostAddress() + ":"
@@ -135,8 +134,9 @@ public final class RendezvousServer implements AutoCloseable {
         if (config.dashboard() != null) {
             try {
                 adminSecret = AdminSecret.loadOrCreate(dataDir.dashboardSecretFile());
-                dashboard = DashboardServer.start(group, config.dashboard(), adminSecret, new DashboardState(hub, () -> stun),
-                        hub.metrics.dashboardLoginFailures::increment);
+                DashboardState state = new DashboardState(registry, publisher::urlsOf, () -> stun);
+                dashboard = DashboardServer.start(group, config.dashboard(), adminSecret, state,
+                        registry.metrics.dashboardLoginFailures::increment);
             } catch (Exception e) {
                 close();
                 throw new IOException("cannot start the dashboard on " + config.dashboard() + ": " + e.getMessage(), e);

@@ -1,63 +1,69 @@
 package dev.pinhole.rendezvous.dashboard;
 
-import dev.pinhole.rendezvous.control.PeerConnectionHandler;
-import dev.pinhole.rendezvous.registry.Hub;
-import dev.pinhole.rendezvous.dashboard.DashboardSource;
 import dev.pinhole.rendezvous.metrics.Metrics;
 import dev.pinhole.rendezvous.metrics.PrometheusText;
+import dev.pinhole.rendezvous.registry.Registry;
+import dev.pinhole.rendezvous.registry.Registry.PeerView;
+import dev.pinhole.rendezvous.registry.Registry.ServiceView;
+import dev.pinhole.rendezvous.registry.Registry.SessionView;
 import dev.pinhole.rendezvous.stun.StunServer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** The registry as the dashboard and Prometheus see it. */
 public final class DashboardState implements DashboardSource {
-    private final Hub hub;
+    private final Registry registry;
+    private final Function<String, List<String>> publicUrls;
     private final Supplier<StunServer> stun;
 
-    public DashboardState(Hub hub, Supplier<StunServer> stun) {
-        this.hub = hub;
+    /** @param publicUrls a service's public URLs by its name (empty without ingress) */
+    public DashboardState(Registry registry, Function<String, List<String>> publicUrls, Supplier<StunServer> stun) {
+        this.registry = registry;
+        this.publicUrls = publicUrls;
         this.stun = stun;
     }
 
     @Override
     public Map<String, Object> state() {
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("uptime_seconds", (System.currentTimeMillis() - hub.startedAt) / 1000);
+        state.put("uptime_seconds", (System.currentTimeMillis() - registry.startedAt()) / 1000);
         List<Map<String, Object>> peers = new ArrayList<>();
-        for (PeerConnectionHandler peer : hub.peers) {
+        for (PeerView peer : registry.peers()) {
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("id", peer.peerId());
-            p.put("nat", peer.nat());
+            p.put("id", peer.id());
+            p.put("nat", peer.nat().label());
             p.put("token", peer.tokenId());
             p.put("since", Instant.ofEpochMilli(peer.loggedInAt()).toString());
             peers.add(p);
         }
         state.put("peers", peers);
         List<Map<String, Object>> services = new ArrayList<>();
-        for (var service : new TreeMap<>(hub.services).entrySet()) {
+        for (ServiceView service : registry.services()) {
             Map<String, Object> s = new LinkedHashMap<>();
-            s.put("name", service.getKey());
-            s.put("owner", service.getValue().peerId());
-            s.put("port", service.getValue().ports().getOrDefault(service.getKey(), 0));
-            s.put("urls", hub.publicUrls.apply(service.getKey()));
+            s.put("name", service.name());
+            s.put("owner", service.owner());
+            s.put("port", service.port());
+            s.put("urls", publicUrls.apply(service.name()));
             services.add(s);
         }
         state.put("services", services);
         List<Map<String, Object>> sessions = new ArrayList<>();
-        for (Hub.RelaySession session : hub.sessions.values()) {
+        for (SessionView session : registry.sessions()) {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("id", Integer.toUnsignedString(session.id(), 16));
-            s.put("service", session.name());
-            s.put("connector", session.connector() == null ? "public ingress" : session.connector().peerId());
-            s.put("path", session.direct().get() ? "direct" : "relay");
-            s.put("bytes", Math.max(session.bytes().get(), session.relayedBytes().sum()));
-            s.put("relayed_bytes", session.relayedBytes().sum());
+            s.put("service", session.service());
+            s.put("connector", session.connector() == null ? "public ingress" : session.connector());
+            s.put("path", session.direct() ? "direct" : "relay");
+            s.put("bytes", Math.max(session.bytes(), session.relayedBytes()));
+            s.put("relayed_bytes", session.relayedBytes());
             s.put("since", Instant.ofEpochMilli(session.openedAt()).toString());
             sessions.add(s);
         }
@@ -67,15 +73,16 @@ public final class DashboardState implements DashboardSource {
 
     @Override
     public String metrics() {
-        Metrics m = hub.metrics;
-        long direct = hub.sessions.values().stream().filter(s -> s.direct().get()).count();
+        Metrics m = registry.metrics;
+        List<SessionView> sessions = registry.sessions();
+        long direct = sessions.stream().filter(SessionView::direct).count();
         StunServer stunServer = stun.get();
         Map<Map<String, String>, Long> byPath = new LinkedHashMap<>();
         byPath.put(Map.of("path", "direct"), direct);
-        byPath.put(Map.of("path", "relay"), hub.sessions.size() - direct);
+        byPath.put(Map.of("path", "relay"), sessions.size() - direct);
         return new PrometheusText()
-                .gauge("pinhole_peers_connected", "Peers logged in now.", hub.peers.size())
-                .gauge("pinhole_services", "Services exposed now.", hub.services.size())
+                .gauge("pinhole_peers_connected", "Peers logged in now.", registry.peers().size())
+                .gauge("pinhole_services", "Services exposed now.", registry.services().size())
                 .labelled("pinhole_sessions", "Sessions now, by the path their packets take.", "gauge", byPath)
                 .counter("pinhole_relayed_bytes_total", "Session bytes forwarded by the relay.", m.relayedBytes.sum())
                 .counter("pinhole_relay_dropped_packets_total", "Relayed packets dropped because the receiver was too slow.",
@@ -95,7 +102,7 @@ public final class DashboardState implements DashboardSource {
     }
 
     private static <K> Map<Map<String, String>, Long> labels(String label, Map<K, LongAdder> counters) {
-        Map<Map<String, String>, Long> samples = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+        Map<Map<String, String>, Long> samples = new TreeMap<>(Comparator.comparing(Object::toString));
         counters.forEach((key, value) -> samples.put(Map.of(label, String.valueOf(key)), value.sum()));
         return samples;
     }

@@ -1,21 +1,21 @@
 package dev.pinhole.rendezvous.ingress;
 
-import dev.pinhole.rendezvous.control.PeerConnectionHandler;
-import dev.pinhole.rendezvous.registry.Hub;
-import dev.pinhole.session.PacketBatch;
-import dev.pinhole.session.PathMux;
-import dev.pinhole.session.VirtualNet;
-import dev.pinhole.session.QuicBytes;
-import dev.pinhole.session.QuicSettings;
-import dev.pinhole.session.RelayPath;
-import dev.pinhole.session.Visitors;
-import dev.pinhole.protocol.ControlMessage.Incoming;
 import dev.pinhole.protocol.ControlMessage.Relay;
 import dev.pinhole.protocol.Fingerprint;
-import dev.pinhole.protocol.SessionSecret;
 import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
+import dev.pinhole.rendezvous.registry.IngressConnector;
+import dev.pinhole.rendezvous.registry.Peer;
+import dev.pinhole.rendezvous.registry.Registry;
+import dev.pinhole.rendezvous.registry.RelaySession;
+import dev.pinhole.session.PacketBatch;
+import dev.pinhole.session.PathMux;
+import dev.pinhole.session.QuicBytes;
+import dev.pinhole.session.QuicSettings;
+import dev.pinhole.session.RelayPath;
+import dev.pinhole.session.VirtualNet;
+import dev.pinhole.session.Visitors;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -37,10 +37,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * exposer sees an {@code Incoming} with the rendezvous' key), carried over the relay. So an exposer
  * has one way in, whoever connects (issue D, item 3). Everything here runs on one event loop.
  */
-public final class Ingress implements AutoCloseable {
+public final class Ingress implements IngressConnector, AutoCloseable {
     private record Session(int id, String name, String exposerKey, InetSocketAddress virtual, Promise<QuicChannel> quic) {}
 
-    private final Hub hub;
+    private final Registry registry;
     private final Identity identity;
     private final EventLoop loop;
     private final PathMux mux = new PathMux(PathMux.Listener.DISCARD, VirtualNet.INGRESS);
@@ -50,8 +50,8 @@ public final class Ingress implements AutoCloseable {
     private final Map<InetSocketAddress, Session> byVirtual = new ConcurrentHashMap<>();
     private Channel udp;
 
-    public Ingress(Hub hub, Identity identity, EventLoop loop) {
-        this.hub = hub;
+    public Ingress(Registry registry, Identity identity, EventLoop loop) {
+        this.registry = registry;
         this.identity = identity;
         this.loop = loop;
     }
@@ -84,9 +84,9 @@ public final class Ingress implements AutoCloseable {
         for (Session session : byId.values()) {
             if (session.quic().isSuccess()) {
                 QuicBytes.count(session.quic().getNow(), (sent, received) -> {
-                    Hub.RelaySession relay = hub.sessions.get(session.id());
+                    RelaySession relay = registry.session(session.id());
                     if (relay != null) {
-                        relay.bytes().accumulateAndGet(sent + received, Math::max);
+                        relay.reportBytes(sent + received);
                     }
                 });
             }
@@ -114,18 +114,17 @@ public final class Ingress implements AutoCloseable {
             return live.quic();
         }
         Promise<QuicChannel> promise = loop.newPromise();
-        PeerConnectionHandler exposer = hub.services.get(name);
-        if (exposer == null || !exposer.channel().isActive()) {
+        RelaySession relay = registry.openIngressSession(name, identity.keyFingerprint(), this).orElse(null);
+        if (relay == null) {
             return promise.setFailure(new IllegalStateException("service '" + name + "' is offline"));
         }
-        Hub.RelaySession relay = hub.openIngressSession(name, exposer, this);
+        Peer exposer = relay.exposer();
         RelayPath path = new RelayPath(relay.id(), exposer::channel, "ingress");
         InetSocketAddress virtual = mux.open(path);
-        Session session = new Session(relay.id(), name, exposer.peerId(), virtual, promise);
+        Session session = new Session(relay.id(), name, exposer.id(), virtual, promise);
         byName.put(name, session);
         byId.put(session.id(), session);
         byVirtual.put(virtual, session);
-        exposer.channel().writeAndFlush(new Incoming(relay.id(), name, identity.keyFingerprint(), SessionSecret.random()));
         QuicChannel.newBootstrap(udp).remoteAddress(virtual).streamHandler(new ChannelInboundHandlerAdapter()).connect()
                 .addListener(future -> {
                     if (future.isSuccess()) {
@@ -140,7 +139,7 @@ public final class Ingress implements AutoCloseable {
         return promise;
     }
 
-    /** Packets from an exposer for ingress sessions, one read batch of them; called on the exposer's loop. */
+    @Override
     public void deliver(List<Relay> packets) {
         loop.execute(() -> {
             for (Relay relay : packets) {
@@ -155,7 +154,7 @@ public final class Ingress implements AutoCloseable {
         });
     }
 
-    /** The rendezvous ended the session (the exposer closed it or went away). */
+    @Override
     public void ended(int sessionId) {
         loop.execute(() -> {
             Session session = byId.get(sessionId);
@@ -173,12 +172,7 @@ public final class Ingress implements AutoCloseable {
             byName.remove(session.name(), session);
             byVirtual.remove(session.virtual());
             mux.close(session.virtual());
-            hub.removeSession(session.id()).ifPresent(s -> {
-                s.exposer().forgetSession(s.id());
-                if (s.exposer().channel().isActive()) {
-                    s.exposer().channel().writeAndFlush(new dev.pinhole.protocol.ControlMessage.Close(s.id(), "ingress session closed"));
-                }
-            });
+            registry.endIngressSession(session.id(), "ingress session closed");
         }
     }
 

@@ -1,12 +1,12 @@
 package dev.pinhole.rendezvous.ingress;
 
-import dev.pinhole.rendezvous.Log;
-import dev.pinhole.rendezvous.control.PeerConnectionHandler;
-import dev.pinhole.rendezvous.registry.Hub;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Publish;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.ServiceName;
+import dev.pinhole.rendezvous.Log;
+import dev.pinhole.rendezvous.registry.Peer;
+import dev.pinhole.rendezvous.registry.Registry;
 import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,24 +17,24 @@ import java.util.concurrent.CompletableFuture;
  * on: TCP ports ({@link TcpIngress}), HTTP by Host and HTTPS by server name ({@link WebIngress}).
  */
 public final class Publisher {
-    private final Hub hub;
+    private final Registry registry;
     private final TcpIngress tcp;
     private final WebIngress web;
     private final Log log;
 
     /** @param web null when the rendezvous has no {@code --domain} */
-    public Publisher(Hub hub, TcpIngress tcp, WebIngress web, Log log) {
-        this.hub = hub;
+    public Publisher(Registry registry, TcpIngress tcp, WebIngress web, Log log) {
+        this.registry = registry;
         this.tcp = tcp;
         this.web = web;
         this.log = log;
     }
 
     /** Answers on the owner's connection: {@code Published} with the URL, or an {@code Error}. */
-    public void answer(PeerConnectionHandler owner, Publish publish) {
+    public void answer(Peer owner, Publish publish) {
         String name = ServiceName.canonical(publish.name());
         Channel channel = owner.channel();
-        if (hub.services.get(name) != owner) {
+        if (registry.exposerOf(name).orElse(null) != owner) {
             channel.writeAndFlush(new ControlMessage.Error(publish.requestId(), ErrorCode.UNKNOWN_NAME,
                     "register '" + name + "' before publishing it"));
             return;
@@ -71,7 +71,7 @@ public final class Publisher {
     }
 
     /** The owner's connection closed: its public TCP ports close; HTTP names show "offline" until it is back. */
-    public void unpublish(PeerConnectionHandler owner) {
+    public void unpublish(Peer owner) {
         tcp.unpublish(owner);
     }
 

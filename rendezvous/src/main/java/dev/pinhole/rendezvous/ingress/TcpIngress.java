@@ -1,8 +1,8 @@
 package dev.pinhole.rendezvous.ingress;
 
-import dev.pinhole.rendezvous.control.PeerConnectionHandler;
-import dev.pinhole.session.Visitors;
 import dev.pinhole.protocol.Cidr;
+import dev.pinhole.rendezvous.registry.Peer;
+import dev.pinhole.session.Visitors;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import java.net.InetSocketAddress;
@@ -45,7 +45,7 @@ public final class TcpIngress {
     }
 
     /** @param allow who may connect (empty: anyone); replaced when the owner publishes again */
-    private record Listener(PeerConnectionHandler owner, String name, Channel channel, List<Cidr> allow) {}
+    private record Listener(Peer owner, String name, Channel channel, List<Cidr> allow) {}
 
     private final Ingress ingress;
     private final String bindAddress;
@@ -64,7 +64,7 @@ public final class TcpIngress {
      * Publishes {@code name} of {@code owner} on {@code port} (0: the first free one), for visitors from
      * {@code allow} (empty: anyone); completes with the URL.
      */
-    CompletableFuture<String> publish(PeerConnectionHandler owner, String name, int port, List<Cidr> allow) {
+    CompletableFuture<String> publish(Peer owner, String name, int port, List<Cidr> allow) {
         CompletableFuture<String> url = new CompletableFuture<>();
         if (allowed == null) {
             url.completeExceptionally(new IllegalArgumentException("this rendezvous allows no public TCP ports"
@@ -99,7 +99,7 @@ public final class TcpIngress {
         return url;
     }
 
-    private void bind(PeerConnectionHandler owner, String name, List<Integer> candidates, int index,
+    private void bind(Peer owner, String name, List<Integer> candidates, int index,
                       CompletableFuture<String> url, boolean specific, List<Cidr> allow) {
         if (index >= candidates.size()) {
             url.completeExceptionally(new IllegalArgumentException(specific
@@ -138,7 +138,7 @@ public final class TcpIngress {
     }
 
     /** The owner's connection closed: its public ports close too. */
-    void unpublish(PeerConnectionHandler owner) {
+    void unpublish(Peer owner) {
         byPort.entrySet().removeIf(entry -> {
             if (entry.getValue().owner() == owner) {
                 entry.getValue().channel().close();

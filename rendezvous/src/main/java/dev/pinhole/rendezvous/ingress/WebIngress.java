@@ -1,16 +1,16 @@
 package dev.pinhole.rendezvous.ingress;
 
-import dev.pinhole.rendezvous.RendezvousConfig;
-import dev.pinhole.rendezvous.control.PeerConnectionHandler;
-import dev.pinhole.rendezvous.registry.Hub;
-import dev.pinhole.session.Visitors;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage.Publish;
+import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.ingress.http.HttpProxyHandler;
 import dev.pinhole.rendezvous.ingress.http.Route;
 import dev.pinhole.rendezvous.ingress.http.Routes;
 import dev.pinhole.rendezvous.ingress.http.SniRouter;
+import dev.pinhole.rendezvous.registry.Peer;
+import dev.pinhole.rendezvous.registry.Registry;
 import dev.pinhole.rendezvous.stun.RateLimiter;
+import dev.pinhole.session.Visitors;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -34,9 +34,9 @@ public final class WebIngress {
     static final int MAX_LINE = 8192;
     static final int MAX_HEADERS = 32 * 1024;
 
-    private record Published(PeerConnectionHandler owner, String basicAuth, List<Cidr> allowFrom, String hostHeader) {}
+    private record Published(Peer owner, String basicAuth, List<Cidr> allowFrom, String hostHeader) {}
 
-    private final Hub hub;
+    private final Registry registry;
     private final Ingress ingress;
     private final RendezvousConfig.Web config;
     /** Wrong passwords per visitor address: 10 at once, then one every 6 s (10 a minute, 14,400 a day). */
@@ -46,8 +46,8 @@ public final class WebIngress {
     private Channel httpListener;
     private Channel httpsListener;
 
-    public WebIngress(Hub hub, Ingress ingress, RendezvousConfig.Web config) {
-        this.hub = hub;
+    public WebIngress(Registry registry, Ingress ingress, RendezvousConfig.Web config) {
+        this.registry = registry;
         this.ingress = ingress;
         this.config = config;
     }
@@ -78,7 +78,7 @@ public final class WebIngress {
                 if (published == null) {
                     return null;
                 }
-                PeerConnectionHandler live = hub.services.get(name);
+                Peer live = registry.exposerOf(name).orElse(null);
                 boolean online = live == published.owner() && live.channel().isActive();
                 if (!online && live != null) {
                     return null; // its exposer is back but did not publish it this way again
@@ -103,13 +103,13 @@ public final class WebIngress {
 
             @Override
             public void count(int status) {
-                hub.metrics.ingressRequests.computeIfAbsent(status, s -> new java.util.concurrent.atomic.LongAdder()).increment();
+                registry.metrics.ingressRequests.computeIfAbsent(status, s -> new java.util.concurrent.atomic.LongAdder()).increment();
             }
         };
     }
 
     /** Publishes {@code name} for {@code owner}; returns its URL, or throws IllegalArgumentException saying why not. */
-    String publish(PeerConnectionHandler owner, String name, Publish publish) {
+    String publish(Peer owner, String name, Publish publish) {
         boolean secure = publish.kind() == Publish.Kind.HTTPS;
         Integer port = secure ? config.httpsPort() : config.httpPort();
         if (port == null) {

@@ -1,7 +1,7 @@
 package dev.pinhole.rendezvous.relay;
 
-import dev.pinhole.rendezvous.ingress.Ingress;
 import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.rendezvous.registry.IngressConnector;
 import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,22 +13,22 @@ import java.util.Map;
  * event loop get the whole batch in one task (one wake-up) when the batch ends, not one task per
  * packet; the rendezvous' own ingress sessions get theirs the same way.
  */
-public final class RelayBatch {
+final class RelayBatch {
     private final Map<Channel, List<Relay>> toPeers = new HashMap<>();
-    private final Map<Ingress, List<Relay>> toIngress = new HashMap<>();
+    private final Map<IngressConnector, List<Relay>> toIngress = new HashMap<>();
 
-    public void add(Channel target, Relay relay) {
+    void add(Channel target, Relay relay) {
         toPeers.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
     }
 
-    public void add(Ingress target, Relay relay) {
+    void add(IngressConnector target, Relay relay) {
         toIngress.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
     }
 
     /** The read batch ended: hand everything over. */
-    public void flush() {
+    void flush() {
         if (!toIngress.isEmpty()) {
-            toIngress.forEach(Ingress::deliver);
+            toIngress.forEach(IngressConnector::deliver);
             toIngress.clear();
         }
         for (var entry : toPeers.entrySet()) {
@@ -44,7 +44,7 @@ public final class RelayBatch {
     }
 
     /** The connection closed mid-batch: nothing is handed over, nothing leaks. */
-    public void release() {
+    void release() {
         toPeers.values().forEach(packets -> packets.forEach(Relay::release));
         toIngress.values().forEach(packets -> packets.forEach(Relay::release));
         toPeers.clear();

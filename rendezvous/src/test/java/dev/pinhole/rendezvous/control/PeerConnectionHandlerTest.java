@@ -1,7 +1,5 @@
 package dev.pinhole.rendezvous.control;
 
-import dev.pinhole.rendezvous.DataDir;
-import dev.pinhole.rendezvous.registry.Hub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -23,6 +21,8 @@ import dev.pinhole.protocol.ControlMessage.Relay;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.FrameDecoder;
+import dev.pinhole.rendezvous.DataDir;
+import dev.pinhole.rendezvous.registry.Registry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -45,15 +45,16 @@ class PeerConnectionHandlerTest {
     static final long LOGIN_TIMEOUT_MILLIS = 5_000;
 
     @TempDir Path dir;
-    final Hub hub = new Hub();
     final List<String> log = new CopyOnWriteArrayList<>();
     final Clock clock = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
     DataDir data;
+    Registry registry;
     String token;
 
     @BeforeEach
     void setUp() throws Exception {
         data = new DataDir(dir, clock);
+        registry = new Registry(data.store(), clock, log::add);
         token = data.createToken("test");
     }
 
@@ -61,7 +62,7 @@ class PeerConnectionHandlerTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.pipeline().addLast(new FrameDecoder(),
-                new PeerConnectionHandler(hub, data.store(), log::add, clock, LOGIN_TIMEOUT_MILLIS));
+                new PeerConnectionHandler(registry, log::add, LOGIN_TIMEOUT_MILLIS));
         if (peerId != null) {
             channel.pipeline().fireUserEventTriggered(new PeerAuthenticated(peerId));
         }
@@ -88,7 +89,7 @@ class PeerConnectionHandlerTest {
         assertTrue(refused.message().contains("token deadbeef"), refused.message());
         assertFalse(refused.message().contains("notthesecret"), "the secret is never echoed");
         assertFalse(channel.isActive());
-        assertEquals(1, hub.metrics.authFailures.sum());
+        assertEquals(1, registry.metrics.authFailures.sum());
     }
 
     @Test
@@ -178,6 +179,7 @@ class PeerConnectionHandlerTest {
     void ownershipSurvivesARestart() throws Exception {
         login(ALICE).writeInbound(new Register(1, "mypc", 8080));
         data = new DataDir(dir, clock); // what a restarted server reads
+        registry = new Registry(data.store(), clock, log::add);
         EmbeddedChannel bob = login(BOB);
         bob.writeInbound(new Register(2, "mypc", 22));
         assertEquals(ErrorCode.NAME_TAKEN, error(bob).code());
@@ -238,7 +240,7 @@ class PeerConnectionHandlerTest {
 
         alice.close();
         assertEquals(new Close(opened.sessionId(), "the other peer disconnected"), bob.readOutbound());
-        assertTrue(hub.sessions.isEmpty());
+        assertTrue(registry.sessions().isEmpty());
     }
 
     @Test
@@ -293,7 +295,7 @@ class PeerConnectionHandlerTest {
             payloads.add(payload);
             bob.writeInbound(new Relay(opened.sessionId(), 0, payload));
         }
-        assertEquals(100, hub.metrics.droppedPackets.sum());
+        assertEquals(100, registry.metrics.droppedPackets.sum());
         assertTrue(payloads.stream().allMatch(p -> p.refCnt() == 0), "dropped packets are released");
     }
 
@@ -302,10 +304,10 @@ class PeerConnectionHandlerTest {
         Pair pair = session();
         int id = pair.opened().sessionId();
         pair.bob().writeInbound(new ControlMessage.Traffic(id, 1000, 5000));
-        assertEquals(6000, hub.sessions.get(id).bytes().get());
+        assertEquals(6000, registry.session(id).bytes());
         pair.alice().writeInbound(new ControlMessage.Traffic(id, 1, 999_999));
         pair.bob().writeInbound(new ControlMessage.Traffic(id, 10, 10));
-        assertEquals(6000, hub.sessions.get(id).bytes().get(), "the exposer cannot report, nor a report shrink the count");
+        assertEquals(6000, registry.session(id).bytes(), "the exposer cannot report, nor a report shrink the count");
         pair.bob().writeInbound(new ControlMessage.Traffic(id + 1, 10, 10));
         assertTrue(pair.bob().isOpen(), "a report for a session that just ended is no error");
     }
@@ -316,7 +318,7 @@ class PeerConnectionHandlerTest {
         int id = pair.opened().sessionId();
         pair.bob().writeInbound(new ControlMessage.PathReport(id, true));
         pair.alice().close();
-        assertTrue(hub.sessions.isEmpty(), "the rendezvous can no longer relay it");
+        assertTrue(registry.sessions().isEmpty(), "the rendezvous can no longer relay it");
         assertNull(pair.bob().readOutbound(), "but the peers keep their direct path: no Close");
     }
 

@@ -1,0 +1,91 @@
+package dev.pinhole.rendezvous.registry;
+
+import dev.pinhole.protocol.ControlMessage.NatInfo;
+import io.netty.channel.Channel;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One logged-in control connection, as the rest of the rendezvous sees it: who (key fingerprint and
+ * token), its NAT, the services it exposes and the sessions it is in, and the channel to write to.
+ * Read from any event loop; changed only by {@link Registry} (hence the package-private setters).
+ */
+public final class Peer {
+    private final String id;
+    private final String tokenId;
+    private final long loggedInAt;
+    private final Channel channel;
+    /** Local ports of the services this connection exposes, passed on to connectors as a hint. */
+    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+    private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
+    /** What the peer last reported about its NAT, or null. */
+    private volatile NatInfo nat;
+    private volatile boolean dropped;
+
+    Peer(String id, String tokenId, long loggedInAt, Channel channel) {
+        this.id = id;
+        this.tokenId = tokenId;
+        this.loggedInAt = loggedInAt;
+        this.channel = channel;
+    }
+
+    /** The fingerprint of the peer's key, proved by its TLS client certificate. */
+    public String id() {
+        return id;
+    }
+
+    public String tokenId() {
+        return tokenId;
+    }
+
+    public long loggedInAt() {
+        return loggedInAt;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public NatKind nat() {
+        NatInfo info = nat;
+        return info == null ? NatKind.UNKNOWN : NatKind.of(info);
+    }
+
+    /** IPv4 punching cannot reach this peer; with IPv6 host candidates it still can (docs/direct-paths.md, "Choices where the issue is silent"). */
+    boolean hardToPunch() {
+        NatInfo info = nat;
+        return info != null && info.hard() && !info.ipv6();
+    }
+
+    /** The local port this peer exposes {@code name} on, 0 if it did not say. */
+    int port(String name) {
+        return ports.getOrDefault(name, 0);
+    }
+
+    void nat(NatInfo info) {
+        nat = info;
+    }
+
+    void exposes(String name, int port) {
+        ports.put(name, port);
+    }
+
+    Set<Integer> sessions() {
+        return sessions;
+    }
+
+    /** Set before the peer's state is swept, so a session opened towards it meanwhile is not left behind. */
+    void markDropped() {
+        dropped = true;
+    }
+
+    boolean dropped() {
+        return dropped;
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}
