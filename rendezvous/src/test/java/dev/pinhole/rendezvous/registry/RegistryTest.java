@@ -278,9 +278,9 @@ class RegistryTest {
     void viewsShowWhoIsOnlineTheirServicesAndSessions() {
         Peer alice = exposer(ALICE, "web", 8080);
         assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432)));
-        registry.reportNat(alice, new NatInfo(true, false));
+        registry.reportNat(alice, new NatInfo(true, false, false));
         Peer bob = login(BOB);
-        registry.reportNat(bob, new NatInfo(false, false));
+        registry.reportNat(bob, new NatInfo(false, false, false));
         Opened opened = open(alice, bob);
         RelaySession session = registry.session(opened.sessionId());
         session.relayed(1200);
