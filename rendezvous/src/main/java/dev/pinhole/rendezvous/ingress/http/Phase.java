@@ -63,7 +63,8 @@ enum Phase {
             case OPENING -> EnumSet.of(FORWARDING, DISCARDING);
             // IDLE: a page of ours answered a request that had ended (the service closed without answering).
             case FORWARDING -> EnumSet.of(INTERIM, RESPONDING, UPGRADING, DISCARDING, IDLE);
-            // FORWARDING: the interim response ended; DISCARDING, IDLE: an invalid response, before any final one, gets a page of ours.
+            // FORWARDING: the interim response ended; DISCARDING, IDLE: an invalid response before any final one
+            // gets a page of ours.
             case INTERIM -> EnumSet.of(FORWARDING, DISCARDING, IDLE);
             case RESPONDING -> EnumSet.of(RESPONDED, IDLE);
             case RESPONDED, DISCARDING -> EnumSet.of(IDLE);
