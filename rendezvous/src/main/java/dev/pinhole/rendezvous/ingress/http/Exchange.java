@@ -24,10 +24,6 @@ final class Exchange {
     private boolean upgradeAsked;
     private boolean closeAfterResponse;
 
-    Phase phase() {
-        return phase;
-    }
-
     boolean is(Phase candidate) {
         return phase == candidate;
     }

@@ -130,7 +130,8 @@ class HttpProxyPhasesTest {
         answer(stream, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
         assertTrue(written(stream).startsWith("GET /2 HTTP/1.1\r\n"));
         answer(stream, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
-        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2", written(visitor));
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2",
+                written(visitor));
     }
 
     @Test
