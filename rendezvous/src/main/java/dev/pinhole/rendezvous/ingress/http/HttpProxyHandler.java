@@ -1,6 +1,5 @@
 package dev.pinhole.rendezvous.ingress.http;
 
-import dev.pinhole.session.Splice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -12,15 +11,10 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -29,19 +23,18 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * One visitor's HTTP/1.1 connection at the rendezvous (issue D, item 1): routes each request by its
- * Host header, answers unknown names (404), refused addresses (403), missing passwords (401) and
- * unreachable services (502) itself, and forwards the rest over one stream to the exposer, with
- * {@code X-Forwarded-For/Proto/Host} added. Exchanges run one at a time: after a request the visitor is
+ * One visitor's HTTP/1.1 connection at the rendezvous ("HTTP by name" in docs/ingress-and-dashboard.md):
+ * routes each request by its Host header, answers unknown names (404), refused addresses (403), missing
+ * passwords (401) and unreachable services (502) itself, and forwards the rest over one stream to the exposer,
+ * with {@code X-Forwarded-For/Proto/Host} added. Exchanges run one at a time: after a request the visitor is
  * not read until its response is complete, so pipelined requests wait in the socket (or, already decoded,
  * in a short queue) and responses can never be reordered. The stream is kept across requests (keep-alive)
  * and hop-by-hop headers pass through unchanged, since the visitor connection and the stream are paired one
- * to one. After a {@code 101 Switching Protocols} (WebSocket) both codecs go and the bytes are spliced.
- * Everything runs on the visitor's event loop, which is also the stream's.
+ * to one. After a {@code 101 Switching Protocols} (WebSocket) both codecs go and the bytes are spliced
+ * ({@link UpgradeSplice}). Where the connection stands is one {@link Phase}, kept with the request's facts
+ * in an {@link Exchange}. Everything runs on the visitor's event loop, which is also the stream's.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private static final String CODEC = "http-client";
@@ -49,33 +42,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final Routes routes;
     private final String domain;
     private final InetSocketAddress visitorAddress;
-    private ChannelHandlerContext ctx;
     private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
-
+    private final Exchange exchange = new Exchange();
+    private ChannelHandlerContext ctx;
     private Channel backend;
     private String backendName;
-    /** A request is waiting for a new stream to its service. */
-    private HttpRequest opening;
-
-    // The exchange in progress: from a request head until its request and response have both ended.
-    private boolean inExchange;
-    private boolean requestDone;
-    private boolean responseStarted;
-    private boolean responseDone;
-    /** The request is answered by a page of ours; its body is read and dropped. */
-    private boolean discarding;
-    private boolean closeAfterResponse;
-    private boolean head;
-    private boolean upgradeAsked;
-    /** An interim (1xx) response is passing; the final one follows. */
-    private boolean interim;
-    /** The service answered an upgrade request with 101; once that response is through, the codecs go. */
-    private boolean upgraded;
-    /** The codecs are being removed: raw bytes they still held are collected. */
-    private boolean switching;
-    private List<ByteBuf> rawToBackend;
-    private List<ByteBuf> rawToVisitor;
-    private boolean closing;
+    /** Only in {@link Phase#SPLICED}. */
+    private UpgradeSplice splice;
 
     public HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress) {
         this.routes = routes;
@@ -96,15 +69,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (switching) {
-            rawToBackend.add((ByteBuf) msg); // bytes the visitor sent after the upgrade, released by the codec's removal
+        if (exchange.is(Phase.SPLICED)) {
+            splice.fromVisitor((ByteBuf) msg);
             return;
         }
-        if (closing || !(msg instanceof HttpObject)) {
+        if (exchange.is(Phase.CLOSING) || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (opening != null || waitingForResponse() || !queued.isEmpty()) {
+        if (exchange.mustWait() || !queued.isEmpty()) {
             queued.add((HttpObject) msg);
             updateRead();
             return;
@@ -118,10 +91,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             backend.flush();
         }
         ctx.fireChannelReadComplete();
-    }
-
-    private boolean waitingForResponse() {
-        return inExchange && requestDone;
     }
 
     private void handle(HttpObject msg) {
@@ -142,17 +111,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             fail(status, "The request could not be read: " + cause.getMessage());
             return;
         }
-        inExchange = true;
-        requestDone = responseStarted = responseDone = discarding = interim = upgraded = false;
-        head = HttpMethod.HEAD.equals(request.method());
-        closeAfterResponse = !HttpUtil.isKeepAlive(request);
-        upgradeAsked = request.headers().contains(HttpHeaderNames.UPGRADE)
-                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        exchange.begin(request);
         Admission.Verdict verdict = Admission.judge(request.headers(), visitorAddress.getAddress(), domain, routes);
         if (verdict.route() != null) {
             forward(verdict.route(), request);
         } else if (verdict.status() == HttpResponseStatus.UNAUTHORIZED) {
-            answer(ErrorPages.unauthorized(ctx.alloc(), verdict.name(), head, !closeAfterResponse));
+            answer(ErrorPages.unauthorized(ctx.alloc(), verdict.name(), exchange.head(), !exchange.closeAfterResponse()));
         } else {
             answer(verdict.status(), verdict.detail());
         }
@@ -161,19 +125,19 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private void forward(Route route, HttpRequest request) {
         Admission.forwarded(request.headers(), visitorAddress.getAddress(), route);
         if (backend != null && route.name().equals(backendName)) {
+            exchange.to(Phase.FORWARDING);
             toBackend(request);
             return;
         }
         closeBackend();
-        opening = request;
+        exchange.to(Phase.OPENING);
         updateRead();
         Future<? extends Channel> stream = routes.open(route.name());
-        stream.addListener(f -> opened(route.name(), stream));
+        stream.addListener(f -> opened(route.name(), stream, request));
     }
 
-    private void opened(String name, Future<? extends Channel> stream) {
-        HttpRequest request = opening;
-        opening = null;
+    private void opened(String name, Future<? extends Channel> stream, HttpRequest request) {
+        boolean closing = exchange.is(Phase.CLOSING);
         if (!stream.isSuccess() || !ctx.channel().isActive() || closing) {
             if (stream.isSuccess()) {
                 stream.getNow().close();
@@ -190,6 +154,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         backend.pipeline().addLast(CODEC, new HttpClientCodec());
         backend.pipeline().addLast(new BackendHandler(this));
         backend.config().setAutoRead(true);
+        exchange.to(Phase.FORWARDING);
         toBackend(request);
         drain();
     }
@@ -201,15 +166,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             fail(HttpResponseStatus.BAD_REQUEST, "The request body could not be read: " + content.decoderResult().cause().getMessage());
             return;
         }
-        if (!inExchange || discarding || backend == null) {
-            content.release();
-        } else {
+        if (exchange.bodyToService() && backend != null) {
             toBackend(content);
+        } else {
+            content.release();
         }
-        if (last && inExchange) {
-            requestDone = true;
-            discarding = false;
-            finishIfDone();
+        if (last && exchange.requestEnded()) {
+            finish();
         }
     }
 
@@ -222,20 +185,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the current request with a page of ours; a body still to come is read and dropped. */
     private void answer(HttpResponseStatus status, String detail) {
-        answer(ErrorPages.page(ctx.alloc(), status, detail, head, !closeAfterResponse));
+        answer(ErrorPages.page(ctx.alloc(), status, detail, exchange.head(), !exchange.closeAfterResponse()));
     }
 
     private void answer(FullHttpResponse page) {
         routes.count(page.status().code());
-        responseStarted = responseDone = true;
-        discarding = !requestDone;
+        boolean ended = exchange.requestDone();
+        if (!ended) {
+            exchange.to(Phase.DISCARDING);
+        }
         ctx.writeAndFlush(page);
-        finishIfDone();
+        if (ended) {
+            finish();
+        }
     }
 
     /** The visitor's bytes cannot be read as HTTP any more: answer if nothing is on its way, then close. */
     private void fail(HttpResponseStatus status, String detail) {
-        if (!responseStarted || responseDone) {
+        if (!exchange.is(Phase.RESPONDING) && !exchange.is(Phase.UPGRADING)) {
             routes.count(status.code());
             ctx.writeAndFlush(ErrorPages.page(ctx.alloc(), status, detail, false, false));
         }
@@ -248,46 +215,32 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (switching) {
-            rawToVisitor.add((ByteBuf) msg);
+        if (exchange.is(Phase.SPLICED)) {
+            splice.fromBackend((ByteBuf) msg);
             return;
         }
-        if (!inExchange || responseDone || !(msg instanceof HttpObject object)) {
+        if (!exchange.responsePending() || !(msg instanceof HttpObject object)) {
             ReferenceCountUtil.release(msg); // a response nobody asked for: the service is not speaking HTTP
             closeAll();
             return;
         }
         if (object.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            if (!responseStarted) {
+            if (exchange.is(Phase.FORWARDING) || exchange.is(Phase.INTERIM)) {
                 answer(HttpResponseStatus.BAD_GATEWAY, "The service behind '" + backendName + "' sent an invalid response.");
             }
             closeAll();
             return;
         }
         if (msg instanceof HttpResponse response) {
-            int code = response.status().code();
-            interim = code >= 100 && code < 200 && code != 101;
-            if (code == 101 && upgradeAsked) {
-                upgraded = responseStarted = true;
-            } else if (!interim) {
-                responseStarted = true;
-                closeAfterResponse |= !HttpUtil.isKeepAlive(response) || closeDelimited(response);
-            }
-            if (code != 100) {
-                routes.count(code);
+            exchange.responseBegins(response);
+            if (response.status().code() != 100) {
+                routes.count(response.status().code());
             }
         }
         ctx.write(msg, ctx.voidPromise());
         if (msg instanceof LastHttpContent) {
-            if (upgraded) {
-                upgrade();
-            } else if (interim) {
-                interim = false;
-            } else {
-                responseDone = true;
-                finishIfDone();
-            }
+            responseEnded();
         } else if (!ctx.channel().isWritable()) {
             ctx.flush();
             if (!ctx.channel().isWritable()) {
@@ -296,31 +249,34 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** A response whose end only the closing of the connection marks (no length, not chunked). */
-    private boolean closeDelimited(HttpResponse response) {
-        int code = response.status().code();
-        return !head && code != 204 && code != 304 && !HttpUtil.isContentLengthSet(response)
-                && !HttpUtil.isTransferEncodingChunked(response);
+    private void responseEnded() {
+        if (exchange.is(Phase.UPGRADING)) {
+            upgrade();
+        } else if (exchange.is(Phase.INTERIM)) {
+            exchange.to(Phase.FORWARDING);
+        } else if (exchange.requestDone()) {
+            finish();
+        } else {
+            exchange.to(Phase.RESPONDED);
+        }
     }
 
-    private void finishIfDone() {
-        if (!inExchange || !requestDone || !responseDone) {
-            return;
-        }
-        inExchange = false;
-        if (closeAfterResponse) {
-            closing = true;
+    /** The request and its response have both ended. */
+    private void finish() {
+        if (exchange.closeAfterResponse()) {
+            exchange.to(Phase.CLOSING);
             closeBackend();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        exchange.to(Phase.IDLE);
         ctx.flush();
         drain();
     }
 
     /** Handles requests that arrived while the last exchange ran, then reads again. */
     private void drain() {
-        while (!queued.isEmpty() && opening == null && !waitingForResponse() && !closing) {
+        while (!queued.isEmpty() && !exchange.mustWait() && !exchange.is(Phase.CLOSING)) {
             handle(queued.poll());
         }
         if (backend != null) {
@@ -336,13 +292,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** The stream can take more (or less) of the visitor's request body. */
     void backendWritabilityChanged(Channel stream) {
-        if (stream == backend && opening == null) {
+        if (stream == backend && !exchange.is(Phase.OPENING)) {
             updateRead();
         }
     }
 
     private void updateRead() {
-        boolean read = !closing && !switching && opening == null && !waitingForResponse() && queued.isEmpty()
+        boolean read = !exchange.is(Phase.CLOSING) && !exchange.is(Phase.SPLICED) && !exchange.mustWait() && queued.isEmpty()
                 && (backend == null || backend.isWritable());
         ctx.channel().config().setAutoRead(read);
     }
@@ -355,10 +311,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         String name = backendName;
         backend = null;
         backendName = null;
-        if (!inExchange || responseDone) {
+        if (!exchange.responsePending()) {
             return;
         }
-        if (!responseStarted && !interim) {
+        if (exchange.is(Phase.FORWARDING)) {
             answer(HttpResponseStatus.BAD_GATEWAY, "The service behind '" + name + "' closed the connection without"
                     + " answering; it may be down.");
             drain();
@@ -367,27 +323,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * After {@code 101 Switching Protocols}: the two HTTP codecs go (what they still held comes out as raw
-     * bytes), and from then on the pair is spliced like any TCP connection.
-     */
+    /** The 101 is through: from now on the pair is spliced like any TCP connection. */
     private void upgrade() {
-        switching = true;
-        rawToBackend = new ArrayList<>();
-        rawToVisitor = new ArrayList<>();
+        splice = new UpgradeSplice();
+        exchange.to(Phase.SPLICED);
+        Channel stream = backend;
         ctx.flush();
         queued.forEach(ReferenceCountUtil::release);
         queued.clear();
-        Channel stream = backend;
-        stream.pipeline().remove(CODEC);
-        ctx.pipeline().remove(HttpServerCodec.class);
-        stream.pipeline().remove(BackendHandler.class);
-        ctx.pipeline().remove(this);
-        rawToVisitor.forEach(buf -> ctx.channel().write(buf, ctx.channel().voidPromise()));
-        rawToBackend.forEach(buf -> stream.write(buf, stream.voidPromise()));
-        ctx.channel().flush();
-        stream.flush();
-        Splice.join(ctx.channel(), stream);
+        splice.join(ctx, stream, CODEC);
     }
 
     private void closeBackend() {
@@ -400,7 +344,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeAll() {
-        closing = true;
+        exchange.to(Phase.CLOSING);
         queued.forEach(ReferenceCountUtil::release);
         queued.clear();
         closeBackend();
@@ -418,23 +362,23 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && !inExchange) {
+        if (evt instanceof IdleStateEvent && exchange.is(Phase.IDLE)) {
             closeAll(); // an idle keep-alive connection: browsers open another when they need one
             return;
         }
-        if (evt instanceof ChannelInputShutdownEvent && !inExchange) {
+        if (evt instanceof ChannelInputShutdownEvent && exchange.is(Phase.IDLE)) {
             closeAll();
             return;
         }
         if (evt instanceof ChannelInputShutdownEvent) {
-            closeAfterResponse = true;
+            exchange.closeAfterThisResponse();
         }
         ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closing = true;
+        exchange.to(Phase.CLOSING);
         queued.forEach(ReferenceCountUtil::release);
         queued.clear();
         closeBackend();
@@ -447,6 +391,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             fail(HttpResponseStatus.BAD_REQUEST, cause.getMessage());
         } else {
             closeAll();
+        }
+        if (cause instanceof Phase.IllegalPhaseChange) {
+            ctx.fireExceptionCaught(cause); // a bug: logged at the pipeline's tail (and thrown in tests)
         }
     }
 }

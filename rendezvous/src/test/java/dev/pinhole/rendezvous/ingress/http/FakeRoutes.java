@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +19,9 @@ final class FakeRoutes implements Routes {
     final List<EmbeddedChannel> streams = new ArrayList<>();
     final List<Integer> counted = new ArrayList<>();
     boolean exposerReachable = true;
+    /** Streams are not opened at once but by {@link #completeOpen}, as a real exposer's take a round trip. */
+    boolean openLater;
+    private final List<Promise<Channel>> opening = new ArrayList<>();
     long nanos;
     private final RateLimiter guesses = new RateLimiter(1 / 6.0, 10, () -> nanos);
 
@@ -31,9 +35,22 @@ final class FakeRoutes implements Routes {
         if (!exposerReachable) {
             return ImmediateEventExecutor.INSTANCE.newFailedFuture(new IllegalStateException("service '" + name + "' is offline"));
         }
+        if (openLater) {
+            Promise<Channel> stream = ImmediateEventExecutor.INSTANCE.newPromise();
+            opening.add(stream);
+            return stream;
+        }
         EmbeddedChannel stream = new EmbeddedChannel();
         streams.add(stream);
         return ImmediateEventExecutor.INSTANCE.newSucceededFuture(stream);
+    }
+
+    /** The oldest stream asked for while {@link #openLater} is opened now. */
+    EmbeddedChannel completeOpen() {
+        EmbeddedChannel stream = new EmbeddedChannel();
+        streams.add(stream);
+        opening.remove(0).setSuccess(stream);
+        return stream;
     }
 
     @Override
