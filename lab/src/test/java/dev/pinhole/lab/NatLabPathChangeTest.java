@@ -62,7 +62,7 @@ class NatLabPathChangeTest {
             assertTrue(verdict.startsWith("ok " + 200 * MB), () -> verdict + "\n" + logs(tunnel));
             List<String> history = tunnel.pathHistory();
             assertEquals(List.of("direct", "relay", "direct"), history.subList(history.size() - 3, history.size()));
-            // A busy path is judged in ~4 s, not 15 (Punch.WATCH_MILLIS), the other side follows at once (its
+            // A busy path is judged in ~4 s, not 15 (DirectWatch.WATCH_MILLIS), the other side follows at once (its
             // report), and QUIC's own backoff adds up to about as much again: 4-9 s here, 20 s before.
             double stall = Double.parseDouble(verdict.substring(verdict.indexOf("stall ") + 6));
             assertTrue(stall < 15, () -> "the transfer stood still for " + stall + " s\n" + logs(tunnel));

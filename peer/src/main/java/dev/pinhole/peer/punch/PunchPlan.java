@@ -26,7 +26,7 @@ public record PunchPlan(List<InetSocketAddress> targets, int sockets, InetAddres
                         boolean retry) {
     /** 256 sockets: 174 random guesses for 50 %, 1024 for 98.3 %, 2048 for 99.9 % (danderson/nat-birthday-paradox). */
     public static final int BIRTHDAY_SOCKETS = 256;
-    /** The guessing side's bound; together with the pacing in {@link Punch} about five seconds. */
+    /** The guessing side's bound; together with the pacing in {@link PunchRound} about five seconds. */
     public static final int MAX_GUESSES = 2048;
 
     public static PunchPlan make(boolean localHard, Candidates remote) {
