@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Direct-path benchmark (issue C), in the NAT lab (needs root, iproute2, nftables, iperf3):
+# Direct-path benchmark (docs/benchmarks.md, "Direct path"), in the NAT lab (needs root, iproute2, nftables,
+# iperf3):
 #   - throughput of a tunnel on a punched direct path (port-restricted NAT on both sides) against iperf3
 #     (TCP, no encryption) through the same two NATs, with a port forward on A's router, in the same run;
 #   - first byte of a new connection through a connected peer;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# HTTP ingress benchmark (issue D, item 6): requests per second with keep-alive, latency percentiles and
-# download throughput of a service published with `peer expose --http`, reached by name through the
-# rendezvous, against the same service fetched directly in the same run. Loopback only; every run is
-# bounded in requests and seconds.
+# HTTP ingress benchmark (docs/benchmarks.md, "HTTP ingress"): requests per second with keep-alive, latency
+# percentiles and download throughput of a service published with `peer expose --http`, reached by name
+# through the rendezvous, against the same service fetched directly in the same run. Loopback only; every run
+# is bounded in requests and seconds.
 #
 #   bench/ingress.sh [CONNECTIONS] [SECONDS] [BYTES]   (default 16 connections, 10 s, 1 GiB; prints a markdown table)
 set -euo pipefail

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Relay-path benchmark (issue A): throughput and time to first byte through `peer connect` -> rendezvous
-# relay -> `peer expose`, against `ssh -R` through a local sshd measured in the same run, and the raw
-# loopback socket as the ceiling. Loopback only; every transfer is bounded in size and time.
+# Relay-path benchmark (docs/benchmarks.md, "Relay path"): throughput and time to first byte through
+# `peer connect` -> rendezvous relay -> `peer expose`, against `ssh -R` through a local sshd measured in the
+# same run, and the raw loopback socket as the ceiling. Loopback only; every transfer is bounded in size and
+# time.
 #
 #   bench/relay.sh [BYTES] [RUNS]      (default 1 GiB, 3 runs; prints a markdown table)
 #

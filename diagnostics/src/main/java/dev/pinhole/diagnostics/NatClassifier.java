@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns RFC 5780 observations into RFC 4787 terms, the classic name and advice. Pure: no sockets.
- * Advice follows what the hole puncher (issue C) can do: a direct path needs at least one side with
- * endpoint-independent mapping; two address-dependent mappings stay on the relay.
+ * Turns RFC 5780 observations into RFC 4787 terms, the classic name and advice. Pure: no sockets. Advice
+ * follows what the hole puncher can do (docs/direct-paths.md, "The plan"): a direct path needs at least one
+ * side with endpoint-independent mapping; two address-dependent mappings stay on the relay.
  */
 final class NatClassifier {
     static final String NONE = "none";

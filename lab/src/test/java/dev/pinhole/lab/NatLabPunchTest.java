@@ -13,9 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Issue C's matrix: expose in site A, connect from site B, for all 21 unordered pairs of NAT types; a
- * 20 MB transfer arrives intact, and the session ends up direct wherever at least one side has
- * endpoint-independent mapping, and stays on the relay for symmetric/CGNAT against symmetric/CGNAT.
+ * The direct-path matrix (docs/direct-paths.md, docs/lab.md): expose in site A, connect from site B, for all
+ * 21 unordered pairs of NAT types; a 20 MB transfer arrives intact, and the session ends up direct wherever
+ * at least one side has endpoint-independent mapping, and stays on the relay for symmetric/CGNAT against
+ * symmetric/CGNAT.
  */
 class NatLabPunchTest {
     static final long TRANSFER = 20L * 1024 * 1024;

@@ -32,10 +32,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The rendezvous as a connecting peer, for public ingress: visitors' connections become streams of a
- * QUIC session to the exposer, opened and pinned exactly like a {@code peer connect} session (the
- * exposer sees an {@code Incoming} with the rendezvous' key), carried over the relay. So an exposer
- * has one way in, whoever connects (issue D, item 3). Everything here runs on one event loop.
+ * The rendezvous as a connecting peer, for public ingress: visitors' connections become streams of a QUIC
+ * session to the exposer, opened and pinned exactly like a {@code peer connect} session (the exposer sees an
+ * {@code Incoming} with the rendezvous' key), carried over the relay. So an exposer has one way in, whoever
+ * connects (docs/ingress-and-dashboard.md, "One way into an exposer"). Everything here runs on one event
+ * loop.
  */
 public final class Ingress implements IngressConnector, AutoCloseable {
     private record Session(int id, String name, String exposerKey, InetSocketAddress virtual, Promise<QuicChannel> quic) {}

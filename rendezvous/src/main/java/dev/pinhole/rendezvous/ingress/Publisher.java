@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Answers peers' {@code Publish} requests (issue D, item 1) with the public ingress the operator turned
- * on: TCP ports ({@link TcpIngress}), HTTP by Host and HTTPS by server name ({@link WebIngress}).
+ * Answers peers' {@code Publish} requests with the public ingress the operator turned on
+ * (docs/ingress-and-dashboard.md): TCP ports ({@link TcpIngress}), HTTP by Host and HTTPS by server name
+ * ({@link WebIngress}).
  */
 public final class Publisher {
     private final Registry registry;

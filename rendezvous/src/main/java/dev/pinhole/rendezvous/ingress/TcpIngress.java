@@ -13,9 +13,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Public TCP ports (issue D, item 1): a service published on port N gets a listener on the rendezvous'
- * bind address; each visitor connection is carried to the exposer by {@link Ingress}. Ports come from
- * the operator's range ({@code --allow-ports}); one port, one service; closed when the exposer leaves.
+ * Public TCP ports (docs/ingress-and-dashboard.md, "Public TCP ports"): a service published on port N gets a
+ * listener on the rendezvous' bind address; each visitor connection is carried to the exposer by
+ * {@link Ingress}. Ports come from the operator's range ({@code --allow-ports}); one port, one service;
+ * closed when the exposer leaves.
  */
 public final class TcpIngress {
     /** The operator's allowed public ports, inclusive. */

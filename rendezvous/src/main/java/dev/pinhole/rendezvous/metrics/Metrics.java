@@ -16,7 +16,7 @@ public final class Metrics {
     /** Punch rounds started, and sessions that reached a direct path, by "connector NAT-exposer NAT" (easy/hard/no-udp). */
     public final Map<String, LongAdder> punchAttempts = new ConcurrentHashMap<>();
     public final Map<String, LongAdder> punchSuccesses = new ConcurrentHashMap<>();
-    /** Public ingress requests by HTTP status (issue D, item 1). */
+    /** Public ingress requests by HTTP status (docs/ingress-and-dashboard.md, "Metrics"). */
     public final Map<Integer, LongAdder> ingressRequests = new ConcurrentHashMap<>();
 
     public static void increment(Map<String, LongAdder> counters, String key) {

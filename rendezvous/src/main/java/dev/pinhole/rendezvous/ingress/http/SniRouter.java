@@ -12,11 +12,12 @@ import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 
 /**
- * HTTPS ingress by TLS passthrough (issue D, item 1): reads the visitor's ClientHello only as far as its
- * server name, picks the service {@code NAME.DOMAIN}, and splices the untouched bytes, ClientHello included,
- * to a stream to that service, which terminates TLS itself. The rendezvous never holds a key for it. A name
- * it does not serve, or a refused address, gets a TLS {@code unrecognized_name} or {@code access_denied}
- * alert, since without a certificate there is no way to show a page.
+ * HTTPS ingress by TLS passthrough (docs/ingress-and-dashboard.md, "HTTPS by name"): reads the visitor's
+ * ClientHello only as far as its server name, picks the service {@code NAME.DOMAIN}, and splices the
+ * untouched bytes, ClientHello included, to a stream to that service, which terminates TLS itself. The
+ * rendezvous never holds a key for it. A name it does not serve, or a refused address, gets a TLS
+ * {@code unrecognized_name} or {@code access_denied} alert, since without a certificate there is no way to
+ * show a page.
  */
 public final class SniRouter extends AbstractSniHandler<Route> {
     /** A ClientHello must arrive this fast; a silent connection holds a socket for nothing. */
