@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Locale;
+import java.util.Random;
 
 /**
  * A bulk TCP source and sink for benchmarks. {@code serve PORT} answers each connection with the number
@@ -18,7 +19,7 @@ public final class Blast {
     private static final byte[] PATTERN = new byte[BUFFER];
 
     static {
-        new java.util.Random(1).nextBytes(PATTERN);
+        new Random(1).nextBytes(PATTERN);
     }
 
     private Blast() {}
@@ -59,7 +60,7 @@ public final class Blast {
         server.bind(new InetSocketAddress("127.0.0.1", port));
         while (true) {
             SocketChannel client = server.accept();
-            Thread.ofPlatformOrDaemon(() -> answer(client));
+            startDaemon(() -> answer(client));
         }
     }
 
@@ -115,12 +116,10 @@ public final class Blast {
         }
     }
 
-    /** Java 17 has no Thread.ofPlatform(); a tiny stand-in. */
-    private static final class Thread {
-        static void ofPlatformOrDaemon(Runnable task) {
-            java.lang.Thread thread = new java.lang.Thread(task, "blast");
-            thread.setDaemon(true);
-            thread.start();
-        }
+    /** A daemon thread per client, so that serving never keeps the JVM alive (Java 17 has no Thread.ofPlatform()). */
+    private static void startDaemon(Runnable task) {
+        Thread thread = new Thread(task, "blast");
+        thread.setDaemon(true);
+        thread.start();
     }
 }

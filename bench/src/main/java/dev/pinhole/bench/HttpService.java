@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The service behind the HTTP ingress benchmark, fast enough not to be what is measured: {@code GET /}
@@ -33,7 +34,7 @@ import java.nio.charset.StandardCharsets;
 public final class HttpService {
     private static final byte[] HELLO = "hello, world\n".getBytes(StandardCharsets.US_ASCII);
     private static final ByteBuf CHUNK = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(1 << 16).writeBytes(java.util.Arrays.copyOf(Blast.pattern(), 1 << 16)));
+            Unpooled.directBuffer(1 << 16).writeBytes(Arrays.copyOf(Blast.pattern(), 1 << 16)));
 
     private HttpService() {}
 

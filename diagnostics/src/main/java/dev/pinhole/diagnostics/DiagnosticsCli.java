@@ -1,5 +1,7 @@
 package dev.pinhole.diagnostics;
 
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,14 +10,14 @@ import picocli.CommandLine.Command;
         subcommands = NatTypeCommand.class)
 public final class DiagnosticsCli {
     public static void main(String[] args) {
-        for (java.util.logging.Logger logger : QUIET) {
-            logger.setLevel(java.util.logging.Level.WARNING);
+        for (Logger logger : QUIET) {
+            logger.setLevel(Level.WARNING);
         }
         System.exit(new CommandLine(new DiagnosticsCli()).execute(args));
     }
 
     /** ice4j's configuration chatter at INFO; kept here so the loggers are not collected. */
-    private static final java.util.logging.Logger[] QUIET = {
-        java.util.logging.Logger.getLogger(""), java.util.logging.Logger.getLogger("org.jitsi")};
+    private static final Logger[] QUIET = {
+        Logger.getLogger(""), Logger.getLogger("org.jitsi")};
 
 }

@@ -1,5 +1,6 @@
 package dev.pinhole.diagnostics;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -21,5 +22,5 @@ import java.util.List;
  */
 record Observations(InetSocketAddress local, InetSocketAddress mappedPrimary, InetSocketAddress otherAddress,
                     InetSocketAddress mappedAltIp, InetSocketAddress mappedAltBoth, InetSocketAddress mappedSecondServer,
-                    Boolean changedIpAndPort, Boolean changedPort, Boolean hairpin, List<java.net.InetAddress> hops,
+                    Boolean changedIpAndPort, Boolean changedPort, Boolean hairpin, List<InetAddress> hops,
                     List<String> notes) {}

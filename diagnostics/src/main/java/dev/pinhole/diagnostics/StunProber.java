@@ -5,6 +5,7 @@ import dev.pinhole.protocol.stun.StunMessages;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
@@ -84,7 +85,7 @@ final class StunProber implements AutoCloseable {
             }
         }
         Boolean hairpin = hairpin(first.mapped());
-        List<java.net.InetAddress> hops = PathTracer.hops(primary.getAddress());
+        List<InetAddress> hops = PathTracer.hops(primary.getAddress());
         if (hops == null) {
             notes.add("tracepath is not installed: a second NAT layer (CGNAT) is only seen by a 100.64.0.0/10 address");
         }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,8 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -149,7 +152,7 @@ public final class Demo {
 
     /** GET / on 127.0.0.1 with the URL's host as Host header, as DNS for *.localhost would route it; {status, body}. */
     private static String[] fetchByName(URI url) throws IOException {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", url.getPort())) {
+        try (Socket socket = new Socket("127.0.0.1", url.getPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -171,7 +174,7 @@ public final class Demo {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
                     Files.writeString(log, line + "\n", StandardCharsets.UTF_8,
-                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                     if (events != null && line.startsWith("{")) {
                         events.add(JSON.readTree(line));
                     }
@@ -233,7 +236,7 @@ public final class Demo {
         }
         // The working files hold a token and keys: leave nothing behind.
         try (var files = Files.walk(work)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             System.err.println("demo: could not remove " + work + ": " + e.getMessage());
         }

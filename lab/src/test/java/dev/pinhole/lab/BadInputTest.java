@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.peer.cli.PeerCli;
+import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousConfig;
@@ -14,6 +15,7 @@ import java.io.StringWriter;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -69,9 +71,9 @@ class BadInputTest {
     void httpIngressOnARendezvousWithoutADomainIsAClearError() throws Exception {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
             rig.startServer(0);
-            var exposer = rig.expose(dev.pinhole.protocol.tls.Identity.generate("a"), rig.joinCode(),
-                    new dev.pinhole.peer.node.Exposer.Service("web", "127.0.0.1", web.port(),
-                            java.util.List.of(dev.pinhole.peer.node.Exposer.Publication.http("", java.util.List.of()))));
+            var exposer = rig.expose(Identity.generate("a"), rig.joinCode(),
+                    new Exposer.Service("web", "127.0.0.1", web.port(),
+                            List.of(Exposer.Publication.http("", List.of()))));
             assertEquals("cannot publish 'web': this rendezvous has no HTTP or HTTPS ingress (its operator turns it on with"
                     + " --domain)", exposer.node().awaitFailure());
         }

@@ -1,5 +1,6 @@
 package dev.pinhole.lab;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class Blob {
     private static void serve(Socket client) {
         try (client; OutputStream out = client.getOutputStream()) {
             long size = new DataInputStream(client.getInputStream()).readLong();
-            LocalWebServer.writeBlob(new java.io.BufferedOutputStream(out, 1 << 16), size);
+            LocalWebServer.writeBlob(new BufferedOutputStream(out, 1 << 16), size);
         } catch (IOException e) {
             // The fetcher left; nothing to clean up.
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pinhole.protocol.tls.Identity;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,10 +36,10 @@ class DirectTunnelTest {
         MessageDigest got = MessageDigest.getInstance("SHA-256");
         long received;
         try (InputStream in = response.body()) {
-            received = in.transferTo(new DigestOutputStream(java.io.OutputStream.nullOutputStream(), got));
+            received = in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), got));
         }
         MessageDigest want = MessageDigest.getInstance("SHA-256");
-        LocalWebServer.writeBlob(new DigestOutputStream(java.io.OutputStream.nullOutputStream(), want), size);
+        LocalWebServer.writeBlob(new DigestOutputStream(OutputStream.nullOutputStream(), want), size);
         assertEquals(size, received);
         assertArrayEquals(want.digest(), got.digest());
     }

@@ -12,6 +12,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.tls.Identity;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -21,12 +22,17 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -123,7 +129,7 @@ class HttpIngressTest {
             long size = 20L * 1024 * 1024;
             try (RawHttp visitor = new RawHttp("127.0.0.1", port(published))) {
                 visitor.send("GET /blob/" + size + " HTTP/1.1\r\nHost: " + host(published) + "\r\n\r\n");
-                var digest = java.security.MessageDigest.getInstance("SHA-256");
+                var digest = MessageDigest.getInstance("SHA-256");
                 RawHttp.Response response = readHead(visitor);
                 assertEquals(200, response.status(), response.body());
                 for (long left = size; left > 0; ) {
@@ -132,8 +138,8 @@ class HttpIngressTest {
                     digest.update(chunk);
                     left -= chunk.length;
                 }
-                var want = java.security.MessageDigest.getInstance("SHA-256");
-                LocalWebServer.writeBlob(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), want), size);
+                var want = MessageDigest.getInstance("SHA-256");
+                LocalWebServer.writeBlob(new DigestOutputStream(OutputStream.nullOutputStream(), want), size);
                 assertArrayEquals(want.digest(), digest.digest());
             }
         }
@@ -147,13 +153,13 @@ class HttpIngressTest {
                     .out().last("published").orElseThrow();
             int size = 20 * 1024 * 1024;
             byte[] body = new byte[size];
-            new java.util.Random(7).nextBytes(body);
+            new Random(7).nextBytes(body);
             try (RawHttp visitor = new RawHttp("127.0.0.1", port(published))) {
                 visitor.send("POST /sha256 HTTP/1.1\r\nHost: " + host(published) + "\r\nContent-Length: " + size + "\r\n\r\n");
                 visitor.send(body);
                 RawHttp.Response response = visitor.read();
                 assertEquals(200, response.status());
-                assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body)),
+                assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)),
                         response.body());
             }
         }
@@ -167,7 +173,7 @@ class HttpIngressTest {
             assertTrue(b >= 0, "closed in the head: " + head);
             head.append((char) b);
         }
-        return new RawHttp.Response(Integer.parseInt(head.toString().split(" ")[1]), java.util.Map.of(), head.toString());
+        return new RawHttp.Response(Integer.parseInt(head.toString().split(" ")[1]), Map.of(), head.toString());
     }
 
     @Test

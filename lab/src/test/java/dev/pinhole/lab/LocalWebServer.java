@@ -5,6 +5,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,7 +36,7 @@ public final class LocalWebServer implements AutoCloseable {
         server.createContext("/headers", exchange -> {
             StringBuilder text = new StringBuilder();
             exchange.getRequestHeaders().forEach((name, values) ->
-                    values.forEach(v -> text.append(name.toLowerCase(java.util.Locale.ROOT)).append(": ").append(v).append('\n')));
+                    values.forEach(v -> text.append(name.toLowerCase(Locale.ROOT)).append(": ").append(v).append('\n')));
             byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -41,13 +46,13 @@ public final class LocalWebServer implements AutoCloseable {
         server.createContext("/sha256", exchange -> {
             byte[] digest;
             try (var in = exchange.getRequestBody()) {
-                var sha = java.security.MessageDigest.getInstance("SHA-256");
-                in.transferTo(new java.security.DigestOutputStream(OutputStream.nullOutputStream(), sha));
+                var sha = MessageDigest.getInstance("SHA-256");
+                in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), sha));
                 digest = sha.digest();
-            } catch (java.security.NoSuchAlgorithmException e) {
+            } catch (NoSuchAlgorithmException e) {
                 throw new IOException(e);
             }
-            byte[] body = java.util.HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
+            byte[] body = HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
             exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Where IPv4 punching cannot work (two symmetric NATs, two carrier NATs), IPv6 usually can: the sites also
@@ -35,7 +36,7 @@ class NatLabIpv6Test {
         try (LabTunnel tunnel = LabTunnel.start(dir, a, b, "--ipv6")) {
             try {
                 await().atMost(Duration.ofSeconds(20)).until(() -> tunnel.path().equals("direct"));
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
+            } catch (ConditionTimeoutException e) {
                 throw new AssertionError("no direct path within 20 s\n" + NatLabPunchTest.logsOf(tunnel), e);
             }
             var paths = tunnel.events(tunnel.connectLog, "path");

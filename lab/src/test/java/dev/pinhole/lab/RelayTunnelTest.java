@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.tls.Identity;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -78,7 +80,7 @@ class RelayTunnelTest {
         // Bound but not listening: connections are refused, and no other socket of this run (the rendezvous,
         // a dashboard) can be given the port meanwhile, which once made the "dead" service answer (CI flake).
         Socket reserved = new Socket();
-        reserved.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+        reserved.bind(new InetSocketAddress("127.0.0.1", 0));
         int deadPort = reserved.getLocalPort();
         try (reserved; Rig rig = new Rig(dir)) {
             rig.startServer(0);
@@ -92,7 +94,7 @@ class RelayTunnelTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> exposer.out().toString().contains("is not answering"));
             // The service comes up on that port: the same exposer and connector now reach it.
             reserved.close();
-            try (ServerSocket service = new ServerSocket(deadPort, 50, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket service = new ServerSocket(deadPort, 50, InetAddress.getLoopbackAddress())) {
                 try (Socket visitor = new Socket("127.0.0.1", Rig.port(connector))) {
                     Socket accepted = service.accept();
                     accepted.getOutputStream().write("up".getBytes(StandardCharsets.US_ASCII));

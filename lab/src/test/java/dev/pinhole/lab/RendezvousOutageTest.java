@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.tls.Identity;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class RendezvousOutageTest {
                 got.update(rest);
                 assertEquals(size, 1024 * 1024 + rest.length);
                 MessageDigest want = MessageDigest.getInstance("SHA-256");
-                LocalWebServer.writeBlob(new DigestOutputStream(java.io.OutputStream.nullOutputStream(), want), size);
+                LocalWebServer.writeBlob(new DigestOutputStream(OutputStream.nullOutputStream(), want), size);
                 assertArrayEquals(want.digest(), got.digest());
             }
             // New connections still reach the service over the same session, with no rendezvous at all.

@@ -7,9 +7,12 @@ import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.peer.node.Output;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
-import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.RendezvousServer;
+import dev.pinhole.rendezvous.stun.StunServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,12 +51,12 @@ final class Rig implements AutoCloseable {
      * {@link #DOMAIN} on free ports.
      */
     RendezvousServer startServerWithStun() throws Exception {
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             publicPort = free.getLocalPort();
         }
-        var stun = new dev.pinhole.rendezvous.stun.StunServer.Config(java.net.InetAddress.getLoopbackAddress(), 0, null, 0);
+        var stun = new StunServer.Config(InetAddress.getLoopbackAddress(), 0, null, 0);
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
-                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new java.net.InetSocketAddress("127.0.0.1", 0),
+                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new InetSocketAddress("127.0.0.1", 0),
                 publicPort + "-" + publicPort, new RendezvousConfig.Web(DOMAIN, 0, 0)), serverLog::add).start();
         open.add(server);
         return server;

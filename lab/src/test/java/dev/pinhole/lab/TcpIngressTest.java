@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.tls.Identity;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,7 +67,7 @@ class TcpIngressTest {
                     List.of(Cidr.parse("203.0.113.0/24"))));
             await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().last("published").isPresent());
             assertTrue(exposer.out().last("published").orElseThrow().path("allow").toString().contains("203.0.113.0/24"));
-            try (java.net.Socket visitor = new java.net.Socket("127.0.0.1", rig.publicPort)) {
+            try (Socket visitor = new Socket("127.0.0.1", rig.publicPort)) {
                 visitor.setSoTimeout(10_000);
                 // Nothing sent first: unread bytes would turn the close into a reset, which says the same less clearly.
                 assertEquals(-1, visitor.getInputStream().read(), "closed without an answer");

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 
 /**
  * Just enough of the W3C WebDriver protocol (plain JSON over HTTP) to drive Debian's headless Chromium
@@ -48,7 +49,7 @@ final class WebDriver implements AutoCloseable {
         driver = new ProcessBuilder(CHROMEDRIVER, "--port=" + port).redirectErrorStream(true)
                 .redirectOutput(profile.resolveSibling("chromedriver.log").toFile()).start();
         base = "http://127.0.0.1:" + port;
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> call("GET", "/status", null).path("value").path("ready").asBoolean());
         ObjectNode options = JSON.createObjectNode().put("binary", CHROMIUM);
         // No sandbox (root in CI), no network chatter of its own (this machine's network is closed). The lab's

@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /** A WebSocket service on loopback: {@code /ws} answers each text message with "echo: " and the message. */
 final class WebSocketEcho implements AutoCloseable {
@@ -44,7 +46,7 @@ final class WebSocketEcho implements AutoCloseable {
 
     /** A client's masked text frame (RFC 6455 §5.2), payload under 126 bytes. */
     static byte[] maskedText(String text) {
-        byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         byte[] mask = {0x11, 0x22, 0x33, 0x44};
         byte[] frame = new byte[6 + payload.length];
         frame[0] = (byte) 0x81;
@@ -59,6 +61,6 @@ final class WebSocketEcho implements AutoCloseable {
     @Override
     public void close() {
         server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

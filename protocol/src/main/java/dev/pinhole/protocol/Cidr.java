@@ -3,6 +3,7 @@ package dev.pinhole.protocol;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * An address block such as {@code 203.0.113.0/24} or {@code 2001:db8::/32} (a bare address is a block of
@@ -39,7 +40,7 @@ public final class Cidr {
     }
 
     /** An allow list's verdict: everyone when it is empty, else addresses in one of its blocks. */
-    public static boolean admits(java.util.List<Cidr> allow, InetAddress address) {
+    public static boolean admits(List<Cidr> allow, InetAddress address) {
         return allow.isEmpty() || allow.stream().anyMatch(block -> block.contains(address));
     }
 

@@ -1,10 +1,10 @@
 package dev.pinhole.protocol;
 
+import dev.pinhole.protocol.ControlMessage.Relay;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToByteEncoder;
-import dev.pinhole.protocol.ControlMessage.Relay;
 
 /** Writes {@code u32 length | body} for each message; the inverse of {@link FrameDecoder}. */
 @Sharable

@@ -1,5 +1,6 @@
 package dev.pinhole.protocol;
 
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -20,7 +21,7 @@ public final class ServiceName {
         if (problem.isPresent()) {
             throw new IllegalArgumentException(problem.get());
         }
-        return name.toLowerCase(java.util.Locale.ROOT);
+        return name.toLowerCase(Locale.ROOT);
     }
 
     /** Why {@code name} is not a valid service name, or empty if it is. */
@@ -31,7 +32,7 @@ public final class ServiceName {
         if (name.length() > 63) {
             return Optional.of("name '" + name + "' is " + name.length() + " characters (expected: <= 63)");
         }
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        String lower = name.toLowerCase(Locale.ROOT);
         if (!LABEL.matcher(lower).matches()) {
             return Optional.of("name '" + name + "' is not a DNS label (expected: letters, digits and '-',"
                     + " not starting or ending with '-')");

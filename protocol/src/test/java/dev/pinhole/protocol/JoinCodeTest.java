@@ -2,6 +2,7 @@ package dev.pinhole.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +31,7 @@ class JoinCodeTest {
             "pinhole://t@h:7000", "pinhole://t@h:7000?fp=sha256:tooshort"})
     void malformedCodesAreRefusedWithAClearMessage(String text) {
         var e = assertThrows(IllegalArgumentException.class, () -> JoinCode.parse(text));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("join code") || e.getMessage().contains("fingerprint"),
+        assertTrue(e.getMessage().contains("join code") || e.getMessage().contains("fingerprint"),
                 e.getMessage());
     }
 }

@@ -1,6 +1,8 @@
 package dev.pinhole.rendezvous;
 
 import dev.pinhole.rendezvous.stun.StunServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -16,7 +18,7 @@ import java.time.Duration;
  * @param web          HTTP and HTTPS ingress by name under a domain, or null for none
  */
 public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
-                               StunServer.Config stun, java.net.InetSocketAddress dashboard, String allowPorts, Web web) {
+                               StunServer.Config stun, InetSocketAddress dashboard, String allowPorts, Web web) {
     /**
      * HTTP ingress routes {@code NAME.domain} by Host header on {@code httpPort}; HTTPS passes TLS through by
      * server name on {@code httpsPort}. A null port turns that listener off; 0 takes any free port (tests).
@@ -24,8 +26,8 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
     public record Web(String domain, Integer httpPort, Integer httpsPort) {}
 
     /** Loopback: the dashboard is for the operator; expose it further on purpose, behind TLS. */
-    public static final java.net.InetSocketAddress DEFAULT_DASHBOARD =
-            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 7080);
+    public static final InetSocketAddress DEFAULT_DASHBOARD =
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 7080);
 
     public static final int DEFAULT_PORT = 7000;
     public static final int DEFAULT_STUN_PORT = 3478;

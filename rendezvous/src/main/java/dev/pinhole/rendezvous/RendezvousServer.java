@@ -36,6 +36,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The rendezvous: accepts peers' TLS control connections, keeps the registry, relays sessions. */
@@ -170,8 +171,8 @@ public final class RendezvousServer implements AutoCloseable {
     }
 
     /** Where HTTP/HTTPS ingress listens, as URL patterns (e.g. {@code http://NAME.tunnels.example.org:8080}); empty when off. */
-    public java.util.List<String> ingressUrls() {
-        return web == null ? java.util.List.of() : web.patterns();
+    public List<String> ingressUrls() {
+        return web == null ? List.of() : web.patterns();
     }
 
     /** The STUN service, or null when disabled. */

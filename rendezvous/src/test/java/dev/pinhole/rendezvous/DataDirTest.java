@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.rendezvous.state.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -35,7 +36,7 @@ class DataDirTest {
         JoinCode first = data.joinCode("127.0.0.1", 7000, fp);
         JoinCode again = new DataDir(dir, Clock.systemUTC()).joinCode("127.0.0.1", 7000, fp);
         assertEquals(first, again);
-        assertTrue(data.revokeToken(dev.pinhole.rendezvous.state.Tokens.idOf(first.token()).orElseThrow()));
+        assertTrue(data.revokeToken(Tokens.idOf(first.token()).orElseThrow()));
         JoinCode renewed = new DataDir(dir, Clock.systemUTC()).joinCode("127.0.0.1", 7000, fp);
         assertNotEquals(first.token(), renewed.token());
         assertEquals(Files.readString(dir.resolve("join-code")).trim(), renewed.toString());
@@ -46,6 +47,6 @@ class DataDirTest {
         DataDir server = new DataDir(dir, Clock.systemUTC());
         server.store().read();
         String token = new DataDir(dir, Clock.systemUTC()).createToken("cli");
-        assertTrue(dev.pinhole.rendezvous.state.Tokens.verify(server.store().read(), token).isPresent());
+        assertTrue(Tokens.verify(server.store().read(), token).isPresent());
     }
 }

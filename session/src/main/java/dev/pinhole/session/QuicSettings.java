@@ -3,13 +3,21 @@ package dev.pinhole.session;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
 import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.ClientAuth;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
 
 /**
  * The QUIC settings both roles share, and their TLS: each side presents its identity certificate and
@@ -54,7 +62,7 @@ public final class QuicSettings {
         return builder
                 .maxIdleTimeout(IDLE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 // CUBIC: measured 15-25 % faster than quiche's BBR (v1) here, on the relay and on direct paths.
-                .congestionControlAlgorithm(io.netty.handler.codec.quic.QuicCongestionControlAlgorithm.CUBIC)
+                .congestionControlAlgorithm(QuicCongestionControlAlgorithm.CUBIC)
                 .maxSendUdpPayloadSize(payload)
                 .maxRecvUdpPayloadSize(payload)
                 // No greasing of the QUIC bit (RFC 9287): demultiplexing by first byte (RFC 9443) needs it set.
@@ -76,11 +84,11 @@ public final class QuicSettings {
         return common(new QuicServerCodecBuilder(), RELAY_PAYLOAD)
                 // The engine learns the session's virtual address, which the key check uses to find the session.
                 .sslEngineProvider(q -> {
-                    var remote = (java.net.InetSocketAddress) q.remoteSocketAddress();
+                    var remote = (InetSocketAddress) q.remoteSocketAddress();
                     return ssl.newEngine(q.alloc(), remote.getAddress().getHostAddress(), remote.getPort());
                 })
                 .tokenHandler(null)
-                .option(io.netty.handler.codec.quic.QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, PacketBatch.ALLOCATOR);
+                .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, PacketBatch.ALLOCATOR);
     }
 
     /** The connector's codec: one per socket; {@code serverKeys} pins each session's exposer key. */
@@ -92,27 +100,27 @@ public final class QuicSettings {
                 .build();
         return common(new QuicClientCodecBuilder(), payload)
                 .sslEngineProvider(q -> {
-                    var remote = (java.net.InetSocketAddress) q.remoteSocketAddress();
+                    var remote = (InetSocketAddress) q.remoteSocketAddress();
                     return ssl.newEngine(q.alloc(), remote.getAddress().getHostAddress(), remote.getPort());
                 })
                 .build();
     }
 
     /** Set on each direct-capable client connection: hand packets over in batches (see {@link PacketBatch}). */
-    public static io.netty.handler.codec.quic.QuicChannelBootstrap batched(io.netty.handler.codec.quic.QuicChannelBootstrap bootstrap) {
-        return bootstrap.option(io.netty.handler.codec.quic.QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, PacketBatch.ALLOCATOR);
+    public static QuicChannelBootstrap batched(QuicChannelBootstrap bootstrap) {
+        return bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, PacketBatch.ALLOCATOR);
     }
 
     /** Finds the session of a handshake by the virtual address its engine was created with. */
-    public static java.net.InetSocketAddress peerOf(javax.net.ssl.SSLEngine engine) {
+    public static InetSocketAddress peerOf(SSLEngine engine) {
         // The QUIC engine keeps the peer address on its session, not on the engine itself.
-        javax.net.ssl.SSLSession session = engine == null ? null : engine.getSession();
+        SSLSession session = engine == null ? null : engine.getSession();
         if (session == null || session.getPeerHost() == null) {
             return null;
         }
         try {
-            return new java.net.InetSocketAddress(java.net.InetAddress.getByName(session.getPeerHost()), session.getPeerPort());
-        } catch (java.net.UnknownHostException e) {
+            return new InetSocketAddress(InetAddress.getByName(session.getPeerHost()), session.getPeerPort());
+        } catch (UnknownHostException e) {
             return null;
         }
     }

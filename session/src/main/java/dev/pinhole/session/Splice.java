@@ -1,12 +1,12 @@
 package dev.pinhole.session;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.flush.FlushConsolidationHandler;
 
 /**

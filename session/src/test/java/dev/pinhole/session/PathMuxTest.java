@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
@@ -34,7 +36,7 @@ class PathMuxTest {
     final List<DatagramPacket> probes = new ArrayList<>();
     final PathMux mux = new PathMux(new PathMux.Listener() {
         @Override public void stun(DatagramPacket packet) { stun.add(packet); }
-        @Override public void probe(io.netty.channel.Channel socket, DatagramPacket packet) { probes.add(packet); }
+        @Override public void probe(Channel socket, DatagramPacket packet) { probes.add(packet); }
     }, VirtualNet.PEER);
     final EmbeddedChannel udp = new EmbeddedChannel(mux);
     static final InetSocketAddress PEER = new InetSocketAddress("198.18.2.2", 40001);
@@ -158,7 +160,7 @@ class PathMuxTest {
     @Test
     void relayPathDropsWhenTheControlConnectionIsFullOrGone() {
         EmbeddedChannel control = new EmbeddedChannel();
-        control.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1, 2));
+        control.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
         control.write(Unpooled.buffer().writeZero(8));
         RelayPath full = new RelayPath(1, () -> control, "rv:7000");
         ByteBuf packet = Unpooled.buffer().writeZero(100);

@@ -1,10 +1,11 @@
 package dev.pinhole.peer.cli;
 
-import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.Connector;
+import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.RunNode;
-import dev.pinhole.protocol.home.PeerHome;
 import dev.pinhole.protocol.Fingerprint;
+import dev.pinhole.protocol.home.PeerHome;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,7 +57,7 @@ final class ConnectCommand implements Callable<Integer> {
         }
         PeerHome home = options.home();
         Connector connector = new Connector(home.identity(), options.joinCode(), out,
-                new Connector.Target(name.toLowerCase(java.util.Locale.ROOT), host, port, expectKey));
+                new Connector.Target(name.toLowerCase(Locale.ROOT), host, port, expectKey));
         connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
         return RunNode.run(connector, out);
     }

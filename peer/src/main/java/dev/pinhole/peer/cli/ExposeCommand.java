@@ -1,11 +1,11 @@
 package dev.pinhole.peer.cli;
 
-import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.Exposer;
+import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.RunNode;
-import dev.pinhole.protocol.home.PeerHome;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ServiceName;
+import dev.pinhole.protocol.home.PeerHome;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,8 +1,8 @@
 package dev.pinhole.peer.cli;
 
 import dev.pinhole.peer.node.Output;
-import dev.pinhole.protocol.home.PeerHome;
 import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.home.PeerHome;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

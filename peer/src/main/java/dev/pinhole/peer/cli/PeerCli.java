@@ -1,5 +1,8 @@
 package dev.pinhole.peer.cli;
 
+import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,12 +11,12 @@ import picocli.CommandLine.Command;
         subcommands = {LoginCommand.class, ExposeCommand.class, ConnectCommand.class, StatusCommand.class, IdCommand.class})
 public final class PeerCli {
     /** ice4j (the STUN codec) logs its configuration at INFO on first use; kept here so the loggers stay. */
-    private static final java.util.logging.Logger[] QUIET = {
-        java.util.logging.Logger.getLogger(""), java.util.logging.Logger.getLogger("org.jitsi")};
+    private static final Logger[] QUIET = {
+        Logger.getLogger(""), Logger.getLogger("org.jitsi")};
 
     public static void main(String[] args) {
-        for (java.util.logging.Logger logger : QUIET) {
-            logger.setLevel(java.util.logging.Level.WARNING);
+        for (Logger logger : QUIET) {
+            logger.setLevel(Level.WARNING);
         }
         System.exit(commandLine().execute(args));
     }
@@ -22,7 +25,7 @@ public final class PeerCli {
         CommandLine cli = new CommandLine(new PeerCli());
         // Bad input the user typed (a malformed join code, no server configured) is a message, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+            if (e instanceof IllegalArgumentException || e instanceof IOException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return 2;
             }

@@ -1,7 +1,7 @@
 package dev.pinhole.peer.cli;
 
-import dev.pinhole.protocol.home.PeerHome;
 import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.home.PeerHome;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

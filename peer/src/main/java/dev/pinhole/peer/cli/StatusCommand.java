@@ -1,8 +1,8 @@
 package dev.pinhole.peer.cli;
 
-import dev.pinhole.peer.node.StatusFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.pinhole.peer.node.StatusFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryStream;

@@ -29,6 +29,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.security.cert.CertificateException;
 import java.util.EnumSet;
 import java.util.concurrent.ThreadLocalRandom;
@@ -119,7 +120,7 @@ public final class ControlClient {
     public boolean send(ControlMessage message) {
         Channel current = channel();
         if (current == null) {
-            io.netty.util.ReferenceCountUtil.release(message);
+            ReferenceCountUtil.release(message);
             return false;
         }
         current.writeAndFlush(message, current.voidPromise());
@@ -237,7 +238,7 @@ public final class ControlClient {
             } else if (loggedIn) {
                 listener.message(msg);
             } else {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         }
 

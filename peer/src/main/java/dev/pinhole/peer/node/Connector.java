@@ -1,8 +1,5 @@
 package dev.pinhole.peer.node;
 
-import dev.pinhole.peer.node.Output;
-import dev.pinhole.session.QuicBytes;
-import dev.pinhole.session.QuicSettings;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Open;
@@ -12,26 +9,31 @@ import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.Fingerprint;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
 import dev.pinhole.session.PathMux;
+import dev.pinhole.session.QuicBytes;
+import dev.pinhole.session.QuicSettings;
 import dev.pinhole.session.VirtualNet;
 import dev.pinhole.session.Visitors;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.handler.codec.quic.QuicChannelBootstrap;
-import java.net.InetAddress;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelBootstrap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code peer connect}: opens a session to a named service and listens locally; each accepted TCP
@@ -81,7 +83,7 @@ public final class Connector extends PeerNode {
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
         super.start();
-        loop.scheduleWithFixedDelay(this::reportTraffic, TRAFFIC_SECONDS, TRAFFIC_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        loop.scheduleWithFixedDelay(this::reportTraffic, TRAFFIC_SECONDS, TRAFFIC_SECONDS, TimeUnit.SECONDS);
     }
 
     /** How often sessions' byte counts go to the rendezvous' dashboard: fresh enough to watch, rare enough to cost nothing. */
@@ -119,8 +121,8 @@ public final class Connector extends PeerNode {
     }
 
     @Override
-    dev.pinhole.protocol.punch.Probe.Role role() {
-        return dev.pinhole.protocol.punch.Probe.Role.CONNECTOR;
+    Probe.Role role() {
+        return Probe.Role.CONNECTOR;
     }
 
     @Override
@@ -238,13 +240,13 @@ public final class Connector extends PeerNode {
         Integer port = target.listenPort();
         boolean tryServicePort = port == null && opened.port() > 0;
         int first = port != null ? port : tryServicePort ? opened.port() : 0;
-        bootstrap.bind(host, first).addListener((io.netty.channel.ChannelFutureListener) bound -> {
+        bootstrap.bind(host, first).addListener((ChannelFutureListener) bound -> {
             if (bound.isSuccess()) {
                 ready(bound.channel(), opened);
                 then.run();
             } else if (tryServicePort) {
                 // The service's own port is taken here (often by the service itself): any free port will do.
-                bootstrap.bind(host, 0).addListener((io.netty.channel.ChannelFutureListener) any -> {
+                bootstrap.bind(host, 0).addListener((ChannelFutureListener) any -> {
                     if (any.isSuccess()) {
                         ready(any.channel(), opened);
                         then.run();

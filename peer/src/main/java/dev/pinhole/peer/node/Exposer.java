@@ -1,10 +1,5 @@
 package dev.pinhole.peer.node;
 
-import dev.pinhole.peer.node.Output;
-import dev.pinhole.session.QuicSettings;
-import dev.pinhole.session.Splice;
-import dev.pinhole.session.StreamHeader;
-import io.netty.buffer.ByteBuf;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
@@ -16,10 +11,16 @@ import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.Fingerprint;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.net.Transport;
+import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
+import dev.pinhole.session.QuicSettings;
+import dev.pinhole.session.Splice;
+import dev.pinhole.session.StreamHeader;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -146,7 +147,7 @@ public final class Exposer extends PeerNode {
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(service.host(), service.port())
                 .addListener(future -> {
-                    Channel local = ((io.netty.channel.ChannelFuture) future).channel();
+                    Channel local = ((ChannelFuture) future).channel();
                     if (future.isSuccess()) {
                         if (early.isReadable()) {
                             local.writeAndFlush(early);
@@ -170,8 +171,8 @@ public final class Exposer extends PeerNode {
     }
 
     @Override
-    dev.pinhole.protocol.punch.Probe.Role role() {
-        return dev.pinhole.protocol.punch.Probe.Role.EXPOSER;
+    Probe.Role role() {
+        return Probe.Role.EXPOSER;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -56,7 +57,7 @@ final class HostAddresses {
     private static InetAddress stripScope(InetAddress address) {
         try {
             return InetAddress.getByAddress(address.getAddress());
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return address;
         }
     }

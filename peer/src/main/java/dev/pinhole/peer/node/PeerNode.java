@@ -1,15 +1,8 @@
 package dev.pinhole.peer.node;
 
-import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.control.ControlClient;
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
-import dev.pinhole.session.DirectPath;
-import dev.pinhole.session.PacketBatch;
-import dev.pinhole.session.PacketPath;
-import dev.pinhole.session.PathMux;
-import dev.pinhole.session.VirtualNet;
-import dev.pinhole.session.RelayPath;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
@@ -22,7 +15,14 @@ import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.punch.ProbeCodec;
 import dev.pinhole.protocol.punch.ProbeFormatException;
 import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.session.DirectPath;
+import dev.pinhole.session.PacketBatch;
+import dev.pinhole.session.PacketPath;
+import dev.pinhole.session.PathMux;
+import dev.pinhole.session.RelayPath;
+import dev.pinhole.session.VirtualNet;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -31,6 +31,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.QuicChannel;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -39,6 +41,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What an exposer and a connector share: one event loop for everything (control connection, UDP
@@ -149,10 +152,10 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
                 })
                 .bind(new InetSocketAddress(0)).sync().channel();
         // With the rendezvous on this machine every peer is too: the reflexive candidate is all it takes.
-        boolean local = java.net.InetAddress.getByName(server.host()).isLoopbackAddress();
+        boolean local = InetAddress.getByName(server.host()).isLoopbackAddress();
         hosts = local ? List.of() : HostAddresses.of(((InetSocketAddress) udp.localAddress()).getPort());
         // Loads the HMAC provider now: the first one costs tens of milliseconds, which the first punch would pay.
-        new ProbeCodec(SessionSecret.random()).encode(new Probe.Ping(0, role(), 0), io.netty.buffer.ByteBufAllocator.DEFAULT).release();
+        new ProbeCodec(SessionSecret.random()).encode(new Probe.Ping(0, role(), 0), ByteBufAllocator.DEFAULT).release();
         control = new ControlClient(server, identity, loop, this);
         control.start();
         writeStatus();
@@ -321,7 +324,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
 
     /** Whether this peer has IPv6 host candidates (usually reachable with no NAT in the way). */
     boolean hasIpv6() {
-        return hosts.stream().anyMatch(h -> h.getAddress() instanceof java.net.Inet6Address);
+        return hosts.stream().anyMatch(h -> h.getAddress() instanceof Inet6Address);
     }
 
     /** Tells the rendezvous what STUN found (once per login, and when it changes). */
@@ -362,7 +365,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     }
 
     /** Closing twice (a test, then its rig; a signal, then the hook) is a no-op the second time. */
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     @Override
     public void close() {

@@ -1,7 +1,5 @@
 package dev.pinhole.peer.node;
 
-import dev.pinhole.peer.node.Output;
-
 /** Runs a node until it fails or the process is interrupted (Ctrl-C), then shuts it down cleanly. */
 public final class RunNode {
     /** Exit code when the node gave up (wrong token, unknown name, name taken...). */

@@ -2,9 +2,11 @@ package dev.pinhole.peer.node;
 
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
+import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.session.DirectPath;
 import dev.pinhole.session.PacketPath;
-import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.session.PathMux;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -13,7 +15,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-import dev.pinhole.protocol.net.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,9 +97,9 @@ final class SessionPaths implements Punch.Env {
 
     /** Feeds what an extra socket receives to the mux, as if the main socket had received it. */
     private static final class BirthdaySocket extends SimpleChannelInboundHandler<DatagramPacket> {
-        private final dev.pinhole.session.PathMux mux;
+        private final PathMux mux;
 
-        BirthdaySocket(dev.pinhole.session.PathMux mux) {
+        BirthdaySocket(PathMux mux) {
             super(false);
             this.mux = mux;
         }

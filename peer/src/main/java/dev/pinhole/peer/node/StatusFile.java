@@ -1,10 +1,10 @@
 package dev.pinhole.peer.node;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pinhole.session.DirectPath;
-import dev.pinhole.session.PacketPath;
 import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.tls.SecureFiles;
+import dev.pinhole.session.DirectPath;
+import dev.pinhole.session.PacketPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.pinhole.peer.punch;
 
-import dev.pinhole.session.PathMux;
 import dev.pinhole.protocol.stun.StunFormatException;
 import dev.pinhole.protocol.stun.StunMessages;
+import dev.pinhole.session.PathMux;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;

@@ -1,17 +1,15 @@
 package dev.pinhole.peer.node;
 
-import dev.pinhole.peer.cli.PeerCli;
-import dev.pinhole.peer.node.PeerNode;
-import dev.pinhole.peer.node.StatusFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pinhole.session.DirectPath;
-import dev.pinhole.session.RelayPath;
+import dev.pinhole.peer.cli.PeerCli;
 import dev.pinhole.protocol.SessionSecret;
 import dev.pinhole.protocol.punch.Probe;
+import dev.pinhole.session.DirectPath;
+import dev.pinhole.session.RelayPath;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -12,7 +12,6 @@ import dev.pinhole.protocol.punch.Probe.Pong;
 import dev.pinhole.protocol.punch.Probe.Role;
 import dev.pinhole.protocol.punch.ProbeCodec;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;

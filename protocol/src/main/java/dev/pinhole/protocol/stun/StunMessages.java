@@ -1,15 +1,20 @@
 package dev.pinhole.protocol.stun;
 
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.ice4j.StunException;
 import org.ice4j.Transport;
 import org.ice4j.TransportAddress;
 import org.ice4j.attribute.Attribute;
 import org.ice4j.attribute.AttributeFactory;
 import org.ice4j.attribute.ChangeRequestAttribute;
+import org.ice4j.attribute.MappedAddressAttribute;
 import org.ice4j.attribute.OptionalAttribute;
+import org.ice4j.attribute.XorMappedAddressAttribute;
 import org.ice4j.message.Message;
 import org.ice4j.message.MessageFactory;
 import org.ice4j.message.Request;
@@ -91,8 +96,8 @@ public final class StunMessages {
     public static BindingResponse parseResponse(byte[] packet, int length) throws StunFormatException {
         Message message = decode(packet, length, Message.BINDING_SUCCESS_RESPONSE, "0x0101, Binding success response");
         byte[] tid = message.getTransactionID();
-        var xor = (org.ice4j.attribute.XorMappedAddressAttribute) message.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
-        var plain = (org.ice4j.attribute.MappedAddressAttribute) message.getAttribute(Attribute.MAPPED_ADDRESS);
+        var xor = (XorMappedAddressAttribute) message.getAttribute(Attribute.XOR_MAPPED_ADDRESS);
+        var plain = (MappedAddressAttribute) message.getAttribute(Attribute.MAPPED_ADDRESS);
         InetSocketAddress mapped = xor != null ? xor.getAddress(tid) : plain != null ? plain.getAddress() : null;
         if (mapped == null) {
             throw new StunFormatException("Binding response without a mapped address");
@@ -128,9 +133,9 @@ public final class StunMessages {
                     + " (expected: 8 or 20)");
         }
         try {
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(java.util.Arrays.copyOfRange(body, 4, 4 + length)),
+            return new InetSocketAddress(InetAddress.getByAddress(Arrays.copyOfRange(body, 4, 4 + length)),
                     ((body[2] & 0xff) << 8) | (body[3] & 0xff));
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new StunFormatException("bad address in attribute 0x" + Integer.toHexString(type));
         }
     }

@@ -1,5 +1,6 @@
 package dev.pinhole.protocol.tls;
 
+import dev.pinhole.protocol.Fingerprint;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -48,7 +49,7 @@ public final class PinnedTrustManager extends X509ExtendedTrustManager {
             if (want == null) {
                 return what + " is not expected here (" + got + ")";
             }
-            return dev.pinhole.protocol.Fingerprint.matches(want, got)
+            return Fingerprint.matches(want, got)
                     ? null
                     : what + " fingerprint " + got + " does not match the pinned " + want;
         };

@@ -1,6 +1,7 @@
 package dev.pinhole.protocol.tls;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ public final class SecureFiles {
         Files.deleteIfExists(temp);
         try (FileChannel channel = FileChannel.open(temp,
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly("rw-------"))) {
-            var buffer = java.nio.ByteBuffer.wrap(content);
+            var buffer = ByteBuffer.wrap(content);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }

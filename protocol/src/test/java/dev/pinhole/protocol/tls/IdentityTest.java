@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +35,7 @@ class IdentityTest {
         Path cert = dir.resolve("identity.crt");
         Identity.loadOrCreate(key, cert, "test");
         Files.delete(cert);
-        var e = assertThrows(java.io.IOException.class, () -> Identity.loadOrCreate(key, cert, "test"));
+        var e = assertThrows(IOException.class, () -> Identity.loadOrCreate(key, cert, "test"));
         assertTrue(e.getMessage().contains("found only one"), e.getMessage());
     }
 
@@ -41,9 +44,9 @@ class IdentityTest {
         Identity a = Identity.generate("a");
         Identity b = Identity.generate("b");
         PinnedTrustManager pinA = PinnedTrustManager.key(a.keyFingerprint(), "the exposer's key");
-        pinA.checkServerTrusted(new java.security.cert.X509Certificate[] {a.certificate()}, "EC");
-        var e = assertThrows(java.security.cert.CertificateException.class,
-                () -> pinA.checkServerTrusted(new java.security.cert.X509Certificate[] {b.certificate()}, "EC"));
+        pinA.checkServerTrusted(new X509Certificate[] {a.certificate()}, "EC");
+        var e = assertThrows(CertificateException.class,
+                () -> pinA.checkServerTrusted(new X509Certificate[] {b.certificate()}, "EC"));
         assertEquals("the exposer's key fingerprint " + b.keyFingerprint() + " does not match the pinned " + a.keyFingerprint(),
                 e.getMessage());
         assertNull(null);

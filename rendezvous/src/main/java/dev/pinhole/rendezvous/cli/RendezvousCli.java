@@ -1,21 +1,25 @@
 package dev.pinhole.rendezvous.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.RendezvousServer;
 import dev.pinhole.rendezvous.ingress.TcpIngress;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pinhole.rendezvous.stun.StunServer;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import dev.pinhole.rendezvous.stun.StunServer;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,12 +88,12 @@ public final class RendezvousCli implements Callable<Integer> {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** ice4j's configuration and logging chatter at INFO on start; kept here so the loggers are not collected. */
-    private static final java.util.logging.Logger[] QUIET = {
-        java.util.logging.Logger.getLogger(""), java.util.logging.Logger.getLogger("org.jitsi")};
+    private static final Logger[] QUIET = {
+        Logger.getLogger(""), Logger.getLogger("org.jitsi")};
 
     public static void main(String[] args) {
-        for (java.util.logging.Logger logger : QUIET) {
-            logger.setLevel(java.util.logging.Level.WARNING);
+        for (Logger logger : QUIET) {
+            logger.setLevel(Level.WARNING);
         }
         CommandLine cli = new CommandLine(new RendezvousCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -159,7 +163,7 @@ public final class RendezvousCli implements Callable<Integer> {
             }
             return null;
         }
-        String d = domain.toLowerCase(java.util.Locale.ROOT).replaceAll("\\.$", "");
+        String d = domain.toLowerCase(Locale.ROOT).replaceAll("\\.$", "");
         if (!d.matches("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?") || d.length() > 200) {
             throw new IllegalArgumentException("--domain " + domain + " (expected: a DNS name such as tunnels.example.org)");
         }
@@ -184,7 +188,7 @@ public final class RendezvousCli implements Callable<Integer> {
         throw new IllegalArgumentException(option + " " + value + " (expected: a port number or off)");
     }
 
-    private java.net.InetSocketAddress dashboardAddress() {
+    private InetSocketAddress dashboardAddress() {
         if (noDashboard) {
             return null;
         }
@@ -198,7 +202,7 @@ public final class RendezvousCli implements Callable<Integer> {
             if (port < 0 || port > 65535) {
                 throw new NumberFormatException();
             }
-            return new java.net.InetSocketAddress(host, port);
+            return new InetSocketAddress(host, port);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--dashboard " + dashboard + " (expected: [ADDR:]PORT)");
         }

@@ -1,9 +1,11 @@
 package dev.pinhole.rendezvous.cli;
 
-import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.rendezvous.state.State;
+import dev.pinhole.rendezvous.state.Tokens;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +25,7 @@ final class TokenCommand {
     @ParentCommand
     RendezvousCli parent;
 
-    DataDir dataDir() throws java.io.IOException {
+    DataDir dataDir() throws IOException {
         return new DataDir(parent.settings().dataDir(), Clock.systemUTC());
     }
 
@@ -48,7 +50,7 @@ final class TokenCommand {
                 port = old.port();
             }
             var out = spec.commandLine().getOut();
-            out.println("token " + dev.pinhole.rendezvous.state.Tokens.idOf(secret).orElseThrow() + " created; join code:");
+            out.println("token " + Tokens.idOf(secret).orElseThrow() + " created; join code:");
             out.println(new JoinCode(host, port, secret, identity.certificateFingerprint()));
             return 0;
         }

@@ -1,7 +1,7 @@
 package dev.pinhole.rendezvous.control;
 
-import dev.pinhole.rendezvous.Log;
 import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.rendezvous.Log;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
@@ -26,6 +27,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -105,7 +107,7 @@ final class DashboardHandler extends SimpleChannelInboundHandler<FullHttpRequest
         cookie.setHttpOnly(true);
         cookie.setPath("/");
         cookie.setMaxAge(SESSION_MILLIS / 1000);
-        cookie.setSameSite(io.netty.handler.codec.http.cookie.CookieHeaderNames.SameSite.Strict);
+        cookie.setSameSite(CookieHeaderNames.SameSite.Strict);
         FullHttpResponse response = redirect("/");
         response.headers().set(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
         return response;
@@ -123,10 +125,10 @@ final class DashboardHandler extends SimpleChannelInboundHandler<FullHttpRequest
         return cookie(request).map(sessions::get).map(expiry -> expiry > System.currentTimeMillis()).orElse(false);
     }
 
-    private static java.util.Optional<String> cookie(FullHttpRequest request) {
+    private static Optional<String> cookie(FullHttpRequest request) {
         String header = request.headers().get(HttpHeaderNames.COOKIE);
         if (header == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         return ServerCookieDecoder.STRICT.decode(header).stream()
                 .filter(c -> c.name().equals(COOKIE)).map(Cookie::value).findFirst();

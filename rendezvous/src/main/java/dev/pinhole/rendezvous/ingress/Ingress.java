@@ -22,6 +22,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
@@ -30,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The rendezvous as a connecting peer, for public ingress: visitors' connections become streams of a QUIC
@@ -76,7 +78,7 @@ public final class Ingress implements IngressConnector, AutoCloseable {
                     }
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
-        loop.scheduleWithFixedDelay(this::countBytes, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+        loop.scheduleWithFixedDelay(this::countBytes, 5, 5, TimeUnit.SECONDS);
         return this;
     }
 
@@ -104,7 +106,7 @@ public final class Ingress implements IngressConnector, AutoCloseable {
     }
 
     /** A new stream to the service {@code name} (TCP header written, auto-read off). On the loop. */
-    Future<io.netty.handler.codec.quic.QuicStreamChannel> stream(String name) {
+    Future<QuicStreamChannel> stream(String name) {
         return Visitors.openStream(session(name), loop);
     }
 

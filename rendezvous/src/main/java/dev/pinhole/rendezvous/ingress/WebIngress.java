@@ -15,11 +15,14 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * HTTP ingress by Host header and HTTPS passthrough by server name, both under the operator's domain
@@ -92,18 +95,18 @@ public final class WebIngress {
             }
 
             @Override
-            public boolean guessedTooOften(java.net.InetAddress visitor) {
+            public boolean guessedTooOften(InetAddress visitor) {
                 return !guesses.hasToken(visitor);
             }
 
             @Override
-            public void wrongPassword(java.net.InetAddress visitor) {
+            public void wrongPassword(InetAddress visitor) {
                 guesses.tryAcquire(visitor);
             }
 
             @Override
             public void count(int status) {
-                registry.metrics.ingressRequests.computeIfAbsent(status, s -> new java.util.concurrent.atomic.LongAdder()).increment();
+                registry.metrics.ingressRequests.computeIfAbsent(status, s -> new LongAdder()).increment();
             }
         };
     }
@@ -128,7 +131,7 @@ public final class WebIngress {
 
     /** The URLs services get, with NAME standing for the service. */
     public List<String> patterns() {
-        List<String> urls = new java.util.ArrayList<>();
+        List<String> urls = new ArrayList<>();
         if (httpListener != null) {
             urls.add(url("NAME", false));
         }
@@ -140,7 +143,7 @@ public final class WebIngress {
 
     /** Public URLs of {@code name} (HTTP first), empty if it has none. */
     List<String> urlsOf(String name) {
-        List<String> urls = new java.util.ArrayList<>();
+        List<String> urls = new ArrayList<>();
         if (http.containsKey(name)) {
             urls.add(url(name, false));
         }

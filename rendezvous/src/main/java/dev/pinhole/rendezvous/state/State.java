@@ -1,5 +1,6 @@
 package dev.pinhole.rendezvous.state;
 
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,6 @@ public record State(Map<String, TokenRecord> tokens, Map<String, NameRecord> nam
     }
 
     public List<TokenRecord> tokensByAge() {
-        return tokens.values().stream().sorted(java.util.Comparator.comparingLong(TokenRecord::createdAt)).toList();
+        return tokens.values().stream().sorted(Comparator.comparingLong(TokenRecord::createdAt)).toList();
     }
 }

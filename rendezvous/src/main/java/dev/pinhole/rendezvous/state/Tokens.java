@@ -1,6 +1,8 @@
 package dev.pinhole.rendezvous.state;
 
+import dev.pinhole.protocol.Fingerprint;
 import dev.pinhole.rendezvous.state.State.TokenRecord;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -64,6 +66,6 @@ public final class Tokens {
     }
 
     private static byte[] sha256(String text) {
-        return dev.pinhole.protocol.Fingerprint.sha256(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Fingerprint.sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,9 +1,10 @@
 package dev.pinhole.rendezvous.cli;
 
-import dev.pinhole.rendezvous.RendezvousConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.rendezvous.RendezvousConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -59,13 +60,13 @@ class RendezvousCliTest {
         assertEquals(new RendezvousConfig.Web("tunnels.example.org", 80, 443), web("--data-dir", data, "--domain", "Tunnels.Example.org."));
         assertEquals(new RendezvousConfig.Web("example.org", 8080, null),
                 web("--data-dir", data, "--domain", "example.org", "--http-port", "8080", "--https-port", "off"));
-        var noDomain = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var noDomain = assertThrows(IllegalArgumentException.class,
                 () -> web("--data-dir", data, "--http-port", "8080"));
         assertEquals("--http-port and --https-port need --domain (services are NAME.DOMAIN)", noDomain.getMessage());
-        var badDomain = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var badDomain = assertThrows(IllegalArgumentException.class,
                 () -> web("--data-dir", data, "--domain", "under_score.example"));
         assertEquals("--domain under_score.example (expected: a DNS name such as tunnels.example.org)", badDomain.getMessage());
-        var badPort = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var badPort = assertThrows(IllegalArgumentException.class,
                 () -> web("--data-dir", data, "--domain", "example.org", "--https-port", "70000"));
         assertEquals("--https-port 70000 (expected: a port number or off)", badPort.getMessage());
     }

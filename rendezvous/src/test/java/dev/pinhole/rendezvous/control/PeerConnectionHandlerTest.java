@@ -23,13 +23,17 @@ import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.FrameDecoder;
 import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.rendezvous.registry.Registry;
+import dev.pinhole.rendezvous.state.Tokens;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -101,7 +105,7 @@ class PeerConnectionHandlerTest {
 
     @Test
     void revokedTokenIsRefused() throws Exception {
-        data.revokeToken(dev.pinhole.rendezvous.state.Tokens.idOf(token).orElseThrow());
+        data.revokeToken(Tokens.idOf(token).orElseThrow());
         EmbeddedChannel channel = connect(ALICE);
         channel.writeInbound(new Hello(ControlMessage.VERSION, token, "test"));
         assertEquals(ErrorCode.BAD_TOKEN, error(channel).code());
@@ -259,10 +263,10 @@ class PeerConnectionHandlerTest {
     void candidatesArePassedToTheOtherPeerOfTheSessionOnly() {
         Pair pair = session();
         int id = pair.opened().sessionId();
-        var candidates = new ControlMessage.Candidates(id, true, new java.net.InetSocketAddress("198.18.2.2", 4000), List.of());
+        var candidates = new ControlMessage.Candidates(id, true, new InetSocketAddress("198.18.2.2", 4000), List.of());
         pair.bob().writeInbound(candidates);
         assertEquals(candidates, pair.alice().readOutbound());
-        var back = new ControlMessage.Candidates(id, false, null, List.of(new java.net.InetSocketAddress("198.19.1.2", 5000)));
+        var back = new ControlMessage.Candidates(id, false, null, List.of(new InetSocketAddress("198.19.1.2", 5000)));
         pair.alice().writeInbound(back);
         assertEquals(back, pair.bob().readOutbound());
         EmbeddedChannel carol = login(CAROL);
@@ -289,7 +293,7 @@ class PeerConnectionHandlerTest {
         alice.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
         alice.write(Unpooled.buffer().writeZero(16)); // queued, not flushed: alice is now "slow"
         assertFalse(alice.isWritable());
-        var payloads = new java.util.ArrayList<io.netty.buffer.ByteBuf>();
+        var payloads = new ArrayList<ByteBuf>();
         for (int i = 0; i < 100; i++) {
             var payload = Unpooled.buffer().writeZero(1200);
             payloads.add(payload);

@@ -15,7 +15,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +37,7 @@ class DashboardHandlerTest {
         secret = AdminSecret.loadOrCreate(dir.resolve("dashboard-secret"));
         value = Files.readString(dir.resolve("dashboard-secret")).trim();
         DashboardSource source = new DashboardSource() {
-            @Override public Map<String, Object> state() { return Map.of("peers", java.util.List.of("p1")); }
+            @Override public Map<String, Object> state() { return Map.of("peers", List.of("p1")); }
             @Override public String metrics() { return "pinhole_peers_connected 1\n"; }
         };
         channel = new EmbeddedChannel(new DashboardHandler(secret, source, failures::incrementAndGet));
@@ -62,8 +65,8 @@ class DashboardHandlerTest {
         assertEquals(value, Files.readString(dir.resolve("dashboard-secret")).trim());
         assertTrue(AdminSecret.loadOrCreate(dir.resolve("dashboard-secret")).matches(value), "kept across restarts");
         assertEquals(value.substring(0, 8) + "…", secret.hint());
-        assertEquals(java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(dir.resolve("dashboard-secret")));
+        assertEquals(Set.of(PosixFilePermission.OWNER_READ,
+                PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(dir.resolve("dashboard-secret")));
     }
 
     @Test

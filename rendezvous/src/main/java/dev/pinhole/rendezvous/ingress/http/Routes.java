@@ -2,6 +2,7 @@ package dev.pinhole.rendezvous.ingress.http;
 
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 
 /** What HTTP and HTTPS ingress ask of the rendezvous; the tests give a fake. */
 public interface Routes {
@@ -18,10 +19,10 @@ public interface Routes {
      * Whether {@code visitor} has used up its budget of wrong passwords: it then gets 429 whatever it sends,
      * the right password included, until the budget refills.
      */
-    boolean guessedTooOften(java.net.InetAddress visitor);
+    boolean guessedTooOften(InetAddress visitor);
 
     /** {@code visitor} sent a wrong password: one less guess. */
-    void wrongPassword(java.net.InetAddress visitor);
+    void wrongPassword(InetAddress visitor);
 
     /** One response went to a visitor with {@code status} (for {@code pinhole_ingress_requests_total}). */
     void count(int status);

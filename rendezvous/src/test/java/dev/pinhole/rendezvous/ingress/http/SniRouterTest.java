@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -106,7 +107,7 @@ class SniRouterTest {
     @Test
     void bytesThatAreNotTlsAreRefused() {
         start("203.0.113.7");
-        visitor.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", java.nio.charset.StandardCharsets.US_ASCII));
+        visitor.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
         assertTrue(written(visitor).length > 0 || !visitor.isOpen());
         assertFalse(visitor.isOpen());
         assertEquals(0, streams.size());
