@@ -169,7 +169,10 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     @Override
     public void ready(Welcome welcome) {
         stunAvailable = welcome.stunPort() > 0;
-        if (directPaths && welcome.stunPort() > 0) {
+        if (!directPaths) {
+            // Before Register: connectors then learn from Opened to stay on the relay (docs/direct-paths.md).
+            control.send(new ControlMessage.NatInfo(false, false, false, true));
+        } else if (welcome.stunPort() > 0) {
             InetSocketAddress stun = new InetSocketAddress(server.host(), welcome.stunPort());
             InetSocketAddress alt = welcome.stunAltPort() > 0 ? new InetSocketAddress(server.host(), welcome.stunAltPort()) : null;
             if (!stun.isUnresolved()) {
@@ -330,7 +333,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     /** Tells the rendezvous what STUN found (once per login, and when it changes). */
     void reportNat() {
         Reflexive.Result result = reflexive.result();
-        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard(), hasIpv6());
+        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard(), hasIpv6(), false);
         if (!info.equals(reportedNat) && control.send(info)) {
             reportedNat = info;
         }
