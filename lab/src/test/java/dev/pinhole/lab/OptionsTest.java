@@ -3,6 +3,10 @@ package dev.pinhole.lab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.diagnostics.DiagnosticsCli;
+import dev.pinhole.peer.cli.PeerCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Every option of {@code peer expose} and {@code peer connect} does what its help says, typed as a user types it
@@ -76,5 +81,31 @@ class OptionsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void diagnosticsFindsTheRendezvousStunOnWhateverPortItRuns() throws Exception {
+        try (Rig rig = new Rig(dir)) {
+            String join = rig.startServerWithStun().joinCode().toString();
+            assertTrue(peer("login", join, "--home", home("a")).exit() == 0);
+            try (PeerCommand expose = new PeerCommand("expose", "8080", "--name", "web", "--home", home("a"))) {
+                expose.awaitMatch("(exposing)");
+            }
+            StringWriter out = new StringWriter();
+            CommandLine diagnostics = new CommandLine(new DiagnosticsCli());
+            diagnostics.setOut(new PrintWriter(out, true));
+            diagnostics.setErr(new PrintWriter(out, true));
+            int exit = diagnostics.execute("nat-type", "--home", home("a"), "--json");
+            assertEquals(0, exit, out.toString());
+            assertTrue(out.toString().contains("\"udp\":true"), out.toString());
+        }
+    }
+
+    static BadInputTest.Run peer(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = PeerCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(out, true));
+        return new BadInputTest.Run(cli.execute(args), out.toString(), out.toString());
     }
 }

@@ -62,7 +62,7 @@ final class ConnectCommand implements Callable<Integer> {
         PeerHome home = options.home();
         Connector connector = new Connector(home.identity(), server.joinCode(home), out,
                 new Connector.Target(name.toLowerCase(Locale.ROOT), host, port, expectKey));
-        connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
+        connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
         return RunNode.run(connector, out);
     }
 }

@@ -134,7 +134,7 @@ final class ExposeCommand implements Callable<Integer> {
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), server.joinCode(home), out,
                 new Exposer.Service(ServiceName.canonical(name), host, port, publish));
-        exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
+        exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
         return RunNode.run(exposer, out);
     }
 
