@@ -21,11 +21,14 @@ import picocli.CommandLine.Spec;
 final class NatTypeCommand implements Callable<Integer> {
     static final int UDP_BLOCKED = 3;
     static final int DEFAULT_STUN_PORT = 3478;
+    /** The RFC 5780 tests use one server (two with no OTHER-ADDRESS, for the mapping); a third would be ignored. */
+    static final int MAX_SERVERS = 2;
 
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--server", paramLabel = "HOST[:PORT]",
-            description = "STUN server (repeatable; default: the rendezvous from 'peer login', port 3478).")
+            description = "STUN server (at most twice, for a second server's view of the mapping; default: the rendezvous"
+                    + " from 'peer login', on the STUN port its last expose/connect was told, else 3478).")
     List<String> servers = new ArrayList<>();
 
     @Option(names = "--home", description = "Peer home holding the 'peer login' settings.")
@@ -37,17 +40,39 @@ final class NatTypeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (servers.size() > MAX_SERVERS) {
+            err.println("error: --server given " + servers.size() + " times (expected: at most " + MAX_SERVERS
+                    + "; a second server only serves to compare mappings)");
+            return CommandLine.ExitCode.USAGE;
+        }
         List<InetSocketAddress> targets = new ArrayList<>();
         for (String server : servers) {
-            targets.add(parse(server));
-        }
-        if (targets.isEmpty()) {
-            var code = PeerHome.resolve(home).server();
-            if (code.isEmpty()) {
-                spec.commandLine().getErr().println("error: no STUN server: pass --server HOST[:PORT] or run 'peer login JOIN_CODE'");
+            try {
+                targets.add(parse(server));
+            } catch (IllegalArgumentException e) {
+                err.println("error: --server " + server + " (expected: HOST[:PORT], PORT 1..65535)");
                 return CommandLine.ExitCode.USAGE;
             }
-            targets.add(new InetSocketAddress(code.get().host(), DEFAULT_STUN_PORT));
+        }
+        if (targets.isEmpty()) {
+            PeerHome peerHome = PeerHome.resolve(home);
+            var code = peerHome.server();
+            if (code.isEmpty()) {
+                err.println("error: no STUN server: pass --server HOST[:PORT] or run 'peer login JOIN_CODE'");
+                return CommandLine.ExitCode.USAGE;
+            }
+            var port = peerHome.stunPort(code.get());
+            if (port.isPresent() && port.get() == 0) {
+                err.println("error: the rendezvous " + code.get().address() + " runs no STUN (its operator turned it off):"
+                        + " pass --server HOST[:PORT] of another STUN server");
+                return CommandLine.ExitCode.USAGE;
+            }
+            if (port.isEmpty()) {
+                err.println("note: the STUN port of " + code.get().host() + " is not known until a 'peer expose' or 'peer"
+                        + " connect' has logged in there; trying " + DEFAULT_STUN_PORT + ", the default");
+            }
+            targets.add(new InetSocketAddress(code.get().host(), port.orElse(DEFAULT_STUN_PORT)));
         }
         Observations observations;
         try (StunProber prober = new StunProber(targets.get(0))) {
@@ -68,6 +93,10 @@ final class NatTypeCommand implements Callable<Integer> {
         boolean hasPort = colon > 0 && server.indexOf(':') == colon || server.startsWith("[") && server.contains("]:");
         String host = hasPort ? server.substring(0, colon) : server;
         int port = hasPort ? Integer.parseInt(server.substring(colon + 1)) : DEFAULT_STUN_PORT;
-        return new InetSocketAddress(host.replace("[", "").replace("]", ""), port);
+        host = host.replace("[", "").replace("]", "");
+        if (host.isEmpty() || port < 1 || port > 65535) {
+            throw new IllegalArgumentException(server);
+        }
+        return new InetSocketAddress(host, port);
     }
 }

@@ -3,7 +3,6 @@ package dev.pinhole.lab;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.tls.Identity;
@@ -21,8 +20,7 @@ class BrowserDashboardTest {
 
     @BeforeAll
     static void browserAvailable() {
-        var missing = WebDriver.unavailable();
-        assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
+        Prerequisites.require(WebDriver.unavailable());
     }
 
     @Test

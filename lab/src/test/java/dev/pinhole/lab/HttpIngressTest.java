@@ -109,7 +109,8 @@ class HttpIngressTest {
     void aServiceThatChecksItsHostHeaderCanHaveItRewritten() throws Exception {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
             rig.startServerWithStun();
-            String local = "127.0.0.1:" + web.port(); // what `--host-header rewrite` sends
+            // The ingress half; OptionsTest types `--host-header rewrite` itself, through the CLI.
+            String local = "127.0.0.1:" + web.port();
             JsonNode published = publish(rig, "dev", web.port(), Exposer.Publication.http("", List.of()).withHostHeader(local))
                     .out().last("published").orElseThrow();
             try (RawHttp visitor = new RawHttp("127.0.0.1", port(published))) {

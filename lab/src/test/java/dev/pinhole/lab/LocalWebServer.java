@@ -16,7 +16,7 @@ import java.util.concurrent.Executors;
 
 /**
  * The service behind {@code expose} in tests: a real HTTP server on loopback. {@code /hello} answers a
- * short text; {@code /headers} the request's headers, one {@code name: value} per line; {@code /sha256} the hex SHA-256 of the request body; {@code /blob/N} streams N pseudo-random bytes (seeded by N, so the client can check them).
+ * short text; {@code /own-host-only} answers 200 only to a Host header of its own HOST:PORT, else 403; {@code /headers} the request's headers, one {@code name: value} per line; {@code /sha256} the hex SHA-256 of the request body; {@code /blob/N} streams N pseudo-random bytes (seeded by N, so the client can check them).
  */
 public final class LocalWebServer implements AutoCloseable {
     public static final String HELLO = "hello through pinhole\n";
@@ -25,7 +25,22 @@ public final class LocalWebServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newFixedThreadPool(16);
 
     public LocalWebServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        this("127.0.0.1");
+    }
+
+    /** A server listening on {@code address} only (e.g. 127.0.0.2, to tell it from loopback's usual address). */
+    public LocalWebServer(String address) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(address, 0), 128);
+        server.createContext("/own-host-only", exchange -> {
+            // Like a dev server's host check (Vite's allowedHosts): only its own HOST:PORT in Host is served.
+            String own = address + ":" + exchange.getLocalAddress().getPort();
+            boolean ok = own.equals(exchange.getRequestHeaders().getFirst("Host"));
+            byte[] body = (ok ? "served " + own : "Blocked request. This host is not allowed.").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(ok ? 200 : 403, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
         server.createContext("/hello", exchange -> {
             byte[] body = HELLO.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);

@@ -24,7 +24,7 @@ final class NatLab implements AutoCloseable {
 
     private NatLab() {}
 
-    /** Why the lab cannot run here, or empty when it can. Tests skip with this message. */
+    /** Why the lab cannot run here, or empty when it can. Tests skip with this message, or fail with it under CI (see {@link Prerequisites}). */
     static Optional<String> unavailable() {
         try {
             if (!run(List.of("id", "-u"), 5).output().trim().equals("0")) {

@@ -2,7 +2,6 @@ package dev.pinhole.lab;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +24,7 @@ class NatLabIpv6Test {
 
     @BeforeAll
     static void labAvailable() {
-        var missing = NatLab.unavailable();
-        assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
+        Prerequisites.natLab();
     }
 
     @ParameterizedTest(name = "{0} x {1} with IPv6")

@@ -3,7 +3,6 @@ package dev.pinhole.lab;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +24,7 @@ class NatLabPunchTest {
 
     @BeforeAll
     static void labAvailable() {
-        var missing = NatLab.unavailable();
-        assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
+        Prerequisites.natLab();
     }
 
     @ParameterizedTest(name = "{0} exposes, {1} connects: {2}")

@@ -2,7 +2,6 @@ package dev.pinhole.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,11 +29,10 @@ class NatLabStunTest {
 
     @BeforeAll
     static void labAvailable() throws Exception {
-        var missing = NatLab.unavailable();
-        assumeTrue(missing.isEmpty(), () -> "SKIPPED: " + missing.orElse(""));
-        assumeTrue(NatLab.hasCommand("turnserver") && NatLab.hasCommand("turnutils_natdiscovery"),
-                "SKIPPED: needs coturn (apt-get install -y coturn)");
-        assumeTrue(NatLab.hasCommand("stun"), "SKIPPED: needs Debian's stun client (apt-get install -y stun-client)");
+        Prerequisites.natLab();
+        Prerequisites.command("turnserver", "coturn");
+        Prerequisites.command("turnutils_natdiscovery", "coturn");
+        Prerequisites.command("stun", "stun-client");
     }
 
     @ParameterizedTest(name = "{0}")

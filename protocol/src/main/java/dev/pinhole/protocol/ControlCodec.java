@@ -53,7 +53,8 @@ import java.util.List;
  *   Register   = u8 4 | u32 request | string name | port
  *   Registered = u8 5 | u32 request | string name
  *   Open       = u8 6 | u32 request | string name
- *   Opened     = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret | u8 exposer hard (0/1)
+ *   Opened     = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret
+ *                | u8 exposer flags (bit 0: hard, bit 1: relay only)
  *   Incoming   = u8 8 | u32 session | string name | string key | bytes secret
  *   Relay      = u8 9 | u32 session | u16 segment size (0: one packet) | payload (rest of the frame)
  *   Close      = u8 10 | u32 session | string reason
@@ -61,7 +62,7 @@ import java.util.List;
  *   Pong       = u8 12 | u64 nonce
  *   Candidates = u8 13 | u32 session | u8 flags (bit 0: hard, bit 1: reflexive present) | [address reflexive]
  *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
- *   NatInfo    = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard, bit 2: has IPv6 host candidates)
+ *   NatInfo    = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard, bit 2: has IPv6 host candidates, bit 3: relay only)
  *   PathReport = u8 15 | u32 session | u8 direct (0/1)
  *   Publish    = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
  *                | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
@@ -142,7 +143,7 @@ public final class ControlCodec {
             writeStr(out, m.peerKey());
             out.writeShort(m.port());
             writeBytes(out, m.secret().bytes());
-            out.writeByte(m.exposerHard() ? 1 : 0);
+            out.writeByte((m.exposerHard() ? 1 : 0) | (m.exposerRelayOnly() ? 2 : 0));
         } else if (message instanceof Publish m) {
             out.writeByte(PUBLISH);
             out.writeInt(m.requestId());
@@ -172,7 +173,7 @@ public final class ControlCodec {
             out.writeByte(m.direct() ? 1 : 0);
         } else if (message instanceof NatInfo m) {
             out.writeByte(NAT_INFO);
-            out.writeByte((m.udp() ? 1 : 0) | (m.hard() ? 2 : 0) | (m.ipv6() ? 4 : 0));
+            out.writeByte((m.udp() ? 1 : 0) | (m.hard() ? 2 : 0) | (m.ipv6() ? 4 : 0) | (m.relayOnly() ? 8 : 0));
         } else if (message instanceof Incoming m) {
             out.writeByte(INCOMING);
             out.writeInt(m.sessionId());
@@ -227,9 +228,7 @@ public final class ControlCodec {
             case REGISTER -> new Register(i32(body, "request id"), readStr(body, "name"), u16(body, "port"));
             case REGISTERED -> new Registered(i32(body, "request id"), readStr(body, "name"));
             case OPEN -> new Open(i32(body, "request id"), readStr(body, "name"));
-            case OPENED -> new Opened(i32(body, "request id"), i32(body, "session id"), readStr(body, "name"),
-                    readStr(body, "peer key"), u16(body, "port"), new SessionSecret(readBytes(body, "secret")),
-                    flag(body, "exposer hard"));
+            case OPENED -> opened(body);
             case NAT_INFO -> natInfo(u8(body, "NAT flags"));
             case PATH_REPORT -> new PathReport(i32(body, "session id"), flag(body, "direct"));
             case TRAFFIC -> new Traffic(i32(body, "session id"), count(body, "bytes sent"),
@@ -282,10 +281,24 @@ public final class ControlCodec {
     }
 
     private static NatInfo natInfo(int flags) {
-        if ((flags & ~7) != 0) {
-            throw new ProtocolException("NAT flags: " + flags + " (expected: 0..7)");
+        if ((flags & ~15) != 0) {
+            throw new ProtocolException("NAT flags: " + flags + " (expected: 0..15)");
         }
-        return new NatInfo((flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0);
+        return new NatInfo((flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0);
+    }
+
+    private static Opened opened(ByteBuf body) {
+        int requestId = i32(body, "request id");
+        int sessionId = i32(body, "session id");
+        String name = readStr(body, "name");
+        String key = readStr(body, "peer key");
+        int port = u16(body, "port");
+        SessionSecret secret = new SessionSecret(readBytes(body, "secret"));
+        int flags = u8(body, "exposer flags");
+        if ((flags & ~3) != 0) {
+            throw new ProtocolException("exposer flags: " + flags + " (expected: 0..3)");
+        }
+        return new Opened(requestId, sessionId, name, key, port, secret, (flags & 1) != 0, (flags & 2) != 0);
     }
 
     private static Candidates candidates(ByteBuf body) {

@@ -99,18 +99,21 @@ public sealed interface ControlMessage {
     /**
      * Server to the connecting peer: session created; {@code peerKey} is the exposer's key fingerprint,
      * {@code port} the exposed service's local port (connectors listen on the same one when free).
+     * {@code exposerHard} and {@code exposerRelayOnly} are what the exposer said in its {@link NatInfo}: the
+     * connector decides from them whether the session can ever go direct, and so its packet size.
      */
     record Opened(int requestId, int sessionId, String name, String peerKey, int port, SessionSecret secret,
-                  boolean exposerHard) implements ControlMessage {}
+                  boolean exposerHard, boolean exposerRelayOnly) implements ControlMessage {}
 
     /**
      * Peer to server, after each STUN round that changed it: what this peer learnt about its NAT. {@code udp}:
      * STUN answered; {@code hard}: the NAT maps each destination to another port; {@code ipv6}: the peer has IPv6
-     * host candidates, which need no NAT traversal at all. The server passes the exposer's {@code hard} on in
-     * {@link Opened}: two hard sides will stay on the relay, and a session known to stay there uses large packets
-     * (docs/direct-paths.md).
+     * host candidates, which need no NAT traversal at all; {@code relayOnly}: the peer takes no direct path at all
+     * ({@code --relay-only}: it runs no STUN and answers no probe), sent once right after login. The server passes the
+     * exposer's {@code hard} and {@code relayOnly} on in {@link Opened}: two hard sides, or a relay-only exposer, will
+     * stay on the relay, and a session known to stay there uses large packets and no punch rounds (docs/direct-paths.md).
      */
-    record NatInfo(boolean udp, boolean hard, boolean ipv6) implements ControlMessage {}
+    record NatInfo(boolean udp, boolean hard, boolean ipv6, boolean relayOnly) implements ControlMessage {}
 
     /**
      * Peer to server, when a session's path changes: {@code direct} or back on the relay. For the operator's

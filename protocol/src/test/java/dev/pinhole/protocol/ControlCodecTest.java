@@ -51,8 +51,9 @@ class ControlCodecTest {
                 new Register(3, "mypc", 8080),
                 new Registered(3, "mypc"),
                 new Open(4, "mypc"),
-                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, true),
-                new NatInfo(true, false, false),
+                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, true, false),
+                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, false, true),
+                new NatInfo(true, false, false, false),
                 new PathReport(0xcafebabe, true),
                 Publish.tcp(5, "mypc", 20005),
                 new Publish(6, "mypc", Kind.HTTP, 0, "ann:s3cret:with:colons",
@@ -63,8 +64,9 @@ class ControlCodecTest {
                 Publish.https(10, "mypc"),
                 new Published(5, "mypc", "tcp://203.0.113.10:20005"),
                 new Traffic(5, 0, Long.MAX_VALUE),
-                new NatInfo(false, true, false),
-                new NatInfo(true, true, true),
+                new NatInfo(false, true, false, false),
+                new NatInfo(true, true, true, false),
+                new NatInfo(false, false, false, true),
                 new Incoming(0x7fffffff, "mypc", "sha256:other", SECRET),
                 new Candidates(3, true, new InetSocketAddress("198.18.1.2", 40001),
                         List.of(new InetSocketAddress("198.19.1.2", 5000), new InetSocketAddress("2001:db8::1", 65535))),
@@ -123,7 +125,7 @@ class ControlCodecTest {
                         "06"                            // type 6: Open
                         + "00000004"                    // u32 request id 4
                         + "0003" + "776562"),           // string name "web"
-                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, true),
+                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, true, false),
                         "07"                            // type 7: Opened
                         + "00000004"                    // u32 request id 4
                         + "cafebabe"                    // u32 session id
@@ -131,7 +133,16 @@ class ControlCodecTest {
                         + "0001" + "6b"                 // string exposer key "k"
                         + "1f90"                        // u16 port 8080
                         + "0004" + "01020304"           // bytes secret: u16 length 4 (32 in practice), the bytes
-                        + "01"),                        // u8 exposer hard: 1
+                        + "01"),                        // u8 exposer flags: bit 0 hard
+                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, false, true),
+                        "07"                            // type 7: Opened
+                        + "00000004"                    // u32 request id 4
+                        + "cafebabe"                    // u32 session id
+                        + "0003" + "776562"             // string name "web"
+                        + "0001" + "6b"                 // string exposer key "k"
+                        + "1f90"                        // u16 port 8080
+                        + "0004" + "01020304"           // bytes secret: u16 length 4, the bytes
+                        + "02"),                        // u8 exposer flags: bit 1 relay only (--relay-only)
                 golden(new Incoming(0xcafebabe, "web", "k", SHORT_SECRET),
                         "08"                            // type 8: Incoming
                         + "cafebabe"                    // u32 session id
@@ -167,9 +178,12 @@ class ControlCodecTest {
                         + "00000003"                    // u32 session id 3
                         + "00"                          // u8 flags: not hard, no reflexive address
                         + "00"),                        // u8 host count 0
-                golden(new NatInfo(true, false, true),
+                golden(new NatInfo(true, false, true, false),
                         "0e"                            // type 14: NatInfo
                         + "05"),                        // u8 flags: bit 0 UDP works, bit 1 hard, bit 2 IPv6 hosts
+                golden(new NatInfo(false, false, false, true),
+                        "0e"                            // type 14: NatInfo
+                        + "08"),                        // u8 flags: bit 3 relay only (--relay-only: no STUN, no probes)
                 golden(new PathReport(0xcafebabe, true),
                         "0f"                            // type 15: PathReport
                         + "cafebabe"                    // u32 session id
@@ -272,7 +286,9 @@ class ControlCodecTest {
                 List.of("09000000", "session id: needs 4 bytes, 3 left"),
                 List.of("04" + "00000001" + "0002" + "6869" + "1f", "port: needs 2 bytes, 1 left"),
                 List.of("0d" + "00000003" + "04", "candidate flags: 4 (expected: 0..3)"),
-                List.of("0e" + "08", "NAT flags: 8 (expected: 0..7)"),
+                List.of("0e" + "10", "NAT flags: 16 (expected: 0..15)"),
+                List.of("07" + "00000004" + "cafebabe" + "0001" + "77" + "0001" + "6b" + "1f90" + "0004" + "01020304" + "04",
+                        "exposer flags: 4 (expected: 0..3)"),
                 List.of("0f" + "00000001" + "02", "direct: 2 (expected: 0 or 1)"),
                 List.of("10" + "00000001" + "0000" + "04" + "0000", "publish kind: 4 (expected: 1..3)"),
                 List.of("10" + "00000001" + "0000" + "02" + "0000" + "0004" + "3a616263" + "00",

@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 final class ConnectCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin PeerOptions options;
+    @Mixin ServerOption server;
     @Parameters(paramLabel = "NAME", description = "The service's name.")
     String name;
     @Option(names = "--listen", paramLabel = "[HOST:]PORT",
@@ -43,7 +44,10 @@ final class ConnectCommand implements Callable<Integer> {
             try {
                 port = Integer.parseInt(listen.substring(colon + 1));
             } catch (NumberFormatException e) {
-                out.error("--listen " + listen + " (expected: [HOST:]PORT)");
+                port = -1;
+            }
+            if (host.isEmpty() || port < 0 || port > 65535) {
+                out.error("--listen " + listen + " (expected: [HOST:]PORT, PORT 0..65535, 0 for any free one)");
                 return CommandLine.ExitCode.USAGE;
             }
         }
@@ -56,9 +60,9 @@ final class ConnectCommand implements Callable<Integer> {
             }
         }
         PeerHome home = options.home();
-        Connector connector = new Connector(home.identity(), options.joinCode(), out,
+        Connector connector = new Connector(home.identity(), server.joinCode(home), out,
                 new Connector.Target(name.toLowerCase(Locale.ROOT), host, port, expectKey));
-        connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
+        connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
         return RunNode.run(connector, out);
     }
 }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
 final class ExposeCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin PeerOptions options;
+    @Mixin ServerOption server;
     @Parameters(paramLabel = "PORT", description = "Local port of the service.")
     int port;
     @Option(names = "--name", required = true, description = "Name to publish (a DNS label, e.g. mypc).")
@@ -40,8 +41,9 @@ final class ExposeCommand implements Callable<Integer> {
     boolean https;
 
     @Option(names = "--basic-auth", paramLabel = "USER:PASS",
-            description = "With --http: visitors must give this user name and password (checked at the rendezvous,"
-                    + " not passed on). Default: $PINHOLE_BASIC_AUTH.")
+            description = "With --http (and neither --https nor --tcp-port, which cannot carry it): visitors must give"
+                    + " this user name and password (checked at the rendezvous, not passed on)."
+                    + " Default with --http: $PINHOLE_BASIC_AUTH.")
     String basicAuth;
 
     @Option(names = "--host-header", paramLabel = "rewrite|HOST[:PORT]",
@@ -80,13 +82,20 @@ final class ExposeCommand implements Callable<Integer> {
                 return CommandLine.ExitCode.USAGE;
             }
         }
-        String password = basicAuth != null ? basicAuth : System.getenv("PINHOLE_BASIC_AUTH");
-        if (password != null && password.isEmpty()) {
-            password = null;
+        if (basicAuth != null && !http) {
+            out.error("--basic-auth guards HTTP ingress: add --http");
+            return CommandLine.ExitCode.USAGE;
         }
-        if (password != null && (!http || password.indexOf(':') < 1 || password.indexOf(':') == password.length() - 1)) {
-            out.error(!http ? "--basic-auth guards HTTP ingress: add --http"
-                    : "--basic-auth (expected: USER:PASS, both non-empty)");
+        String password = password();
+        if (password != null && (password.indexOf(':') < 1 || password.indexOf(':') == password.length() - 1)) {
+            out.error((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " (expected: USER:PASS, both non-empty)");
+            return CommandLine.ExitCode.USAGE;
+        }
+        if (password != null && (https || publicPort != null)) {
+            // TLS passthrough and raw TCP carry no HTTP: a password there would be silently not applied.
+            out.error((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " guards HTTP only and cannot protect "
+                    + (https ? "--https" : "--tcp-port") + " (the rendezvous does not read those bytes): drop "
+                    + (https ? "--https" : "--tcp-port") + ", or publish it under another --name with --allow-ip");
             return CommandLine.ExitCode.USAGE;
         }
         List<Cidr> allow = new ArrayList<>();
@@ -102,15 +111,19 @@ final class ExposeCommand implements Callable<Integer> {
             out.error("--allow-ip limits public ingress: add --http, --https or --tcp-port");
             return CommandLine.ExitCode.USAGE;
         }
-        String host = hostHeader == null ? "" : hostHeader.equals("rewrite") ? this.host + ":" + port : hostHeader;
-        if (!host.isEmpty() && (!http || !host.matches("[A-Za-z0-9.:\\[\\]-]{1,255}"))) {
+        if (host.isEmpty()) {
+            out.error("--host '' (expected: the service's host name or address, e.g. 127.0.0.1)");
+            return CommandLine.ExitCode.USAGE;
+        }
+        String hostHeaderValue = hostHeader == null ? "" : hostHeader.equals("rewrite") ? hostAndPort(host, port) : hostHeader;
+        if (!hostHeaderValue.isEmpty() && (!http || !hostHeaderValue.matches("[A-Za-z0-9.:\\[\\]-]{1,255}"))) {
             out.error(!http ? "--host-header applies to HTTP ingress: add --http"
                     : "--host-header " + hostHeader + " (expected: rewrite, or HOST[:PORT])");
             return CommandLine.ExitCode.USAGE;
         }
         List<Exposer.Publication> publish = new ArrayList<>();
         if (http) {
-            publish.add(Exposer.Publication.http(password == null ? "" : password, allow).withHostHeader(host));
+            publish.add(Exposer.Publication.http(password == null ? "" : password, allow).withHostHeader(hostHeaderValue));
         }
         if (https) {
             publish.add(Exposer.Publication.https(allow));
@@ -119,9 +132,23 @@ final class ExposeCommand implements Callable<Integer> {
             publish.add(Exposer.Publication.tcp(publicPort, allow));
         }
         PeerHome home = options.home();
-        Exposer exposer = new Exposer(home.identity(), options.joinCode(), out,
+        Exposer exposer = new Exposer(home.identity(), server.joinCode(home), out,
                 new Exposer.Service(ServiceName.canonical(name), host, port, publish));
-        exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run"));
+        exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
         return RunNode.run(exposer, out);
+    }
+
+    /**
+     * The HTTP password: {@code --basic-auth}, else {@code $PINHOLE_BASIC_AUTH} when there is HTTP ingress to guard
+     * (the variable is a default, set once in a shell; an expose without {@code --http} has no use for it).
+     */
+    private String password() {
+        String password = basicAuth != null ? basicAuth : http ? System.getenv("PINHOLE_BASIC_AUTH") : null;
+        return password == null || password.isEmpty() ? null : password;
+    }
+
+    /** HOST:PORT as a Host header writes it: an IPv6 literal in brackets (RFC 9110 section 7.2). */
+    static String hostAndPort(String host, int port) {
+        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 }

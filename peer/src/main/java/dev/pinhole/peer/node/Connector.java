@@ -181,7 +181,11 @@ public final class Connector extends PeerNode {
             currentId = opened.sessionId();
         }
         // What STUN found decides whether this session can ever go direct; it is usually known by now.
-        reflexive.whenReady(() -> handshake(opened, promise));
+        if (opened.exposerRelayOnly()) {
+            handshake(opened, promise);
+        } else {
+            reflexive.whenReady(() -> handshake(opened, promise));
+        }
     }
 
     /** Why a session to this exposer will stay on the relay, or null if a direct path is worth trying. */
@@ -189,6 +193,9 @@ public final class Connector extends PeerNode {
         var local = reflexive.result();
         if (!directPaths) {
             return "--relay-only";
+        }
+        if (opened.exposerRelayOnly()) {
+            return "the exposer runs --relay-only";
         }
         if (!stunAvailable) {
             return "the rendezvous runs no STUN, so no peer can learn its public address";

@@ -42,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * What an exposer and a connector share: one event loop for everything (control connection, UDP
@@ -111,6 +112,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     /** Whether the rendezvous answers STUN (its Welcome named a port). */
     boolean stunAvailable;
     private ControlMessage.NatInfo reportedNat;
+    private Consumer<Welcome> welcomed = welcome -> { };
     private StatusFile status;
 
     PeerNode(Identity identity, JoinCode server, Output out) {
@@ -122,6 +124,12 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     /** {@code false}: stay on the relay (no STUN, no probes); for networks where UDP is unwelcome, and benchmarks. */
     public PeerNode directPaths(boolean enabled) {
         this.directPaths = enabled;
+        return this;
+    }
+
+    /** Called with each Welcome (the CLI remembers the STUN port for {@code diagnostics nat-type}). */
+    public PeerNode onWelcome(Consumer<Welcome> listener) {
+        this.welcomed = listener;
         return this;
     }
 
@@ -168,8 +176,12 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
 
     @Override
     public void ready(Welcome welcome) {
+        welcomed.accept(welcome);
         stunAvailable = welcome.stunPort() > 0;
-        if (directPaths && welcome.stunPort() > 0) {
+        if (!directPaths) {
+            // Before Register: connectors then learn from Opened to stay on the relay (docs/direct-paths.md).
+            control.send(new ControlMessage.NatInfo(false, false, false, true));
+        } else if (welcome.stunPort() > 0) {
             InetSocketAddress stun = new InetSocketAddress(server.host(), welcome.stunPort());
             InetSocketAddress alt = welcome.stunAltPort() > 0 ? new InetSocketAddress(server.host(), welcome.stunAltPort()) : null;
             if (!stun.isUnresolved()) {
@@ -330,7 +342,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     /** Tells the rendezvous what STUN found (once per login, and when it changes). */
     void reportNat() {
         Reflexive.Result result = reflexive.result();
-        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard(), hasIpv6());
+        ControlMessage.NatInfo info = new ControlMessage.NatInfo(result.reflexive() != null, result.hard(), hasIpv6(), false);
         if (!info.equals(reportedNat) && control.send(info)) {
             reportedNat = info;
         }

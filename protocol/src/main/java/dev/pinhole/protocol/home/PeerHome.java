@@ -8,7 +8,9 @@ import dev.pinhole.protocol.tls.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A peer's home ({@code --home}, {@code $PINHOLE_HOME}, or {@code ~/.pinhole}): its identity key
@@ -16,7 +18,15 @@ import java.util.Optional;
  * Everything is mode 0600: the key is who you are, the join code holds a token.
  */
 public final class PeerHome {
-    record Settings(String server) {}
+    /**
+     * {@code stunPorts}: the STUN port each rendezvous (by its address, HOST:PORT) named in its Welcome, as the
+     * last expose/connect saw it; {@code diagnostics nat-type} uses it, since a rendezvous may run STUN on any port.
+     */
+    record Settings(String server, Map<String, Integer> stunPorts) {
+        Settings {
+            stunPorts = stunPorts == null ? Map.of() : Map.copyOf(stunPorts);
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -45,15 +55,35 @@ public final class PeerHome {
     }
 
     public void saveServer(JoinCode code) throws IOException {
-        SecureFiles.writeAtomically(dir.resolve("peer.json"), JSON.writeValueAsBytes(new Settings(code.toString())));
+        save(new Settings(code.toString(), settings().stunPorts()));
     }
 
     public Optional<JoinCode> server() throws IOException {
-        Path file = dir.resolve("peer.json");
-        if (!Files.exists(file)) {
-            return Optional.empty();
+        return Optional.ofNullable(settings().server()).map(JoinCode::parse);
+    }
+
+    /** Remembers the STUN port (0: none) the rendezvous at {@code code}'s address announced. */
+    public void saveStunPort(JoinCode code, int port) throws IOException {
+        Settings settings = settings();
+        if (!Integer.valueOf(port).equals(settings.stunPorts().get(code.address()))) {
+            Map<String, Integer> ports = new TreeMap<>(settings.stunPorts());
+            ports.put(code.address(), port);
+            save(new Settings(settings.server(), ports));
         }
-        Settings settings = JSON.readValue(file.toFile(), Settings.class);
-        return Optional.ofNullable(settings.server()).map(JoinCode::parse);
+    }
+
+    /** The STUN port the rendezvous at {@code code}'s address announced (0: it runs none), if a peer has logged in there. */
+    public Optional<Integer> stunPort(JoinCode code) throws IOException {
+        return Optional.ofNullable(settings().stunPorts().get(code.address()));
+    }
+
+    private Settings settings() throws IOException {
+        Path file = dir.resolve("peer.json");
+        return Files.exists(file) ? JSON.readValue(file.toFile(), Settings.class) : new Settings(null, null);
+    }
+
+    private void save(Settings settings) throws IOException {
+        SecureFiles.createPrivateDirectories(dir);
+        SecureFiles.writeAtomically(dir.resolve("peer.json"), JSON.writeValueAsBytes(settings));
     }
 }

@@ -1,7 +1,9 @@
 package dev.pinhole.rendezvous.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.RendezvousServer;
@@ -47,7 +49,7 @@ public final class RendezvousCli implements Callable<Integer> {
     @Option(names = "--public-host", description = "Host name or address peers dial; goes into the join code.")
     String publicHost;
 
-    @Option(names = "--config", description = "JSON file with dataDir, bind, port, publicHost.")
+    @Option(names = "--config", description = "JSON file with dataDir, bind, port, publicHost (any other key is an error).")
     Path config;
 
     @Option(names = "--stun-port", description = "STUN (RFC 8489) UDP port (default: 3478; 0 picks a free one).")
@@ -95,7 +97,12 @@ public final class RendezvousCli implements Callable<Integer> {
         for (Logger logger : QUIET) {
             logger.setLevel(Level.WARNING);
         }
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RendezvousCli());
+        // A typo in an option or a --config file is a message, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof IOException) {
                 commandLine.getErr().println("rendezvous: " + e.getMessage());
@@ -103,7 +110,7 @@ public final class RendezvousCli implements Callable<Integer> {
             }
             throw e;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     @Override
@@ -141,10 +148,35 @@ public final class RendezvousCli implements Callable<Integer> {
         return 0;
     }
 
+    /** The --config file's settings (all null without one); a key it does not know is an error, not ignored. */
+    FileConfig fileConfig() throws IOException {
+        if (config == null) {
+            return new FileConfig(null, null, null, null);
+        }
+        try {
+            return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .readValue(config.toFile(), FileConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException("--config " + config + ": unknown key '" + e.getPropertyName()
+                    + "' (expected: dataDir, bind, port, publicHost; other settings are command-line options)");
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("--config " + config + ": " + e.getOriginalMessage()
+                    + " (expected: a JSON object with dataDir, bind, port, publicHost)");
+        }
+    }
+
+    /** The host for join codes if the operator named one (option or --config), else null. */
+    String chosenPublicHost() throws IOException {
+        return publicHost != null ? publicHost : fileConfig().publicHost();
+    }
+
+    /** The port for join codes if the operator named one (option or --config), else null. */
+    Integer chosenPort() throws IOException {
+        return port != null ? port : fileConfig().port();
+    }
+
     RendezvousConfig settings() throws IOException {
-        FileConfig file = config == null ? new FileConfig(null, null, null, null)
-                : new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                        .readValue(config.toFile(), FileConfig.class);
+        FileConfig file = fileConfig();
         Path dir = dataDir != null ? dataDir : file.dataDir() != null ? Path.of(file.dataDir()) : defaultDataDir();
         String bindTo = bind != null ? bind : file.bind() != null ? file.bind() : "0.0.0.0";
         int listenPort = port != null ? port : file.port() != null ? file.port() : RendezvousConfig.DEFAULT_PORT;
@@ -190,6 +222,9 @@ public final class RendezvousCli implements Callable<Integer> {
 
     private InetSocketAddress dashboardAddress() {
         if (noDashboard) {
+            if (dashboard != null) {
+                throw new IllegalArgumentException("--dashboard " + dashboard + " with --no-dashboard (expected: one of them)");
+            }
             return null;
         }
         if (dashboard == null) {
@@ -210,6 +245,10 @@ public final class RendezvousCli implements Callable<Integer> {
 
     private StunServer.Config stun(String bindTo) throws IOException {
         if (noStun) {
+            if (stunPort != null || altAddress != null || altPort != null) {
+                throw new IllegalArgumentException("--stun-port, --alt-address and --alt-port configure STUN, which --no-stun"
+                        + " turns off (expected: either those or --no-stun)");
+            }
             return null;
         }
         InetAddress primary = InetAddress.getByName(bindTo);

@@ -42,13 +42,16 @@ final class TokenCommand {
             Identity identity = dir.identity();
             String secret = dir.createToken(label);
             Path existing = dir.joinCodeFile();
-            String host = token.parent.settings().publicHost();
-            int port = token.parent.settings().port();
-            if (Files.exists(existing) && token.parent.publicHost == null && token.parent.port == null) {
+            // The server's own join code knows where it really runs; what the operator names (option or --config) wins.
+            String host = token.parent.chosenPublicHost();
+            Integer port = token.parent.chosenPort();
+            if (Files.exists(existing) && (host == null || port == null)) {
                 JoinCode old = JoinCode.parse(Files.readString(existing, StandardCharsets.UTF_8));
-                host = old.host();
-                port = old.port();
+                host = host != null ? host : old.host();
+                port = port != null ? port : old.port();
             }
+            host = host != null ? host : token.parent.settings().publicHost();
+            port = port != null ? port : token.parent.settings().port();
             var out = spec.commandLine().getOut();
             out.println("token " + Tokens.idOf(secret).orElseThrow() + " created; join code:");
             out.println(new JoinCode(host, port, secret, identity.certificateFingerprint()));

@@ -7,6 +7,8 @@ public enum NatKind {
     /** The peer has not reported (yet): STUN is off, or still running. */
     UNKNOWN("unknown"),
     NO_UDP("no-udp"),
+    /** The peer runs {@code --relay-only}: no STUN, no direct path, whatever its NAT. */
+    RELAY_ONLY("relay-only"),
     /** Endpoint-independent mapping: punching works against it. */
     EASY("easy"),
     /** Mapping depends on the destination (symmetric NAT, many CGNATs). */
@@ -19,7 +21,7 @@ public enum NatKind {
     }
 
     public static NatKind of(NatInfo info) {
-        return !info.udp() ? NO_UDP : info.hard() ? HARD : EASY;
+        return info.relayOnly() ? RELAY_ONLY : !info.udp() ? NO_UDP : info.hard() ? HARD : EASY;
     }
 
     /** The text the dashboard shows and the metrics' {@code nat_pair} label is made of. */

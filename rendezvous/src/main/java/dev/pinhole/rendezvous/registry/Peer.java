@@ -58,6 +58,12 @@ public final class Peer {
         return info != null && info.hard() && !info.ipv6();
     }
 
+    /** The peer runs {@code --relay-only}: its sessions never leave the relay, so connectors need not try. */
+    boolean relayOnly() {
+        NatInfo info = nat;
+        return info != null && info.relayOnly();
+    }
+
     /** The local port this peer exposes {@code name} on, 0 if it did not say. */
     int port(String name) {
         return ports.getOrDefault(name, 0);

@@ -139,7 +139,7 @@ public final class Registry {
         SessionSecret secret = SessionSecret.random();
         exposer.channel().writeAndFlush(new Incoming(session.id(), name, connector.id(), secret));
         return new Opened(request.requestId(), session.id(), name, exposer.id(), exposer.port(name), secret,
-                exposer.hardToPunch());
+                exposer.hardToPunch(), exposer.relayOnly());
     }
 
     /**

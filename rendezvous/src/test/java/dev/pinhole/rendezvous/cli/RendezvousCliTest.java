@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -20,7 +23,7 @@ class RendezvousCliTest {
     Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new RendezvousCli());
+        CommandLine cli = RendezvousCli.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int exit = cli.execute(args);
@@ -45,6 +48,48 @@ class RendezvousCliTest {
         Run again = run("--data-dir", data, "token", "revoke", id);
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("no active token with id " + id));
+    }
+
+    @Test
+    void aConfigKeyTheRendezvousDoesNotKnowIsAnErrorNamingIt() throws Exception {
+        Path config = dir.resolve("rendezvous.json");
+        Files.writeString(config, "{\"dataDir\": \"" + dir.resolve("data") + "\", \"domain\": \"tunnels.example.org\"}");
+        Run run = run("--config", config.toString(), "token", "list");
+        assertEquals(2, run.exit(), run.out());
+        assertEquals("rendezvous: --config " + config + ": unknown key 'domain' (expected: dataDir, bind, port, publicHost;"
+                + " other settings are command-line options)\n", run.err());
+        Files.writeString(config, "{\"port\": \"seven\"}");
+        Run malformed = run("--config", config.toString(), "token", "list");
+        assertEquals(2, malformed.exit(), malformed.out());
+        assertTrue(malformed.err().startsWith("rendezvous: --config " + config + ": "), malformed.err());
+    }
+
+    @Test
+    void tokenCreateUsesThePublicHostAndPortOfTheConfigOverTheServersOwnJoinCode() throws Exception {
+        Path data = dir.resolve("data");
+        DataDir dataDir = new DataDir(data, Clock.systemUTC());
+        dataDir.joinCode("198.51.100.1", 7443, dataDir.identity().certificateFingerprint());
+        Path config = dir.resolve("rendezvous.json");
+        Files.writeString(config, "{\"dataDir\": \"" + data + "\", \"publicHost\": \"rv.example.org\"}");
+        Run fromConfig = run("--config", config.toString(), "token", "create");
+        assertEquals(0, fromConfig.exit(), fromConfig.err());
+        assertTrue(fromConfig.out().contains("@rv.example.org:7443?fp="), fromConfig.out());
+        Run fromOption = run("--data-dir", data.toString(), "--port", "7000", "token", "create");
+        assertTrue(fromOption.out().contains("@198.51.100.1:7000?fp="), fromOption.out());
+        Run fromJoinCode = run("--data-dir", data.toString(), "token", "create");
+        assertTrue(fromJoinCode.out().contains("@198.51.100.1:7443?fp="), fromJoinCode.out());
+    }
+
+    @Test
+    void optionsThatTheirOffSwitchWouldIgnoreAreUsageErrors() {
+        String data = dir.toString();
+        Run stun = run("--data-dir", data, "--no-stun", "--stun-port", "3479", "token", "list");
+        assertEquals(2, stun.exit());
+        assertTrue(stun.err().contains("--stun-port, --alt-address and --alt-port configure STUN, which --no-stun turns off"),
+                stun.err());
+        Run dashboard = run("--data-dir", data, "--no-dashboard", "--dashboard", "127.0.0.1:7081", "token", "list");
+        assertEquals(2, dashboard.exit());
+        assertTrue(dashboard.err().contains("--dashboard 127.0.0.1:7081 with --no-dashboard"), dashboard.err());
     }
 
     RendezvousConfig.Web web(String... args) throws Exception {

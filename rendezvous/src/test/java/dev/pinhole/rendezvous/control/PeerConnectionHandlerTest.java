@@ -230,7 +230,7 @@ class PeerConnectionHandlerTest {
         EmbeddedChannel bob = pair.bob();
         Opened opened = pair.opened();
         assertEquals(new Incoming(opened.sessionId(), "web", BOB, opened.secret()), pair.incoming());
-        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret(), false), opened);
+        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret(), false, false), opened);
         assertEquals(32, opened.secret().bytes().length);
 
         bob.writeInbound(new Relay(opened.sessionId(), 0, Unpooled.wrappedBuffer(new byte[] {1, 2})));
@@ -250,7 +250,7 @@ class PeerConnectionHandlerTest {
     @Test
     void theExposersNatHardnessReachesTheConnector() {
         EmbeddedChannel alice = login(ALICE);
-        alice.writeInbound(new ControlMessage.NatInfo(true, true, false));
+        alice.writeInbound(new ControlMessage.NatInfo(true, true, false, false));
         alice.writeInbound(new Register(1, "web", 8080));
         alice.readOutbound();
         EmbeddedChannel bob = login(BOB);

@@ -268,19 +268,29 @@ class RegistryTest {
     void theExposersHardnessReachesTheConnectorUnlessIpv6CanReachIt() {
         Peer alice = exposer(ALICE, "web", 80);
         Peer bob = login(BOB);
-        registry.reportNat(alice, new NatInfo(true, true, false));
+        registry.reportNat(alice, new NatInfo(true, true, false, false));
         assertTrue(open(alice, bob).exposerHard());
-        registry.reportNat(alice, new NatInfo(true, true, true));
+        registry.reportNat(alice, new NatInfo(true, true, true, false));
         assertFalse(open(alice, bob).exposerHard());
+    }
+
+    @Test
+    void aRelayOnlyExposerIsSaidSoToItsConnectors() {
+        Peer alice = exposer(ALICE, "web", 80);
+        Peer bob = login(BOB);
+        assertFalse(open(alice, bob).exposerRelayOnly());
+        registry.reportNat(alice, new NatInfo(false, false, false, true));
+        assertTrue(open(alice, bob).exposerRelayOnly());
+        assertEquals(NatKind.RELAY_ONLY, alice.nat());
     }
 
     @Test
     void viewsShowWhoIsOnlineTheirServicesAndSessions() {
         Peer alice = exposer(ALICE, "web", 8080);
         assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432)));
-        registry.reportNat(alice, new NatInfo(true, false, false));
+        registry.reportNat(alice, new NatInfo(true, false, false, false));
         Peer bob = login(BOB);
-        registry.reportNat(bob, new NatInfo(false, false, false));
+        registry.reportNat(bob, new NatInfo(false, false, false, false));
         Opened opened = open(alice, bob);
         RelaySession session = registry.session(opened.sessionId());
         session.relayed(1200);
