@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pinhole.protocol.Cidr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.nio.charset.StandardCharsets;
@@ -170,6 +171,39 @@ class HttpProxyHandlerTest {
         }
         assertTrue(written(visitor).endsWith("HTTP/1.1 204 No Content\r\n\r\n"));
         assertEquals(1, counted.stream().filter(s -> s == 429).count());
+    }
+
+    @Test
+    void aVisitorThatDoesNotTakeOurPagesIsNotReadUntilItDoes() {
+        start("203.0.113.7");
+        ChannelOutboundBuffer out = visitor.unsafe().outboundBuffer();
+        out.setUserDefinedWritability(1, false); // as when the socket's send buffer is full
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n".repeat(3));
+        assertEquals("", written(visitor), "no page is made for a visitor that does not read");
+        assertFalse(visitor.config().isAutoRead());
+        out.setUserDefinedWritability(1, true);
+        assertEquals(3, written(visitor).split("HTTP/1.1 404 Not Found", -1).length - 1);
+        assertTrue(visitor.config().isAutoRead());
+    }
+
+    @Test
+    void aVisitorThatQueuesMoreThanABrowserEverWouldIsClosed() {
+        start("203.0.113.7");
+        visitor.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n".repeat(Backlog.MAX / 2));
+        assertTrue(visitor.isOpen(), Backlog.MAX + " decoded objects may wait");
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n");
+        assertFalse(visitor.isOpen());
+    }
+
+    @Test
+    void afterThirtyTwoPagesOfOursTheConnectionCloses() {
+        start("203.0.113.7");
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n".repeat(Exchange.MAX_OWN_PAGES - 1));
+        assertTrue(visitor.isOpen());
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n");
+        assertTrue(written(visitor).endsWith("</html>\n"));
+        assertFalse(visitor.isOpen(), "the last page said Connection: close");
     }
 
     @Test
