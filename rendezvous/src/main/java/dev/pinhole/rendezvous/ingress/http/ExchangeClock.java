@@ -48,7 +48,7 @@ final class ExchangeClock extends ChannelDuplexHandler {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
             bodyBytes += bytes.readableBytes();
-            headBegun = true;
+            headBegun |= wait != Wait.BODY; // while a body comes, its bytes are not the next head
             if (wait == Wait.IDLE) {
                 enter(Wait.HEAD);
             }
