@@ -9,6 +9,7 @@ import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.RendezvousServer;
+import dev.pinhole.rendezvous.ingress.http.Deadlines;
 import dev.pinhole.rendezvous.stun.StunServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -51,13 +52,18 @@ final class Rig implements AutoCloseable {
      * {@link #DOMAIN} on free ports.
      */
     RendezvousServer startServerWithStun() throws Exception {
+        return startServerWithStun(Deadlines.DEFAULT);
+    }
+
+    /** The same, with the given deadlines for HTTP and HTTPS visitors (attack tests shorten them). */
+    RendezvousServer startServerWithStun(Deadlines deadlines) throws Exception {
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             publicPort = free.getLocalPort();
         }
         var stun = new StunServer.Config(InetAddress.getLoopbackAddress(), 0, null, 0);
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
                 RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new InetSocketAddress("127.0.0.1", 0),
-                publicPort + "-" + publicPort, new RendezvousConfig.Web(DOMAIN, 0, 0)), serverLog::add).start();
+                publicPort + "-" + publicPort, new RendezvousConfig.Web(DOMAIN, 0, 0, deadlines)), serverLog::add).start();
         open.add(server);
         return server;
     }

@@ -1,5 +1,6 @@
 package dev.pinhole.rendezvous;
 
+import dev.pinhole.rendezvous.ingress.http.Deadlines;
 import dev.pinhole.rendezvous.stun.StunServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,8 +23,14 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
     /**
      * HTTP ingress routes {@code NAME.domain} by Host header on {@code httpPort}; HTTPS passes TLS through by
      * server name on {@code httpsPort}. A null port turns that listener off; 0 takes any free port (tests).
+     * {@code deadlines}: how long a visitor may stall in each phase (tests shorten them).
      */
-    public record Web(String domain, Integer httpPort, Integer httpsPort) {}
+    public record Web(String domain, Integer httpPort, Integer httpsPort, Deadlines deadlines) {
+        /** With the deadlines of "Limits: public HTTP and HTTPS" in docs/security.md. */
+        public Web(String domain, Integer httpPort, Integer httpsPort) {
+            this(domain, httpPort, httpsPort, Deadlines.DEFAULT);
+        }
+    }
 
     /** Loopback: the dashboard is for the operator; expose it further on purpose, behind TLS. */
     public static final InetSocketAddress DEFAULT_DASHBOARD =

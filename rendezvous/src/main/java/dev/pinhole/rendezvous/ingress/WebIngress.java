@@ -3,17 +3,16 @@ package dev.pinhole.rendezvous.ingress;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage.Publish;
 import dev.pinhole.rendezvous.RendezvousConfig;
-import dev.pinhole.rendezvous.ingress.http.HttpProxyHandler;
 import dev.pinhole.rendezvous.ingress.http.Route;
 import dev.pinhole.rendezvous.ingress.http.Routes;
 import dev.pinhole.rendezvous.ingress.http.SniRouter;
+import dev.pinhole.rendezvous.ingress.http.StatusLabel;
+import dev.pinhole.rendezvous.ingress.http.VisitorPipeline;
 import dev.pinhole.rendezvous.registry.Peer;
 import dev.pinhole.rendezvous.registry.Registry;
 import dev.pinhole.rendezvous.stun.RateLimiter;
 import dev.pinhole.session.Visitors;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,18 +29,15 @@ import java.util.concurrent.atomic.LongAdder;
  * restarts), so a visitor of a service that is away gets "offline" (502) rather than "no such name" (404).
  */
 public final class WebIngress {
-    /** A keep-alive connection with no request for this long is closed; browsers reconnect when they need to. */
-    static final int IDLE_SECONDS = 60;
-    /** Request line and header limits: generous for real browsers (cookies), small enough to bound memory. */
-    static final int MAX_LINE = 8192;
-    static final int MAX_HEADERS = 32 * 1024;
-
     private record Published(Peer owner, String basicAuth, List<Cidr> allowFrom, String hostHeader) {}
 
     private final Registry registry;
     private final Ingress ingress;
     private final RendezvousConfig.Web config;
-    /** Wrong passwords per visitor address: 10 at once, then one every 6 s (10 a minute, 14,400 a day). */
+    /**
+     * Wrong passwords per visitor address (IPv6: /64) and service: 10 at once, then one every 6 s (10 a minute,
+     * 14,400 a day), so a password of 8 random letters and digits would take 10^8 days from one source.
+     */
     private final RateLimiter guesses = new RateLimiter(1 / 6.0, 10, System::nanoTime);
     private final Map<String, Published> http = new ConcurrentHashMap<>();
     private final Map<String, Published> https = new ConcurrentHashMap<>();
@@ -58,16 +53,15 @@ public final class WebIngress {
     public WebIngress start(String bindAddress) throws InterruptedException {
         if (config.httpPort() != null) {
             Routes routes = routes(http);
-            httpListener = Visitors.listener(ingress.loop(), visitor -> visitor.pipeline().addLast(
-                    new HttpServerCodec(MAX_LINE, MAX_HEADERS, 64 * 1024),
-                    new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
-                    new HttpProxyHandler(routes, config.domain(), (InetSocketAddress) visitor.remoteAddress())))
+            httpListener = Visitors.listener(ingress.loop(), visitor -> VisitorPipeline.install(visitor.pipeline(), routes,
+                    config.domain(), (InetSocketAddress) visitor.remoteAddress(), config.deadlines()))
                     .bind(bindAddress, config.httpPort()).sync().channel();
         }
         if (config.httpsPort() != null) {
             Routes routes = routes(https);
             httpsListener = Visitors.listener(ingress.loop(), visitor -> visitor.pipeline().addLast(
-                    new SniRouter(routes, config.domain(), (InetSocketAddress) visitor.remoteAddress())))
+                    new SniRouter(routes, config.domain(), (InetSocketAddress) visitor.remoteAddress(),
+                            config.deadlines().clientHello().toMillis())))
                     .bind(bindAddress, config.httpsPort()).sync().channel();
         }
         return this;
@@ -95,18 +89,18 @@ public final class WebIngress {
             }
 
             @Override
-            public boolean guessedTooOften(InetAddress visitor) {
-                return !guesses.hasToken(visitor);
+            public boolean guessedTooOften(InetAddress visitor, String name) {
+                return !guesses.hasToken(visitor, name);
             }
 
             @Override
-            public void wrongPassword(InetAddress visitor) {
-                guesses.tryAcquire(visitor);
+            public void wrongPassword(InetAddress visitor, String name) {
+                guesses.tryAcquire(visitor, name);
             }
 
             @Override
             public void count(int status) {
-                registry.metrics.ingressRequests.computeIfAbsent(status, s -> new LongAdder()).increment();
+                registry.metrics.ingressRequests.computeIfAbsent(StatusLabel.of(status), s -> new LongAdder()).increment();
             }
         };
     }

@@ -17,7 +17,7 @@ public final class Metrics {
     public final Map<String, LongAdder> punchAttempts = new ConcurrentHashMap<>();
     public final Map<String, LongAdder> punchSuccesses = new ConcurrentHashMap<>();
     /** Public ingress requests by HTTP status (docs/ingress-and-dashboard.md, "Metrics"). */
-    public final Map<Integer, LongAdder> ingressRequests = new ConcurrentHashMap<>();
+    public final Map<String, LongAdder> ingressRequests = new ConcurrentHashMap<>();
 
     public static void increment(Map<String, LongAdder> counters, String key) {
         counters.computeIfAbsent(key, k -> new LongAdder()).increment();

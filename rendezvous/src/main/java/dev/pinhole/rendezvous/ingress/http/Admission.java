@@ -9,8 +9,9 @@ import java.net.InetAddress;
  * Whether one HTTP request may reach a service, decided from its headers and the visitor's address alone
  * (no I/O): the checks run in the order that leaks least — an unknown name and a refused address are told
  * before a password is asked for, and only a visitor with the password learns that a service is offline.
- * Every wrong password spends from its address' budget ({@link Routes#guessedTooOften}), so a password
- * cannot be brute-forced through the rendezvous; right ones (which browsers repeat on every request) cost nothing.
+ * Every wrong password spends from the budget of its address (IPv6: its /64) for that name
+ * ({@link Routes#guessedTooOften}), so a password cannot be brute-forced through the rendezvous; right ones
+ * (which browsers repeat on every request) cost nothing, and requests without a password are not counted.
  */
 public final class Admission {
     /** Either {@code route} to forward to, or the {@code status} and {@code detail} of the page that answers. */
@@ -44,14 +45,15 @@ public final class Admission {
             return Verdict.page(HttpResponseStatus.FORBIDDEN, "'" + name + "' does not accept visitors from "
                     + visitor.getHostAddress() + ".");
         }
-        if (!route.basicAuth().isEmpty() && routes.guessedTooOften(visitor)) {
-            return Verdict.page(HttpResponseStatus.TOO_MANY_REQUESTS, "Too many wrong passwords from "
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        boolean guarded = !route.basicAuth().isEmpty();
+        if (guarded && authorization != null && routes.guessedTooOften(visitor, name)) {
+            return Verdict.page(HttpResponseStatus.TOO_MANY_REQUESTS, "Too many wrong passwords for '" + name + "' from "
                     + visitor.getHostAddress() + "; try again in a minute.");
         }
-        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (!route.authorized(authorization)) {
             if (authorization != null) {
-                routes.wrongPassword(visitor);
+                routes.wrongPassword(visitor, name);
             }
             return Verdict.page(HttpResponseStatus.UNAUTHORIZED, name);
         }
@@ -60,25 +62,5 @@ public final class Admission {
                     + " right now. Try again when it is back.");
         }
         return Verdict.forward(route);
-    }
-
-    /**
-     * What the service learns about the visitor: {@code X-Forwarded-For} gets the visitor's address appended
-     * (earlier entries are the visitor's own claims; the last is the one the rendezvous saw), {@code -Proto}
-     * and {@code -Host} are set (to the Host the visitor asked for, also when the route replaces Host
-     * for a service that checks it). A password for the tunnel is removed: it is not the service's.
-     */
-    public static void forwarded(HttpHeaders headers, InetAddress visitor, Route route) {
-        String prior = headers.get("X-Forwarded-For");
-        String address = visitor.getHostAddress();
-        headers.set("X-Forwarded-For", prior == null ? address : prior + ", " + address);
-        headers.set("X-Forwarded-Proto", "http");
-        headers.set("X-Forwarded-Host", headers.get(HttpHeaderNames.HOST));
-        if (!route.basicAuth().isEmpty()) {
-            headers.remove(HttpHeaderNames.AUTHORIZATION);
-        }
-        if (!route.hostHeader().isEmpty()) {
-            headers.set(HttpHeaderNames.HOST, route.hostHeader());
-        }
     }
 }

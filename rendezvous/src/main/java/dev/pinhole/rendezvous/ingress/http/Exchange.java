@@ -1,7 +1,5 @@
 package dev.pinhole.rendezvous.ingress.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -23,6 +21,11 @@ final class Exchange {
     private boolean head;
     private boolean upgradeAsked;
     private boolean closeAfterResponse;
+    /** Our own pages so far on this connection (404, 401, ...). */
+    private int ownPages;
+
+    /** A browser needs a few pages of ours on one connection; past this many, the page says Connection: close. */
+    static final int MAX_OWN_PAGES = 32;
 
     boolean is(Phase candidate) {
         return phase == candidate;
@@ -38,8 +41,7 @@ final class Exchange {
     void begin(HttpRequest request) {
         head = HttpMethod.HEAD.equals(request.method());
         closeAfterResponse = !HttpUtil.isKeepAlive(request);
-        upgradeAsked = request.headers().contains(HttpHeaderNames.UPGRADE)
-                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        upgradeAsked = HeaderRules.webSocketUpgrade(request.headers());
     }
 
     boolean head() {
@@ -53,6 +55,14 @@ final class Exchange {
     /** The visitor shut its side down mid-exchange: this response is the last. */
     void closeAfterThisResponse() {
         closeAfterResponse = true;
+    }
+
+    /** One more page of ours answers this request: whether the connection may stay open after it. */
+    boolean keepAliveAfterOwnPage() {
+        if (++ownPages >= MAX_OWN_PAGES) {
+            closeAfterResponse = true;
+        }
+        return !closeAfterResponse;
     }
 
     boolean requestDone() {

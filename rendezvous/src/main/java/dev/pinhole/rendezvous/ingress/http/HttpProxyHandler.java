@@ -16,24 +16,21 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 
 /**
  * One visitor's HTTP/1.1 connection at the rendezvous ("HTTP by name" in docs/ingress-and-dashboard.md):
  * routes each request by its Host header, answers unknown names (404), refused addresses (403), missing
  * passwords (401) and unreachable services (502) itself, and forwards the rest over one stream to the exposer,
- * with {@code X-Forwarded-For/Proto/Host} added. Exchanges run one at a time: after a request the visitor is
- * not read until its response is complete, so pipelined requests wait in the socket (or, already decoded,
- * in a short queue) and responses can never be reordered. The stream is kept across requests (keep-alive)
- * and hop-by-hop headers pass through unchanged, since the visitor connection and the stream are paired one
- * to one. After a {@code 101 Switching Protocols} (WebSocket) both codecs go and the bytes are spliced
- * ({@link UpgradeSplice}). Where the connection stands is one {@link Phase}, kept with the request's facts
+ * with the headers {@link HeaderRules} makes. Exchanges run one at a time: after a request the visitor is
+ * not read until its response is complete, so pipelined requests wait in the socket (or, decoded, in a short
+ * {@link Backlog}) and responses can never be reordered. Nor is it read while it does not take what we write
+ * (our own pages included), so a visitor that never reads is never buffered for; {@link ExchangeClock} closes
+ * the ones that stall ("Limits: public HTTP and HTTPS" in docs/security.md). The stream is kept across requests
+ * (keep-alive): the visitor connection and the stream are paired one to one. After a {@code 101 Switching
+ * Protocols} (WebSocket) both codecs go and the bytes are spliced ({@link UpgradeSplice}). Where the connection stands is one {@link Phase}, kept with the request's facts
  * in an {@link Exchange}. Everything runs on the visitor's event loop, which is also the stream's.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
@@ -42,15 +39,17 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final Routes routes;
     private final String domain;
     private final InetSocketAddress visitorAddress;
-    private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
+    private final Backlog queued = new Backlog();
     private final Exchange exchange = new Exchange();
+    private final ExchangeClock clock;
     private ChannelHandlerContext ctx;
     private Channel backend;
     private String backendName;
     /** Only in {@link Phase#SPLICED}. */
     private UpgradeSplice splice;
 
-    public HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress) {
+    HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress, ExchangeClock clock) {
+        this.clock = clock;
         this.routes = routes;
         this.domain = domain;
         this.visitorAddress = visitorAddress;
@@ -77,9 +76,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (exchange.mustWait() || !queued.isEmpty()) {
-            queued.add((HttpObject) msg);
-            updateRead();
+        if (exchange.mustWait() || !queued.isEmpty() || !ctx.channel().isWritable()) {
+            if (queued.add((HttpObject) msg)) {
+                updateRead();
+            } else {
+                closeAll();
+            }
             return;
         }
         handle((HttpObject) msg);
@@ -102,28 +104,26 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void start(HttpRequest request) {
-        if (request.decoderResult().isFailure()) {
+        Admission.Verdict refusal = HeaderRules.refusal(request);
+        if (refusal != null) {
             ReferenceCountUtil.release(request);
-            Throwable cause = request.decoderResult().cause();
-            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : HttpResponseStatus.BAD_REQUEST;
-            fail(status, "The request could not be read: " + cause.getMessage());
+            fail(refusal.status(), refusal.detail());
             return;
         }
         exchange.begin(request);
+        clock.requestHead();
         Admission.Verdict verdict = Admission.judge(request.headers(), visitorAddress.getAddress(), domain, routes);
         if (verdict.route() != null) {
             forward(verdict.route(), request);
         } else if (verdict.status() == HttpResponseStatus.UNAUTHORIZED) {
-            answer(ErrorPages.unauthorized(ctx.alloc(), verdict.name(), exchange.head(), !exchange.closeAfterResponse()));
+            answer(ErrorPages.unauthorized(ctx.alloc(), verdict.name(), exchange.head(), exchange.keepAliveAfterOwnPage()));
         } else {
             answer(verdict.status(), verdict.detail());
         }
     }
 
     private void forward(Route route, HttpRequest request) {
-        Admission.forwarded(request.headers(), visitorAddress.getAddress(), route);
+        HeaderRules.forwarded(request, visitorAddress.getAddress(), route);
         if (backend != null && route.name().equals(backendName)) {
             exchange.to(Phase.FORWARDING);
             toBackend(request);
@@ -171,8 +171,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         } else {
             content.release();
         }
-        if (last && exchange.requestEnded()) {
-            finish();
+        if (last) {
+            clock.requestEnded();
+            if (exchange.requestEnded()) {
+                finish();
+            }
         }
     }
 
@@ -185,7 +188,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the current request with a page of ours; a body still to come is read and dropped. */
     private void answer(HttpResponseStatus status, String detail) {
-        answer(ErrorPages.page(ctx.alloc(), status, detail, exchange.head(), !exchange.closeAfterResponse()));
+        answer(ErrorPages.page(ctx.alloc(), status, detail, exchange.head(), exchange.keepAliveAfterOwnPage()));
     }
 
     private void answer(FullHttpResponse page) {
@@ -270,13 +273,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange.to(Phase.IDLE);
+        clock.exchangeEnded();
         ctx.flush();
         drain();
     }
 
     /** Handles requests that arrived while the last exchange ran, then reads again. */
     private void drain() {
-        while (!queued.isEmpty() && !exchange.mustWait() && !exchange.is(Phase.CLOSING)) {
+        while (!queued.isEmpty() && !exchange.mustWait() && !exchange.is(Phase.CLOSING) && ctx.channel().isWritable()) {
             handle(queued.poll());
         }
         if (backend != null) {
@@ -299,8 +303,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void updateRead() {
         boolean read = !exchange.is(Phase.CLOSING) && !exchange.is(Phase.SPLICED) && !exchange.mustWait() && queued.isEmpty()
-                && (backend == null || backend.isWritable());
+                && (backend == null || backend.isWritable()) && ctx.channel().isWritable();
         ctx.channel().config().setAutoRead(read);
+        if (!read) {
+            clock.paused();
+        }
     }
 
     /** The stream ended (the service closed its connection, or the exposer went away). */
@@ -329,7 +336,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         exchange.to(Phase.SPLICED);
         Channel stream = backend;
         ctx.flush();
-        queued.forEach(ReferenceCountUtil::release);
+        ctx.pipeline().remove(clock);
         queued.clear();
         splice.join(ctx, stream, CODEC);
     }
@@ -345,7 +352,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void closeAll() {
         exchange.to(Phase.CLOSING);
-        queued.forEach(ReferenceCountUtil::release);
         queued.clear();
         closeBackend();
         ctx.flush();
@@ -354,23 +360,20 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (backend != null && ctx.channel().isWritable()) {
-            backend.config().setAutoRead(true);
+        if (ctx.channel().isWritable() && !exchange.is(Phase.CLOSING) && !exchange.is(Phase.SPLICED)) {
+            if (backend != null) {
+                backend.config().setAutoRead(true);
+            }
+            drain(); // what waited for the visitor to read goes on
         }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && exchange.is(Phase.IDLE)) {
-            closeAll(); // an idle keep-alive connection: browsers open another when they need one
-            return;
-        }
         if (evt instanceof ChannelInputShutdownEvent && exchange.is(Phase.IDLE)) {
             closeAll();
-            return;
-        }
-        if (evt instanceof ChannelInputShutdownEvent) {
+        } else if (evt instanceof ChannelInputShutdownEvent) {
             exchange.closeAfterThisResponse();
         }
         ctx.fireUserEventTriggered(evt);
@@ -378,10 +381,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        exchange.to(Phase.CLOSING);
-        queued.forEach(ReferenceCountUtil::release);
-        queued.clear();
-        closeBackend();
+        closeAll(); // what is left of the exchange goes; closing a closed channel does nothing
         ctx.fireChannelInactive();
     }
 

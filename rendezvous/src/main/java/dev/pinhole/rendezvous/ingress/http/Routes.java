@@ -16,13 +16,13 @@ public interface Routes {
     Future<? extends Channel> open(String name);
 
     /**
-     * Whether {@code visitor} has used up its budget of wrong passwords: it then gets 429 whatever it sends,
-     * the right password included, until the budget refills.
+     * Whether {@code visitor} has used up its budget of wrong passwords for {@code name}: a password it sends
+     * then gets 429, the right one included, until the budget refills (or the answer would tell a guess).
      */
-    boolean guessedTooOften(InetAddress visitor);
+    boolean guessedTooOften(InetAddress visitor, String name);
 
-    /** {@code visitor} sent a wrong password: one less guess. */
-    void wrongPassword(InetAddress visitor);
+    /** {@code visitor} sent a wrong password for {@code name}: one less guess. */
+    void wrongPassword(InetAddress visitor, String name);
 
     /** One response went to a visitor with {@code status} (for {@code pinhole_ingress_requests_total}). */
     void count(int status);

@@ -20,8 +20,6 @@ import java.net.InetSocketAddress;
  * show a page.
  */
 public final class SniRouter extends AbstractSniHandler<Route> {
-    /** A ClientHello must arrive this fast; a silent connection holds a socket for nothing. */
-    static final long HELLO_TIMEOUT_MILLIS = 10_000;
     /** ClientHellos are a few hundred bytes (post-quantum key shares: ~1.5 KiB); more is abuse. */
     static final int MAX_HELLO = 16 * 1024;
     /** TLS 1.2 record header for a fatal alert (RFC 8446 §6): alerts before the handshake use this version. */
@@ -35,8 +33,9 @@ public final class SniRouter extends AbstractSniHandler<Route> {
     /** More bytes may be read before the ClientHello is handed on; they must not route it twice. */
     private boolean routed;
 
-    public SniRouter(Routes routes, String domain, InetSocketAddress visitorAddress) {
-        super(MAX_HELLO, HELLO_TIMEOUT_MILLIS);
+    /** {@code helloMillis}: from accept to a whole ClientHello ({@link Deadlines#clientHello}), else closed. */
+    public SniRouter(Routes routes, String domain, InetSocketAddress visitorAddress, long helloMillis) {
+        super(MAX_HELLO, helloMillis);
         this.routes = routes;
         this.domain = domain;
         this.visitorAddress = visitorAddress;

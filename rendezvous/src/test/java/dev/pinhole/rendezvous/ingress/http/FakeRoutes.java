@@ -7,6 +7,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,13 +55,21 @@ final class FakeRoutes implements Routes {
     }
 
     @Override
-    public boolean guessedTooOften(InetAddress visitor) {
-        return !guesses.hasToken(visitor);
+    public boolean guessedTooOften(InetAddress visitor, String name) {
+        return !guesses.hasToken(visitor, name);
     }
 
     @Override
-    public void wrongPassword(InetAddress visitor) {
-        guesses.tryAcquire(visitor);
+    public void wrongPassword(InetAddress visitor, String name) {
+        guesses.tryAcquire(visitor, name);
+    }
+
+    /** A visitor's connection from {@code address}, with the handlers and deadlines of the public HTTP port. */
+    EmbeddedChannel visitor(String address, Deadlines deadlines) {
+        EmbeddedChannel visitor = new EmbeddedChannel();
+        VisitorPipeline.install(visitor.pipeline(), this, HttpProxyHandlerTest.DOMAIN, new InetSocketAddress(address, 50123),
+                deadlines);
+        return visitor;
     }
 
     @Override

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pinhole.protocol.Cidr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.http.HttpServerCodec;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -30,7 +29,7 @@ class HttpProxyHandlerTest {
 
     void start(String address) {
         table.put("mypc", new Route("mypc", true, "", List.of()));
-        visitor = new EmbeddedChannel(new HttpServerCodec(), new HttpProxyHandler(routes, DOMAIN, new InetSocketAddress(address, 50123)));
+        visitor = routes.visitor(address, Deadlines.DEFAULT);
     }
 
     @AfterEach
@@ -66,13 +65,14 @@ class HttpProxyHandlerTest {
     }
 
     @Test
-    void forwardsByHostAddsForwardedHeadersAndKeepsTheStreamForTheNextRequest() {
+    void forwardsByHostSetsForwardedHeadersAndKeepsTheStreamForTheNextRequest() {
         start("203.0.113.7");
         visit("GET /a HTTP/1.1\r\nHost: MyPC.pinhole.test:8080\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
         assertEquals(1, streams.size());
         String forwarded = written(streams.get(0));
         assertTrue(forwarded.startsWith("GET /a HTTP/1.1\r\n"), forwarded);
-        assertTrue(forwarded.contains("X-Forwarded-For: 10.0.0.1, 203.0.113.7\r\n"), forwarded);
+        assertTrue(forwarded.contains("X-Forwarded-For: 203.0.113.7\r\n"), "ours, not the visitor's: " + forwarded);
+        assertFalse(forwarded.contains("10.0.0.1"), forwarded);
         assertTrue(forwarded.contains("X-Forwarded-Proto: http\r\n"), forwarded);
         assertTrue(forwarded.contains("X-Forwarded-Host: MyPC.pinhole.test:8080\r\n"), forwarded);
         answer(streams.get(0), "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
@@ -159,7 +159,7 @@ class HttpProxyHandlerTest {
         visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + right + "\r\n\r\n");
         String limited = written(visitor);
         assertTrue(limited.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), limited);
-        assertTrue(limited.contains("Too many wrong passwords from 203.0.113.7"), limited);
+        assertTrue(limited.contains("Too many wrong passwords for &#39;mypc&#39; from 203.0.113.7"), limited);
         assertEquals(0, streams.size());
         routes.nanos += 6_000_000_000L; // one guess earned back
         visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + right + "\r\n\r\n");
@@ -171,6 +171,56 @@ class HttpProxyHandlerTest {
         }
         assertTrue(written(visitor).endsWith("HTTP/1.1 204 No Content\r\n\r\n"));
         assertEquals(1, counted.stream().filter(s -> s == 429).count());
+    }
+
+    @Test
+    void aVisitorThatDoesNotTakeOurPagesIsNotReadUntilItDoes() {
+        start("203.0.113.7");
+        ChannelOutboundBuffer out = visitor.unsafe().outboundBuffer();
+        out.setUserDefinedWritability(1, false); // as when the socket's send buffer is full
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n".repeat(3));
+        assertEquals("", written(visitor), "no page is made for a visitor that does not read");
+        assertFalse(visitor.config().isAutoRead());
+        out.setUserDefinedWritability(1, true);
+        assertEquals(3, written(visitor).split("HTTP/1.1 404 Not Found", -1).length - 1);
+        assertTrue(visitor.config().isAutoRead());
+    }
+
+    @Test
+    void aVisitorThatQueuesMoreThanABrowserEverWouldIsClosed() {
+        start("203.0.113.7");
+        visitor.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n".repeat(Backlog.MAX / 2));
+        assertTrue(visitor.isOpen(), Backlog.MAX + " decoded objects may wait");
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n");
+        assertFalse(visitor.isOpen());
+    }
+
+    @Test
+    void afterThirtyTwoPagesOfOursTheConnectionCloses() {
+        start("203.0.113.7");
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n".repeat(Exchange.MAX_OWN_PAGES - 1));
+        assertTrue(visitor.isOpen());
+        visit("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\n\r\n");
+        assertTrue(written(visitor).endsWith("</html>\n"));
+        assertFalse(visitor.isOpen(), "the last page said Connection: close");
+    }
+
+    @Test
+    void aGuesserLocksOutNeitherVisitorsWithoutAPasswordYetNorOtherServices() {
+        start("203.0.113.7");
+        table.put("mypc", new Route("mypc", true, "ann:s3cret", List.of()));
+        table.put("other", new Route("other", true, "bob:pa55", List.of()));
+        String wrong = Base64.getEncoder().encodeToString("ann:guess".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 11; i++) {
+            visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\nAuthorization: Basic " + wrong + "\r\n\r\n");
+            written(visitor);
+        }
+        visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\n\r\n");
+        assertTrue(written(visitor).startsWith("HTTP/1.1 401 "), "a browser's first request is asked for the password");
+        String right = Base64.getEncoder().encodeToString("bob:pa55".getBytes(StandardCharsets.UTF_8));
+        visit("GET / HTTP/1.1\r\nHost: other.pinhole.test\r\nAuthorization: Basic " + right + "\r\n\r\n");
+        assertTrue(written(streams.get(0)).startsWith("GET / HTTP/1.1\r\n"), "another service's budget is its own");
     }
 
     @Test

@@ -11,11 +11,10 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.timeout.IdleStateEvent;
-import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,14 +31,18 @@ class HttpProxyPhasesTest {
     @BeforeEach
     void start() {
         routes.table.put("mypc", new Route("mypc", true, "", List.of()));
-        visitor = new EmbeddedChannel(new HttpServerCodec(),
-                new HttpProxyHandler(routes, HttpProxyHandlerTest.DOMAIN, new InetSocketAddress("203.0.113.7", 50123)));
+        visitor = routes.visitor("203.0.113.7", Deadlines.DEFAULT);
     }
 
     @AfterEach
     void closeAll() {
         visitor.finishAndReleaseAll();
         routes.closeAll();
+    }
+
+    void later(Duration time) {
+        visitor.advanceTimeBy(time.toNanos(), TimeUnit.NANOSECONDS);
+        visitor.runScheduledPendingTasks();
     }
 
     void visit(String request) {
@@ -146,12 +149,15 @@ class HttpProxyPhasesTest {
 
     @Test
     void anIdleKeepAliveConnectionClosesButOneWaitingForItsResponseDoesNot() {
+        visitor.freezeTime();
         visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\n\r\n");
-        visitor.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        later(Deadlines.IDLE.multipliedBy(3));
         assertTrue(visitor.isOpen(), "a slow service is not an idle visitor");
         answer(streams.get(0), "HTTP/1.1 204 No Content\r\n\r\n");
         assertEquals("HTTP/1.1 204 No Content\r\n\r\n", written(visitor));
-        visitor.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
+        later(Deadlines.IDLE.minusSeconds(1));
+        assertTrue(visitor.isOpen(), "idle, but not for long yet");
+        later(Duration.ofSeconds(1));
         assertFalse(visitor.isOpen());
         assertFalse(streams.get(0).isOpen());
     }

@@ -54,7 +54,8 @@ class SniRouterTest {
     }
 
     void start(String address) {
-        visitor = new EmbeddedChannel(new SniRouter(routes, "pinhole.test", new InetSocketAddress(address, 40000)));
+        visitor = new EmbeddedChannel(new SniRouter(routes, "pinhole.test", new InetSocketAddress(address, 40000),
+                Deadlines.CLIENT_HELLO.toMillis()));
     }
 
     byte[] written(EmbeddedChannel channel) {
