@@ -102,6 +102,18 @@ class PathMuxTest {
     }
 
     @Test
+    void aBatchOfTooManyTinySegmentsIsDroppedWholeNotSplitIntoThousandsOfPackets() {
+        ByteBuf batch = Unpooled.buffer().writeZero(65_000);
+        List<Integer> sizes = new ArrayList<>();
+        PacketBatch.split(batch, 1, packet -> {
+            sizes.add(packet.readableBytes());
+            packet.release();
+        });
+        assertEquals(List.of(), sizes);
+        assertEquals(0, batch.refCnt());
+    }
+
+    @Test
     void packetsToASessionGoDownItsPathAndNeverToTheSocket() {
         RecordingPath relay = new RecordingPath("relay");
         InetSocketAddress virtual = mux.open(relay);
