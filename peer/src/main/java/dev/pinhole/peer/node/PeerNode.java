@@ -1,6 +1,7 @@
 package dev.pinhole.peer.node;
 
 import dev.pinhole.peer.control.ControlClient;
+import dev.pinhole.peer.punch.ProbeBudget;
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
 import dev.pinhole.protocol.ControlMessage;
@@ -104,6 +105,8 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     /** Completes with a message when the node cannot go on (the command exits non-zero). */
     protected final CompletableFuture<String> failed = new CompletableFuture<>();
     final Reflexive reflexive = new Reflexive(mux, loop);
+    /** Probe bytes to unverified addresses, all sessions together (docs/security.md, "Limits: hole punching and STUN"). */
+    final ProbeBudget probeBudget = new ProbeBudget(ProbeBudget.NODE_BYTES_PER_SECOND);
     List<InetSocketAddress> hosts = List.of();
     protected ControlClient control;
     protected Channel udp;
@@ -303,7 +306,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
             if (session != null) {
                 Probe probe = session.probes.decode(packet.content());
                 if (probe.sessionId() == session.id) {
-                    session.punch.received(socket, packet.sender(), probe, ProbeCodec.padded(packet.content()));
+                    session.punch.received(socket, packet.sender(), probe, packet.content().readableBytes());
                 }
             }
         } catch (ProbeFormatException e) {

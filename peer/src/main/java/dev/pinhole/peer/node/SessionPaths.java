@@ -1,5 +1,6 @@
 package dev.pinhole.peer.node;
 
+import dev.pinhole.peer.punch.ProbeBudget;
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
 import dev.pinhole.protocol.ControlMessage.Candidates;
@@ -40,6 +41,11 @@ final class SessionPaths implements Punch.Env {
     @Override
     public Future<?> schedule(Runnable task, long delayMillis) {
         return node.loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public ProbeBudget nodeBudget() {
+        return node.probeBudget;
     }
 
     @Override

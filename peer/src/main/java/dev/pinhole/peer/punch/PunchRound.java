@@ -2,6 +2,7 @@ package dev.pinhole.peer.punch;
 
 import dev.pinhole.protocol.ControlCodec;
 import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.protocol.punch.CandidateRules;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -37,6 +38,12 @@ final class PunchRound {
     private Candidates remote;
     private PunchPlan plan;
     private int guesses;
+    /**
+     * Host addresses (not on the reflexive address's IP) are pinged once per Candidates that named them: the
+     * rendezvous cannot vouch for them, so the bytes one of them gets stay below those of the message that
+     * asked for them (docs/security.md, "Limits: hole punching and STUN"); on a LAN one ping is enough.
+     */
+    private boolean hostsDue;
     private boolean ended;
 
     PunchRound(int sessionId, Punch.Env env, Prober prober, RandomGenerator random) {
@@ -74,11 +81,13 @@ final class PunchRound {
             probe();
         } else {
             plan = PunchPlan.make(env.local().hard(), remote); // fresher addresses for the rest of the round
+            hostsDue = true;
         }
     }
 
     private void probe() {
         plan = PunchPlan.make(env.local().hard(), remote);
+        hostsDue = true;
         pingTargets(0);
         if (plan.sockets() > 0 && remote.reflexive() != null) {
             env.openSockets(plan.sockets(), sockets -> {
@@ -101,8 +110,11 @@ final class PunchRound {
             return;
         }
         for (InetSocketAddress target : plan.targets()) {
-            prober.ping(env.mainSocket(), target, Prober.PADDED);
+            if (hostsDue || CandidateRules.onReflexiveIp(remote, target)) {
+                prober.ping(env.mainSocket(), target, Prober.PADDED); // small until the address has answered
+            }
         }
+        hostsDue = false;
         timers.add(env.schedule(() -> pingTargets(tick + 1), PING_EVERY_MILLIS));
     }
 
@@ -140,6 +152,7 @@ final class PunchRound {
         timers.clear();
         for (Channel socket : extra) {
             if (socket != keep) {
+                prober.forget(socket);
                 env.closeSocket(socket);
             }
         }
