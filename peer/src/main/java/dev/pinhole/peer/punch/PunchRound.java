@@ -24,6 +24,11 @@ final class PunchRound {
     /** 400 guesses per second: paced, and fast enough for a match within 3 s nearly always. */
     static final long GUESS_EVERY_MILLIS = 5;
     static final int GUESSES_PER_TICK = 2;
+    /**
+     * Host addresses are pinged again for fresher Candidates at most this often: a flood of Candidates (each a few
+     * dozen bytes) must not buy one ping each for the addresses in it (docs/security.md).
+     */
+    static final long HOSTS_AGAIN_MILLIS = 1_000;
     /** Extra sockets re-ping the other side this often to keep their new mappings alive. */
     static final long EXTRA_PING_EVERY_MILLIS = 2_000;
     /** Ports the guessing side tries: NATs allocate above the well-known range. */
@@ -44,6 +49,8 @@ final class PunchRound {
      * asked for them (docs/security.md, "Limits: hole punching and STUN"); on a LAN one ping is enough.
      */
     private boolean hostsDue;
+    private long hostsPingedAt;
+    private boolean hostsPinged;
     private boolean ended;
 
     PunchRound(int sessionId, Punch.Env env, Prober prober, RandomGenerator random) {
@@ -81,7 +88,7 @@ final class PunchRound {
             probe();
         } else {
             plan = PunchPlan.make(env.local().hard(), remote); // fresher addresses for the rest of the round
-            hostsDue = true;
+            hostsDue = !hostsPinged || env.nanoTime() - hostsPingedAt >= HOSTS_AGAIN_MILLIS * 1_000_000;
         }
     }
 
@@ -114,7 +121,11 @@ final class PunchRound {
                 prober.ping(env.mainSocket(), target, Prober.PADDED); // small until the address has answered
             }
         }
-        hostsDue = false;
+        if (hostsDue) {
+            hostsDue = false;
+            hostsPinged = true;
+            hostsPingedAt = env.nanoTime();
+        }
         timers.add(env.schedule(() -> pingTargets(tick + 1), PING_EVERY_MILLIS));
     }
 

@@ -58,9 +58,12 @@ class PunchAbuseTest {
     }
 
     @Test
-    void aLanCandidateGetsOneSmallPingPerCandidatesThatNamesIt() {
+    void aLanCandidateGetsOneSmallPingPerCandidatesThatNamesItAtMostOnceASecond() {
         var candidates = new Candidates(7, false, THEIRS, List.of(LAN));
         punch.candidates(candidates);
+        for (int i = 0; i < 100; i++) {
+            punch.candidates(candidates); // a flood of Candidates within the same second
+        }
         env.advance(3_000);
         punch.candidates(candidates);
         env.advance(3_000);
