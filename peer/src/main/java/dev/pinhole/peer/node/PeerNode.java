@@ -4,6 +4,7 @@ import dev.pinhole.peer.control.ControlClient;
 import dev.pinhole.peer.punch.ProbeBudget;
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
+import dev.pinhole.peer.punch.SocketQuota;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
@@ -107,6 +108,8 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     final Reflexive reflexive = new Reflexive(mux, loop);
     /** Probe bytes to unverified addresses, all sessions together (docs/security.md, "Limits: hole punching and STUN"). */
     final ProbeBudget probeBudget = new ProbeBudget(ProbeBudget.NODE_BYTES_PER_SECOND);
+    /** Birthday sockets open at once, all sessions together (same section). */
+    final SocketQuota socketQuota = new SocketQuota(SocketQuota.NODE_SOCKETS);
     List<InetSocketAddress> hosts = List.of();
     protected ControlClient control;
     protected Channel udp;

@@ -3,6 +3,7 @@ package dev.pinhole.peer.node;
 import dev.pinhole.peer.punch.ProbeBudget;
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
+import dev.pinhole.peer.punch.SocketQuota;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.session.DirectPath;
@@ -46,6 +47,11 @@ final class SessionPaths implements Punch.Env {
     @Override
     public ProbeBudget nodeBudget() {
         return node.probeBudget;
+    }
+
+    @Override
+    public SocketQuota socketQuota() {
+        return node.socketQuota;
     }
 
     @Override

@@ -78,6 +78,11 @@ public final class Punch {
             return ProbeBudget.NONE;
         }
 
+        /** The node's quota of extra sockets, shared by its sessions (docs/security.md). */
+        default SocketQuota socketQuota() {
+            return SocketQuota.NONE;
+        }
+
         /** QUIC packets received for this session so far: {over the relay, over direct paths}. */
         long[] quicReceived();
 
@@ -195,7 +200,9 @@ public final class Punch {
         Channel socket = direct.leave();
         env.relay(why);
         if (socket != env.mainSocket()) {
+            prober.forget(socket);
             env.closeSocket(socket);
+            env.socketQuota().release(1); // the birthday socket the round kept for the path
         }
         scheduleRetry();
     }
@@ -255,6 +262,7 @@ public final class Punch {
         Channel socket = direct.close();
         if (socket != null && socket != env.mainSocket()) {
             env.closeSocket(socket);
+            env.socketQuota().release(1);
         }
     }
 }

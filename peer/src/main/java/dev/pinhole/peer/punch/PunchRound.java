@@ -96,10 +96,13 @@ final class PunchRound {
         plan = PunchPlan.make(env.local().hard(), remote);
         hostsDue = true;
         pingTargets(0);
-        if (plan.sockets() > 0 && remote.reflexive() != null) {
-            env.openSockets(plan.sockets(), sockets -> {
+        int granted = plan.sockets() > 0 && remote.reflexive() != null ? env.socketQuota().acquire(plan.sockets()) : 0;
+        if (granted > 0) {
+            env.openSockets(granted, sockets -> {
+                env.socketQuota().release(granted - sockets.size()); // the ones that failed to bind
                 if (ended) {
                     sockets.forEach(env::closeSocket);
+                    env.socketQuota().release(sockets.size());
                     return;
                 }
                 extra.addAll(sockets);
@@ -165,6 +168,7 @@ final class PunchRound {
             if (socket != keep) {
                 prober.forget(socket);
                 env.closeSocket(socket);
+                env.socketQuota().release(1);
             }
         }
         extra.clear();

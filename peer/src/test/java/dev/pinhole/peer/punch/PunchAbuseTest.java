@@ -11,7 +11,6 @@ import dev.pinhole.protocol.punch.Probe.Role;
 import dev.pinhole.protocol.punch.ProbeCodec;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -135,5 +134,22 @@ class PunchAbuseTest {
         assertTrue(bytes <= 1_100, "a node-wide 1000-byte budget (and 100 a tenth of a second), sent: " + bytes);
         assertFalse(env.sent.isEmpty());
         assertTrue(env.node.refused() > 0);
+    }
+
+    @Test
+    void birthdaySocketsAreCappedPerNodeAndGivenBackWhenRoundsEnd() {
+        env.hard = true;
+        env.quota = new SocketQuota(SocketQuota.NODE_SOCKETS);
+        List<Punch> sessions = new ArrayList<>();
+        for (int id = 10; id < 13; id++) {
+            Punch session = new Punch(id, Role.EXPOSER, new ProbeCodec(PunchTest.SECRET), env, new Random(id));
+            session.candidates(new Candidates(id, false, THEIRS, List.of())); // the partner claims an easy NAT
+            sessions.add(session);
+        }
+        assertEquals(SocketQuota.NODE_SOCKETS, env.opened.size(), "three sessions, two rounds' worth of sockets");
+        env.advance(6_000);
+        assertEquals(0, env.quota.open(), "every socket closed and given back when the rounds ended");
+        assertEquals(env.opened.size(), env.closed.size());
+        sessions.forEach(Punch::close);
     }
 }

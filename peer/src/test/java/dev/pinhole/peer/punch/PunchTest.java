@@ -107,6 +107,10 @@ class PunchTest {
 
         @Override public ProbeBudget nodeBudget() { return node; }
 
+        SocketQuota quota = SocketQuota.NONE;
+
+        @Override public SocketQuota socketQuota() { return quota; }
+
         long bytesTo(InetSocketAddress to) {
             return sent.stream().filter(s -> s.to().equals(to)).mapToLong(Sent::length).sum();
         }
