@@ -56,7 +56,8 @@ import java.util.List;
  *   Opened     = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret
  *                | u8 exposer flags (bit 0: hard, bit 1: relay only)
  *   Incoming   = u8 8 | u32 session | string name | string key | bytes secret
- *   Relay      = u8 9 | u32 session | u16 segment size (0: one packet) | payload (rest of the frame)
+ *   Relay      = u8 9 | u32 session | u16 segment size (0: one packet; else at most {@value #MAX_RELAY_SEGMENTS}
+ *                segments in the payload) | payload (rest of the frame)
  *   Close      = u8 10 | u32 session | string reason
  *   Ping       = u8 11 | u64 nonce
  *   Pong       = u8 12 | u64 nonce
@@ -80,6 +81,12 @@ public final class ControlCodec {
     public static final int MAX_SECRET = 64;
     /** Host addresses plus a reflexive one: a peer with more than this many is trimmed by its sender. */
     public static final int MAX_CANDIDATES = 16;
+    /**
+     * Packets in one Relay frame: senders batch at most 40 (the QUIC stack's GSO batches), and the kernel's GSO
+     * takes at most 64. A smaller segment size would make one frame thousands of packets for the receiver's
+     * event loop to split and decrypt (docs/security.md, "Limits: hole punching and STUN").
+     */
+    public static final int MAX_RELAY_SEGMENTS = 64;
     /** Address blocks in one service's allow list: a handful of offices and homes, not a firewall. */
     public static final int MAX_ALLOW = 32;
 
@@ -238,8 +245,7 @@ public final class ControlCodec {
             case INCOMING -> new Incoming(i32(body, "session id"), readStr(body, "name"), readStr(body, "peer key"),
                     new SessionSecret(readBytes(body, "secret")));
             case CANDIDATES -> candidates(body);
-            case RELAY -> new Relay(i32(body, "session id"), u16(body, "segment size"),
-                    body.readRetainedSlice(body.readableBytes()));
+            case RELAY -> relay(body);
             case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
             case PING -> new Ping(i64(body, "nonce"));
             case PONG -> new Pong(i64(body, "nonce"));
@@ -249,6 +255,17 @@ public final class ControlCodec {
             throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());
         }
         return message;
+    }
+
+    private static Relay relay(ByteBuf body) {
+        int session = i32(body, "session id");
+        int segmentSize = u16(body, "segment size");
+        int length = body.readableBytes();
+        if (segmentSize > 0 && (length + segmentSize - 1) / segmentSize > MAX_RELAY_SEGMENTS) {
+            throw new ProtocolException("relay segment size: " + segmentSize + " for " + length
+                    + " payload bytes (expected: 0, or at most " + MAX_RELAY_SEGMENTS + " segments per frame)");
+        }
+        return new Relay(session, segmentSize, body.readRetainedSlice(length));
     }
 
     private static Publish publish(ByteBuf body) {

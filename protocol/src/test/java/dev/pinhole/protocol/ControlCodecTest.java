@@ -284,6 +284,9 @@ class ControlCodecTest {
                 List.of("010001" + "0002c328" + "0000", "token: invalid UTF-8"),
                 List.of("0b" + "0000000000000001" + "ff", "trailing bytes after message type 11: 1"),
                 List.of("09000000", "session id: needs 4 bytes, 3 left"),
+                // A 1-byte segment size would make this frame 65 packets for the receiver to split and decrypt.
+                List.of("09" + "00000005" + "0001" + "00".repeat(65),
+                        "relay segment size: 1 for 65 payload bytes (expected: 0, or at most 64 segments per frame)"),
                 List.of("04" + "00000001" + "0002" + "6869" + "1f", "port: needs 2 bytes, 1 left"),
                 List.of("0d" + "00000003" + "04", "candidate flags: 4 (expected: 0..3)"),
                 List.of("0e" + "10", "NAT flags: 16 (expected: 0..15)"),

@@ -1,5 +1,6 @@
 package dev.pinhole.session;
 
+import dev.pinhole.protocol.ControlCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
@@ -44,11 +45,17 @@ public final class PacketBatch extends DatagramPacket {
 
     /**
      * Calls {@code each} with every packet of {@code packets} laid out as described above, as retained
-     * slices, then releases {@code packets}. {@code segmentSize} 0 means one packet.
+     * slices, then releases {@code packets}. {@code segmentSize} 0 means one packet. A batch of more than
+     * {@link ControlCodec#MAX_RELAY_SEGMENTS} packets is dropped whole: no sender makes one, and splitting it
+     * would cost the event loop a packet per byte (the decoder already refuses such Relay frames).
      */
     public static void split(ByteBuf packets, int segmentSize, Consumer<ByteBuf> each) {
         try {
-            if (segmentSize <= 0 || packets.readableBytes() <= segmentSize) {
+            int length = packets.readableBytes();
+            if (segmentSize > 0 && (length + segmentSize - 1) / segmentSize > ControlCodec.MAX_RELAY_SEGMENTS) {
+                return;
+            }
+            if (segmentSize <= 0 || length <= segmentSize) {
                 each.accept(packets.retain());
                 return;
             }

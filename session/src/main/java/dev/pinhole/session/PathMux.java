@@ -10,8 +10,10 @@ import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Sits on the peer's UDP socket, in front of the QUIC codec, and does two jobs.
@@ -56,6 +58,8 @@ public final class PathMux extends ChannelDuplexHandler {
      * many sends (packets or batches) it made on direct paths.
      */
     private static final class Route {
+        /** The remotes QUIC is accepted from for this session, eldest first. */
+        final Set<Key> allowed = new LinkedHashSet<>();
         PacketPath path;
         long relayIn;
         long directIn;
@@ -65,6 +69,13 @@ public final class PathMux extends ChannelDuplexHandler {
             this.path = path;
         }
     }
+
+    /**
+     * Remotes one session accepts QUIC from: its direct path and a few candidates that pinged. A probe with a
+     * forged source adds one, so without a bound the table would grow with every forged address
+     * (docs/security.md, "Limits: hole punching and STUN").
+     */
+    static final int MAX_ALLOWED_PER_SESSION = 8;
 
     private final Map<InetSocketAddress, Route> routes = new HashMap<>();
     private final Map<Key, InetSocketAddress> verified = new HashMap<>();
@@ -125,19 +136,46 @@ public final class PathMux extends ChannelDuplexHandler {
         return route == null ? 0 : route.directOut;
     }
 
-    /** Accepts QUIC packets from {@code remote} on {@code socket} as the session {@code virtual}'s. */
-    public void allow(Channel socket, InetSocketAddress remote, InetSocketAddress virtual) {
-        verified.put(new Key(socket, remote), virtual);
+    /**
+     * Accepts QUIC packets from {@code remote} on {@code socket} as the session {@code virtual}'s, unless they
+     * are another live session's: a probe of one session (whose partner can forge its source) must not take
+     * over the path of another. The session's eldest remote goes when it has {@value #MAX_ALLOWED_PER_SESSION}.
+     * Returns whether the remote is now the session's.
+     */
+    public boolean allow(Channel socket, InetSocketAddress remote, InetSocketAddress virtual) {
+        Route route = routes.get(virtual);
+        Key key = new Key(socket, remote);
+        InetSocketAddress owner = verified.get(key);
+        if (route == null || owner != null && !owner.equals(virtual) && routes.containsKey(owner)) {
+            return false;
+        }
+        route.allowed.remove(key);
+        route.allowed.add(key);
+        verified.put(key, virtual);
+        if (route.allowed.size() > MAX_ALLOWED_PER_SESSION) {
+            Key eldest = route.allowed.iterator().next();
+            route.allowed.remove(eldest);
+            verified.remove(eldest);
+        }
+        return true;
     }
 
     public void close(InetSocketAddress virtual) {
-        routes.remove(virtual);
-        verified.values().removeIf(virtual::equals);
+        Route route = routes.remove(virtual);
+        if (route != null) {
+            route.allowed.forEach(key -> verified.remove(key, virtual));
+        }
     }
 
     /** Forgets every verified remote reached through {@code socket} (it is being closed). */
     public void forget(Channel socket) {
         verified.keySet().removeIf(key -> key.socket() == socket);
+        routes.values().forEach(route -> route.allowed.removeIf(key -> key.socket() == socket));
+    }
+
+    /** Remotes QUIC is accepted from, all sessions together (for tests of the bound). */
+    int allowedRemotes() {
+        return verified.size();
     }
 
     /** The peer's main UDP socket. */

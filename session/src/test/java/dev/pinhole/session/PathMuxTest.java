@@ -1,6 +1,7 @@
 package dev.pinhole.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +99,50 @@ class PathMuxTest {
             packet.release();
         });
         assertEquals(List.of(10, 10, 5), sizes);
+        assertEquals(0, batch.refCnt());
+    }
+
+    /** A session partner forging another peer's source must not move that peer's QUIC to its own session. */
+    @Test
+    void aProbeOfOneSessionCannotTakeOverAnotherSessionsRemote() {
+        InetSocketAddress honest = mux.open(new RecordingPath("direct"));
+        InetSocketAddress attacker = mux.open(new RecordingPath("relay"));
+        assertTrue(mux.allow(udp, PEER, honest));
+        assertFalse(mux.allow(udp, PEER, attacker));
+        udp.writeInbound(from(PEER, 0x41, 9));
+        DatagramPacket quic = udp.readInbound();
+        assertEquals(honest, quic.sender(), "still the honest session's");
+        quic.release();
+        mux.close(honest);
+        assertTrue(mux.allow(udp, PEER, attacker), "once that session is gone the remote is free");
+    }
+
+    @Test
+    void aSessionAcceptsQuicFromABoundedNumberOfRemotesTheEldestGoingFirst() {
+        InetSocketAddress virtual = mux.open(new RecordingPath("direct"));
+        for (int port = 1; port <= 1_000; port++) {
+            mux.allow(udp, new InetSocketAddress("203.0.113.9", port), virtual);
+        }
+        assertEquals(PathMux.MAX_ALLOWED_PER_SESSION, mux.allowedRemotes());
+        udp.writeInbound(from(new InetSocketAddress("203.0.113.9", 1), 0x41, 9));
+        assertNull(udp.readInbound(), "the eldest was forgotten");
+        udp.writeInbound(from(new InetSocketAddress("203.0.113.9", 1_000), 0x41, 9));
+        DatagramPacket quic = udp.readInbound();
+        assertEquals(virtual, quic.sender());
+        quic.release();
+        mux.close(virtual);
+        assertEquals(0, mux.allowedRemotes());
+    }
+
+    @Test
+    void aBatchOfTooManyTinySegmentsIsDroppedWholeNotSplitIntoThousandsOfPackets() {
+        ByteBuf batch = Unpooled.buffer().writeZero(65_000);
+        List<Integer> sizes = new ArrayList<>();
+        PacketBatch.split(batch, 1, packet -> {
+            sizes.add(packet.readableBytes());
+            packet.release();
+        });
+        assertEquals(List.of(), sizes);
         assertEquals(0, batch.refCnt());
     }
 

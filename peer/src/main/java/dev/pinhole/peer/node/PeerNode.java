@@ -1,8 +1,10 @@
 package dev.pinhole.peer.node;
 
 import dev.pinhole.peer.control.ControlClient;
+import dev.pinhole.peer.punch.ProbeBudget;
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
+import dev.pinhole.peer.punch.SocketQuota;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
@@ -105,6 +107,10 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     /** Completes with a message when the node cannot go on (the command exits non-zero). */
     protected final CompletableFuture<String> failed = new CompletableFuture<>();
     final Reflexive reflexive = new Reflexive(mux, loop);
+    /** Probe bytes to unverified addresses, all sessions together (docs/security.md, "Limits: hole punching and STUN"). */
+    final ProbeBudget probeBudget = new ProbeBudget(ProbeBudget.NODE_BYTES_PER_SECOND);
+    /** Birthday sockets open at once, all sessions together (same section). */
+    final SocketQuota socketQuota = new SocketQuota(SocketQuota.NODE_SOCKETS);
     List<InetSocketAddress> hosts = List.of();
     protected ControlClient control;
     protected Channel udp;
@@ -315,7 +321,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
             if (session != null) {
                 Probe probe = session.probes.decode(packet.content());
                 if (probe.sessionId() == session.id) {
-                    session.punch.received(socket, packet.sender(), probe, ProbeCodec.padded(packet.content()));
+                    session.punch.received(socket, packet.sender(), probe, packet.content().readableBytes());
                 }
             }
         } catch (ProbeFormatException e) {

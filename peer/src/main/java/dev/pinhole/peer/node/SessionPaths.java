@@ -1,7 +1,9 @@
 package dev.pinhole.peer.node;
 
+import dev.pinhole.peer.punch.ProbeBudget;
 import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
+import dev.pinhole.peer.punch.SocketQuota;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.session.DirectPath;
@@ -40,6 +42,16 @@ final class SessionPaths implements Punch.Env {
     @Override
     public Future<?> schedule(Runnable task, long delayMillis) {
         return node.loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public ProbeBudget nodeBudget() {
+        return node.probeBudget;
+    }
+
+    @Override
+    public SocketQuota socketQuota() {
+        return node.socketQuota;
     }
 
     @Override

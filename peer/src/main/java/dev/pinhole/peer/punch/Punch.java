@@ -1,6 +1,7 @@
 package dev.pinhole.peer.punch;
 
 import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.protocol.punch.CandidateRules;
 import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.punch.Probe.Ping;
 import dev.pinhole.protocol.punch.Probe.Pong;
@@ -72,6 +73,16 @@ public final class Punch {
         /** A keepalive on the direct path came back after {@code rttMillis}. */
         default void measured(double rttMillis) {}
 
+        /** The node's budget for probes to unverified addresses, shared by its sessions (docs/security.md). */
+        default ProbeBudget nodeBudget() {
+            return ProbeBudget.NONE;
+        }
+
+        /** The node's quota of extra sockets, shared by its sessions (docs/security.md). */
+        default SocketQuota socketQuota() {
+            return SocketQuota.NONE;
+        }
+
         /** QUIC packets received for this session so far: {over the relay, over direct paths}. */
         long[] quicReceived();
 
@@ -115,12 +126,17 @@ public final class Punch {
         round.start(remote, this::roundTimeUp);
     }
 
-    /** The other side's addresses arrived: answer with ours (if not in a round yet) and probe. */
+    /**
+     * The other side's addresses arrived: answer with ours (if not in a round yet) and probe. Only the addresses
+     * {@link CandidateRules#checked} keeps are probed, whatever the rendezvous passed on.
+     */
     public void candidates(Candidates candidates) {
         if (closed) {
             return;
         }
+        candidates = CandidateRules.checked(candidates);
         remote = candidates;
+        prober.remote(candidates);
         if (round == null) {
             start();
         } else {
@@ -128,26 +144,36 @@ public final class Punch {
         }
     }
 
-    /**
-     * An authenticated probe for this session arrived on {@code socket} from {@code from};
-     * {@code padded}: the datagram was as large as a QUIC packet.
-     */
+    /** As {@link #received(Channel, InetSocketAddress, Probe, int)}, for a datagram padded to a QUIC packet's size or not. */
     public void received(Channel socket, InetSocketAddress from, Probe probe, boolean padded) {
+        received(socket, from, probe, padded ? Prober.PADDED : Prober.SMALL);
+    }
+
+    /**
+     * An authenticated probe for this session arrived on {@code socket} from {@code from}, in a datagram of
+     * {@code length} bytes (as large as a QUIC packet: padded).
+     */
+    public void received(Channel socket, InetSocketAddress from, Probe probe, int length) {
         if (closed || probe.from() == role) {
             return; // our own probe reflected back: proves nothing
         }
         if (probe instanceof Ping ping) {
+            if (!prober.pong(socket, from, ping, length)) {
+                return; // a replay, a ping smaller than its pong, or over budget: nothing learnt, nothing sent
+            }
             env.allow(socket, from);
-            prober.pong(socket, from, ping);
-            if (!direct.isOn()) {
-                prober.ping(socket, from, Prober.PADDED); // triggered check: the pinhole the other side just opened works now
+            // Triggered check (the pinhole the other side just opened works now), only where the rendezvous vouched
+            // for the address or it answered us: anywhere else a forged source would buy a second datagram.
+            boolean vouched = remote != null && CandidateRules.onReflexiveIp(remote, from);
+            if (!direct.isOn() && (vouched || prober.verified(socket, from))) {
+                prober.ping(socket, from, Prober.PADDED);
             }
         } else if (probe instanceof Pong pong) {
             Prober.Sent sent = prober.answered(pong, socket, from);
             if (sent == null) {
                 return;
             }
-            boolean fullSize = padded && sent.padded();
+            boolean fullSize = length > Prober.SMALL && sent.padded();
             if (direct.carries(socket, from)) {
                 direct.answered(sent, fullSize);
             } else if (!direct.isOn()) {
@@ -174,7 +200,9 @@ public final class Punch {
         Channel socket = direct.leave();
         env.relay(why);
         if (socket != env.mainSocket()) {
+            prober.forget(socket);
             env.closeSocket(socket);
+            env.socketQuota().release(1); // the birthday socket the round kept for the path
         }
         scheduleRetry();
     }
@@ -234,6 +262,7 @@ public final class Punch {
         Channel socket = direct.close();
         if (socket != null && socket != env.mainSocket()) {
             env.closeSocket(socket);
+            env.socketQuota().release(1);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.pinhole.peer.punch;
 
 import dev.pinhole.protocol.ControlCodec;
 import dev.pinhole.protocol.ControlMessage.Candidates;
+import dev.pinhole.protocol.punch.CandidateRules;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -23,6 +24,11 @@ final class PunchRound {
     /** 400 guesses per second: paced, and fast enough for a match within 3 s nearly always. */
     static final long GUESS_EVERY_MILLIS = 5;
     static final int GUESSES_PER_TICK = 2;
+    /**
+     * Host addresses are pinged again for fresher Candidates at most this often: a flood of Candidates (each a few
+     * dozen bytes) must not buy one ping each for the addresses in it (docs/security.md).
+     */
+    static final long HOSTS_AGAIN_MILLIS = 1_000;
     /** Extra sockets re-ping the other side this often to keep their new mappings alive. */
     static final long EXTRA_PING_EVERY_MILLIS = 2_000;
     /** Ports the guessing side tries: NATs allocate above the well-known range. */
@@ -37,6 +43,14 @@ final class PunchRound {
     private Candidates remote;
     private PunchPlan plan;
     private int guesses;
+    /**
+     * Host addresses (not on the reflexive address's IP) are pinged once per Candidates that named them: the
+     * rendezvous cannot vouch for them, so the bytes one of them gets stay below those of the message that
+     * asked for them (docs/security.md, "Limits: hole punching and STUN"); on a LAN one ping is enough.
+     */
+    private boolean hostsDue;
+    private long hostsPingedAt;
+    private boolean hostsPinged;
     private boolean ended;
 
     PunchRound(int sessionId, Punch.Env env, Prober prober, RandomGenerator random) {
@@ -74,16 +88,21 @@ final class PunchRound {
             probe();
         } else {
             plan = PunchPlan.make(env.local().hard(), remote); // fresher addresses for the rest of the round
+            hostsDue = !hostsPinged || env.nanoTime() - hostsPingedAt >= HOSTS_AGAIN_MILLIS * 1_000_000;
         }
     }
 
     private void probe() {
         plan = PunchPlan.make(env.local().hard(), remote);
+        hostsDue = true;
         pingTargets(0);
-        if (plan.sockets() > 0 && remote.reflexive() != null) {
-            env.openSockets(plan.sockets(), sockets -> {
+        int granted = plan.sockets() > 0 && remote.reflexive() != null ? env.socketQuota().acquire(plan.sockets()) : 0;
+        if (granted > 0) {
+            env.openSockets(granted, sockets -> {
+                env.socketQuota().release(granted - sockets.size()); // the ones that failed to bind
                 if (ended) {
                     sockets.forEach(env::closeSocket);
+                    env.socketQuota().release(sockets.size());
                     return;
                 }
                 extra.addAll(sockets);
@@ -101,7 +120,14 @@ final class PunchRound {
             return;
         }
         for (InetSocketAddress target : plan.targets()) {
-            prober.ping(env.mainSocket(), target, Prober.PADDED);
+            if (hostsDue || CandidateRules.onReflexiveIp(remote, target)) {
+                prober.ping(env.mainSocket(), target, Prober.PADDED); // small until the address has answered
+            }
+        }
+        if (hostsDue) {
+            hostsDue = false;
+            hostsPinged = true;
+            hostsPingedAt = env.nanoTime();
         }
         timers.add(env.schedule(() -> pingTargets(tick + 1), PING_EVERY_MILLIS));
     }
@@ -140,7 +166,9 @@ final class PunchRound {
         timers.clear();
         for (Channel socket : extra) {
             if (socket != keep) {
+                prober.forget(socket);
                 env.closeSocket(socket);
+                env.socketQuota().release(1);
             }
         }
         extra.clear();

@@ -34,7 +34,7 @@ class PunchTest {
 
     /** Records effects; timers run when the test advances the clock. */
     static final class FakeEnv implements Punch.Env {
-        record Sent(Channel socket, InetSocketAddress to, Probe probe, boolean padded) {}
+        record Sent(Channel socket, InetSocketAddress to, Probe probe, boolean padded, int length) {}
         record Timer(long at, Runnable task, CompletableFuture<Void> handle) {}
 
         final ProbeCodec codec = new ProbeCodec(SECRET);
@@ -89,7 +89,7 @@ class PunchTest {
 
         @Override public void send(Channel socket, InetSocketAddress to, ByteBuf datagram) {
             try {
-                sent.add(new Sent(socket, to, codec.decode(datagram), ProbeCodec.padded(datagram)));
+                sent.add(new Sent(socket, to, codec.decode(datagram), ProbeCodec.padded(datagram), datagram.readableBytes()));
             } catch (Exception e) {
                 throw new AssertionError(e);
             } finally {
@@ -102,6 +102,18 @@ class PunchTest {
         @Override public void relay(String why) { paths.add("relay: " + why); }
         @Override public long[] quicReceived() { return quic.clone(); }
         @Override public long quicSentDirect() { return quicSentDirect; }
+
+        ProbeBudget node = ProbeBudget.NONE;
+
+        @Override public ProbeBudget nodeBudget() { return node; }
+
+        SocketQuota quota = SocketQuota.NONE;
+
+        @Override public SocketQuota socketQuota() { return quota; }
+
+        long bytesTo(InetSocketAddress to) {
+            return sent.stream().filter(s -> s.to().equals(to)).mapToLong(Sent::length).sum();
+        }
 
         long pingsTo(InetSocketAddress to) {
             return sent.stream().filter(s -> s.probe() instanceof Ping && s.to().equals(to)).count();

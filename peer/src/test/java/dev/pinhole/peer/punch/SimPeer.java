@@ -136,7 +136,7 @@ final class SimPeer implements Punch.Env, PathMux.Listener {
         try {
             Probe probe = codec.decode(packet.content());
             if (probe.sessionId() == SESSION) {
-                punch.received(socket, packet.sender(), probe, ProbeCodec.padded(packet.content()));
+                punch.received(socket, packet.sender(), probe, packet.content().readableBytes());
             }
         } catch (ProbeFormatException e) {
             throw new AssertionError("only the two peers send probes here", e);

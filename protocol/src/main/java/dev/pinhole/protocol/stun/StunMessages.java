@@ -33,8 +33,16 @@ public final class StunMessages {
 
     private StunMessages() {}
 
-    /** A Binding request: its transaction id and what it asked the server to change (RFC 5780 section 7.2). */
-    public record BindingRequest(byte[] transactionId, boolean changeIp, boolean changePort) {}
+    /**
+     * A Binding request: its transaction id, what it asked the server to change (RFC 5780 section 7.2),
+     * whether it is an RFC 3489 request (no magic cookie: the client reads MAPPED-ADDRESS, SOURCE-ADDRESS and
+     * CHANGED-ADDRESS) and whether it carried a FINGERPRINT (then so does the answer).
+     */
+    public record BindingRequest(byte[] transactionId, boolean changeIp, boolean changePort, boolean classic,
+                                 boolean fingerprint) {}
+
+    /** RFC 8489 section 5: the magic cookie that tells RFC 5389+ messages from RFC 3489 ones. */
+    static final int MAGIC_COOKIE = 0x2112A442;
 
     /** Decodes a Binding request or says why the packet is not one. */
     public static BindingRequest parse(byte[] packet, int length) throws StunFormatException {
@@ -43,13 +51,19 @@ public final class StunMessages {
         }
         Message message = decode(packet, length, Message.BINDING_REQUEST, "0x0001, Binding request");
         ChangeRequestAttribute change = (ChangeRequestAttribute) message.getAttribute(Attribute.CHANGE_REQUEST);
+        boolean classic = ByteBuffer.wrap(packet, 4, 4).getInt() != MAGIC_COOKIE;
         return new BindingRequest(message.getTransactionID(),
-                change != null && change.getChangeIpFlag(), change != null && change.getChangePortFlag());
+                change != null && change.getChangeIpFlag(), change != null && change.getChangePortFlag(),
+                classic, message.getAttribute(Attribute.FINGERPRINT) != null);
     }
 
     /**
-     * A Binding success response: XOR-MAPPED-ADDRESS (and MAPPED-ADDRESS for RFC 3489 clients),
-     * RESPONSE-ORIGIN, OTHER-ADDRESS when the server has one, SOFTWARE and FINGERPRINT.
+     * A Binding success response, no larger than the client needs, since STUN answers anyone and a spoofed
+     * request turns the server into a reflector (docs/security.md, "Limits: hole punching and STUN"):
+     * XOR-MAPPED-ADDRESS; RESPONSE-ORIGIN and OTHER-ADDRESS only when the server has a second address (RFC
+     * 5780 clients need them then, and only then can they run their tests); MAPPED-ADDRESS, SOURCE-ADDRESS
+     * and CHANGED-ADDRESS only for RFC 3489 clients, which read nothing else; FINGERPRINT only if the request
+     * had one. No SOFTWARE.
      */
     public static byte[] success(BindingRequest request, InetSocketAddress mapped, InetSocketAddress origin,
                                  InetSocketAddress other) {
@@ -59,15 +73,25 @@ public final class StunMessages {
             TransportAddress reflexive = new TransportAddress(mapped, Transport.UDP);
             Response response = MessageFactory.createBindingResponse(original, reflexive);
             response.setTransactionID(request.transactionId());
-            response.putAttribute(AttributeFactory.createMappedAddressAttribute(reflexive));
-            response.putAttribute(new RawAttribute(RESPONSE_ORIGIN, addressBody(origin)));
-            // RFC 3489 clients (Debian's `stun`) run their tests from SOURCE-ADDRESS and CHANGED-ADDRESS.
-            response.putAttribute(AttributeFactory.createSourceAddressAttribute(new TransportAddress(origin, Transport.UDP)));
-            if (other != null) {
-                response.putAttribute(new RawAttribute(OTHER_ADDRESS, addressBody(other)));
-                response.putAttribute(AttributeFactory.createChangedAddressAttribute(new TransportAddress(other, Transport.UDP)));
+            // ice4j's defaults, whichever they are, are replaced by what this client reads.
+            response.removeAttribute(Attribute.XOR_MAPPED_ADDRESS);
+            response.removeAttribute(Attribute.MAPPED_ADDRESS);
+            if (request.classic()) {
+                response.putAttribute(AttributeFactory.createMappedAddressAttribute(reflexive));
+                response.putAttribute(AttributeFactory.createSourceAddressAttribute(new TransportAddress(origin, Transport.UDP)));
+                if (other != null) {
+                    response.putAttribute(AttributeFactory.createChangedAddressAttribute(new TransportAddress(other, Transport.UDP)));
+                }
+            } else {
+                response.putAttribute(AttributeFactory.createXorMappedAddressAttribute(reflexive, request.transactionId()));
+                if (other != null) {
+                    response.putAttribute(new RawAttribute(RESPONSE_ORIGIN, addressBody(origin)));
+                    response.putAttribute(new RawAttribute(OTHER_ADDRESS, addressBody(other)));
+                }
             }
-            response.putAttribute(AttributeFactory.createFingerprintAttribute());
+            if (request.fingerprint()) {
+                response.putAttribute(AttributeFactory.createFingerprintAttribute());
+            }
             return response.encode(null);
         } catch (StunException e) {
             throw new IllegalStateException("cannot encode a Binding response: " + e.getMessage(), e);

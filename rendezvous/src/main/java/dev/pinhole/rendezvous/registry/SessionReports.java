@@ -3,7 +3,10 @@ package dev.pinhole.rendezvous.registry;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.PathReport;
 import dev.pinhole.protocol.ControlMessage.Traffic;
+import dev.pinhole.protocol.punch.CandidateRules;
 import dev.pinhole.rendezvous.metrics.Metrics;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * What peers tell the rendezvous about their sessions: punching signals ({@code Candidates}), the path
@@ -18,7 +21,11 @@ public final class SessionReports {
         this.registry = registry;
     }
 
-    /** Signalling for hole punching: passed on unchanged to the other peer of the session, if any. */
+    /**
+     * Signalling for hole punching: passed on to the other peer of the session, if any, with only the addresses
+     * it may be made to probe ({@link CandidateRules#vouched}): the reflexive address must be on the IP this
+     * peer's control connection comes from (docs/security.md, "Limits: hole punching and STUN").
+     */
     public void candidates(Peer from, Candidates candidates) {
         RelaySession session = registry.session(candidates.sessionId());
         Peer other = session == null ? null : session.other(from);
@@ -28,7 +35,8 @@ public final class SessionReports {
         if (session.connector() == from) {
             Metrics.increment(registry.metrics.punchAttempts, session.natPair()); // the connector starts each round
         }
-        other.channel().writeAndFlush(candidates, other.channel().voidPromise());
+        InetAddress observed = from.channel().remoteAddress() instanceof InetSocketAddress address ? address.getAddress() : null;
+        other.channel().writeAndFlush(CandidateRules.vouched(candidates, observed), other.channel().voidPromise());
     }
 
     public void path(Peer from, PathReport path) {

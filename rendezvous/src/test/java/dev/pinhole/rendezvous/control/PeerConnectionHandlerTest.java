@@ -29,6 +29,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -62,8 +63,16 @@ class PeerConnectionHandlerTest {
         token = data.createToken("test");
     }
 
+    /** Where every test peer's control connection comes from, as the rendezvous sees it. */
+    static final InetSocketAddress PEER_SOURCE = new InetSocketAddress("198.18.2.2", 50123);
+
     EmbeddedChannel connect(String peerId) {
-        EmbeddedChannel channel = new EmbeddedChannel();
+        EmbeddedChannel channel = new EmbeddedChannel() {
+            @Override
+            protected SocketAddress remoteAddress0() {
+                return PEER_SOURCE;
+            }
+        };
         channel.freezeTime();
         channel.pipeline().addLast(new FrameDecoder(),
                 new PeerConnectionHandler(registry, log::add, LOGIN_TIMEOUT_MILLIS));
@@ -273,6 +282,26 @@ class PeerConnectionHandlerTest {
         carol.writeInbound(new ControlMessage.Candidates(id, false, null, List.of()));
         assertNull(pair.alice().readOutbound());
         assertNull(pair.bob().readOutbound());
+    }
+
+    /** A peer's Candidates steer the other peer's UDP: only addresses the rendezvous can vouch for go on. */
+    @Test
+    void candidatesPointingAtSomeoneElseAreTrimmedToWhatTheRendezvousCanVouchFor() {
+        Pair pair = session();
+        int id = pair.opened().sessionId();
+        var victim = new InetSocketAddress("203.0.113.7", 53);
+        var lan = new InetSocketAddress("192.168.1.20", 4000);
+        pair.bob().writeInbound(new ControlMessage.Candidates(id, true, victim, List.of(
+                victim, new InetSocketAddress("127.0.0.1", 22), new InetSocketAddress("224.0.0.1", 9),
+                new InetSocketAddress("255.255.255.255", 9), new InetSocketAddress("fe80::1", 9),
+                lan, new InetSocketAddress("192.168.1.20", 4001))));
+        assertEquals(new ControlMessage.Candidates(id, true, null, List.of(lan)), pair.alice().readOutbound(),
+                "not the peer's own address (its control connection comes from " + PEER_SOURCE + "), not unicast, "
+                        + "not a LAN range, or a second port of one LAN address");
+        var predicted = new InetSocketAddress("198.18.2.2", 40002);
+        var own = new ControlMessage.Candidates(id, true, new InetSocketAddress("198.18.2.2", 40001), List.of(predicted));
+        pair.bob().writeInbound(own);
+        assertEquals(own, pair.alice().readOutbound(), "its own public address and predicted ports pass");
     }
 
     @Test
