@@ -17,6 +17,8 @@ import dev.pinhole.rendezvous.ingress.TcpIngress;
 import dev.pinhole.rendezvous.ingress.WebIngress;
 import dev.pinhole.rendezvous.registry.Registry;
 import dev.pinhole.rendezvous.relay.Relayer;
+import dev.pinhole.rendezvous.state.FileStateStore;
+import dev.pinhole.rendezvous.state.WatchedStateStore;
 import dev.pinhole.rendezvous.stun.RateLimiter;
 import dev.pinhole.rendezvous.stun.StunServer;
 import io.netty.bootstrap.ServerBootstrap;
@@ -52,12 +54,13 @@ public final class RendezvousServer implements AutoCloseable {
     private final RendezvousConfig config;
     private final Log log;
     private final DataDir dataDir;
+    private final WatchedStateStore state;
     private final Registry registry;
     private EventLoopGroup group;
     /** Every accepted connection, so a shutdown closes them (peers then reconnect at once, not after a timeout). */
     private ChannelGroup connections;
     private Channel serverChannel;
-    private JoinCode joinCode;
+    private DataDir.JoinCodeFile joinCode;
     private StunServer stun;
     private DashboardServer dashboard;
     private Ingress ingress;
@@ -68,11 +71,14 @@ public final class RendezvousServer implements AutoCloseable {
     public RendezvousServer(RendezvousConfig config, Log log) {
         this.config = config;
         this.log = log;
-        this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC());
-        this.registry = new Registry(dataDir.store(), Clock.systemUTC(), log);
+        this.state = new WatchedStateStore(new FileStateStore(config.dataDir()), log::info);
+        this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC(), state);
+        this.registry = new Registry(state, Clock.systemUTC(), log);
     }
 
+    /** @throws FileStateStore.CorruptStateException when {@code state.json} cannot be read (it is left as it is) */
     public RendezvousServer start() throws IOException, InterruptedException {
+        state.load(); // first: a corrupt state file stops the server before anything is started or written
         Identity identity = dataDir.identity();
         SslContext ssl = SslContextBuilder.forServer(identity.privateKey(), identity.certificate())
                 .clientAuth(ClientAuth.REQUIRE)
@@ -144,6 +150,7 @@ public final class RendezvousServer implements AutoCloseable {
             }
         }
         joinCode = dataDir.joinCode(config.publicHost(), port(), identity.certificateFingerprint());
+        state.watch(registry::stateChanged);
         log.info("rendezvous listening on " + serverChannel.localAddress() + ", certificate " + identity.certificateFingerprint());
         return this;
     }
@@ -153,7 +160,12 @@ public final class RendezvousServer implements AutoCloseable {
     }
 
     public JoinCode joinCode() {
-        return joinCode;
+        return joinCode.code();
+    }
+
+    /** Whether this start issued the join code's token (first start, or the old one was revoked). */
+    public boolean joinCodeCreated() {
+        return joinCode.created();
     }
 
     public DataDir dataDir() {
@@ -182,6 +194,7 @@ public final class RendezvousServer implements AutoCloseable {
 
     @Override
     public void close() {
+        state.close();
         if (dashboard != null) {
             dashboard.close();
         }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "pinhole-rendezvous 0.1",
         description = "Runs the Pinhole rendezvous: peer registry, control plane and relay.",
-        subcommands = TokenCommand.class)
+        subcommands = {TokenCommand.class, NamesCommand.class, JoinCodeCommand.class})
 public final class RendezvousCli implements Callable<Integer> {
     /** Settings a --config file may hold; command-line options win over it. */
     record FileConfig(String dataDir, String bind, Integer port, String publicHost) {}
@@ -114,6 +114,7 @@ public final class RendezvousCli implements Callable<Integer> {
         try {
             server.start();
         } catch (IOException e) {
+            server.close();
             spec.commandLine().getErr().println("rendezvous: " + e.getMessage());
             return 1;
         }
@@ -131,11 +132,16 @@ public final class RendezvousCli implements Callable<Integer> {
         for (String url : server.ingressUrls()) {
             out.println("Public ingress: " + url);
         }
-        out.println("Join code (a secret: share it only with your peers; also in " + server.dataDir().joinCodeFile() + "):");
-        out.println();
-        out.println("  " + server.joinCode());
-        out.println();
-        out.println("On each peer: bin/peer login '" + server.joinCode() + "'");
+        if (server.joinCodeCreated()) {
+            // Printed once, when it is new: on every start it would land in journald or docker logs (a secret).
+            out.println("Join code (a secret: share it only with your peers; shown again by 'rendezvous join-code'):");
+            out.println();
+            out.println("  " + server.joinCode());
+            out.println();
+            out.println("On each peer: bin/peer login '" + server.joinCode() + "'");
+        } else {
+            out.println("Join code: in " + server.dataDir().joinCodeFile() + " ('rendezvous join-code' shows it)");
+        }
         out.flush();
         stopped.await();
         return 0;

@@ -72,7 +72,7 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         this.relayer = new Relayer(registry);
         this.publisher = publisher;
         SessionReports reports = new SessionReports(registry);
-        route(Register.class, (from, register) -> ctx.writeAndFlush(registry.register(from, register)));
+        route(Register.class, (from, register) -> registry.register(from, register).thenAccept(ctx::writeAndFlush));
         route(Open.class, (from, open) -> ctx.writeAndFlush(registry.openSession(from, open)));
         route(Close.class, (from, close) -> registry.end(from, close.sessionId(), close.reason()));
         route(Candidates.class, reports::candidates);

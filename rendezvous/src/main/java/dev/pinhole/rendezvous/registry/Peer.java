@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One logged-in control connection, as the rest of the rendezvous sees it: who (key fingerprint and
@@ -22,6 +23,7 @@ public final class Peer {
     /** What the peer last reported about its NAT, or null. */
     private volatile NatInfo nat;
     private volatile boolean dropped;
+    private final AtomicBoolean cut = new AtomicBoolean();
 
     Peer(String id, String tokenId, long loggedInAt, Channel channel) {
         this.id = id;
@@ -82,6 +84,11 @@ public final class Peer {
 
     boolean dropped() {
         return dropped;
+    }
+
+    /** True the first time: a revoked token is cut off once, however many state changes report it. */
+    boolean markCut() {
+        return cut.compareAndSet(false, true);
     }
 
     @Override

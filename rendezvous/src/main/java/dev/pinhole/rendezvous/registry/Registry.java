@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -90,30 +91,49 @@ public final class Registry {
     }
 
     /**
-     * Claims the name for the peer's identity (the first to register a name owns it, across restarts)
-     * and routes it to this connection. Returns the reply: {@code Registered} or an {@code Error}.
+     * Claims the name for the peer's identity (the first to register a name owns it, across restarts, until an
+     * operator releases it or the token it was registered with is revoked) and routes it to this connection.
+     * Completes with the reply, {@code Registered} or an {@code Error}, on the peer's event loop. A new name is
+     * written to the store off the event loop ({@link StateStore#updateLater}).
      */
-    public ControlMessage register(Peer peer, Register request) {
+    public CompletableFuture<ControlMessage> register(Peer peer, Register request) {
         Optional<String> problem = ServiceName.problem(request.name());
         if (problem.isPresent()) {
-            return new Error(request.requestId(), ErrorCode.BAD_NAME, problem.get());
+            return CompletableFuture.completedFuture(new Error(request.requestId(), ErrorCode.BAD_NAME, problem.get()));
         }
         String name = ServiceName.canonical(request.name());
+        State state;
         try {
-            State state = store.read();
-            if (!state.names().containsKey(name)) {
-                // Claimed under the store's lock: of two identities racing for a new name, one wins.
-                state = store.update(s -> s.names().containsKey(name) ? s
-                        : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond())));
-            }
-            State.NameRecord owner = state.names().get(name);
-            if (!owner.owner().equals(peer.id())) {
-                return new Error(request.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
-                        + "' belongs to another identity (" + owner.owner() + "); pick another name");
-            }
+            state = store.read();
         } catch (IOException e) {
-            log.info("cannot save state: " + e.getMessage());
-            return new Error(request.requestId(), ErrorCode.OTHER, "the rendezvous cannot save its state");
+            return CompletableFuture.completedFuture(stateUnavailable(request.requestId(), e));
+        }
+        Optional<Error> refused = outOfScope(state, peer, request.requestId(), name, "register");
+        if (refused.isPresent()) {
+            return CompletableFuture.completedFuture(refused.get());
+        }
+        if (state.names().containsKey(name)) {
+            return CompletableFuture.completedFuture(claimed(peer, request, state.names().get(name)));
+        }
+        CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
+        // Claimed under the store's lock: of two identities racing for a new name, one wins.
+        store.updateLater(s -> s.names().containsKey(name) ? s
+                        : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId())))
+                .whenComplete((next, error) -> onLoopOf(peer, () -> reply.complete(error != null
+                        ? stateUnavailable(request.requestId(), error)
+                        : claimed(peer, request, next.names().get(name)))));
+        return reply;
+    }
+
+    /** On the peer's event loop, where its {@link #drop} runs: a route added after the drop would outlive it. */
+    private ControlMessage claimed(Peer peer, Register request, State.NameRecord owner) {
+        String name = owner.name();
+        if (!owner.owner().equals(peer.id())) {
+            return new Error(request.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
+                    + "' belongs to another identity (" + owner.owner() + "); pick another name");
+        }
+        if (peer.dropped()) {
+            return new Error(request.requestId(), ErrorCode.OTHER, "disconnected");
         }
         peer.exposes(name, request.port());
         Peer previous = services.put(name, peer);
@@ -124,12 +144,51 @@ public final class Registry {
         return new Registered(request.requestId(), name);
     }
 
+    private Error stateUnavailable(int requestId, Throwable e) {
+        log.info("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        return new Error(requestId, ErrorCode.OTHER, "the rendezvous cannot save its state");
+    }
+
+    /** Refuses a peer whose token was revoked (not cut off yet) or whose token's scope does not cover {@code name}. */
+    private static Optional<Error> outOfScope(State state, Peer peer, int requestId, String name, String what) {
+        State.TokenRecord token = state.tokens().get(peer.tokenId());
+        if (token == null || !token.active()) {
+            return Optional.of(new Error(requestId, ErrorCode.TOKEN_REVOKED, revokedMessage(peer.tokenId())));
+        }
+        if (!token.allows(name)) {
+            return Optional.of(new Error(requestId, ErrorCode.NAME_NOT_ALLOWED, "token " + token.id() + " may not "
+                    + what + " '" + name + "': it is limited to names " + String.join(", ", token.names())
+                    + "; ask the operator for a token that covers it (rendezvous token create --names)"));
+        }
+        return Optional.empty();
+    }
+
+    static String revokedMessage(String tokenId) {
+        return "token " + tokenId + " was revoked by the operator of the rendezvous; ask for a new join code";
+    }
+
+    private static void onLoopOf(Peer peer, Runnable task) {
+        if (peer.channel().eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            peer.channel().eventLoop().execute(task);
+        }
+    }
+
     /**
      * The connector's {@code Open}: a session to the service's exposer, announced to it by {@code Incoming}.
      * Returns the connector's reply: {@code Opened} or an {@code Error}.
      */
     public ControlMessage openSession(Peer connector, Open request) {
         String name = request.name().toLowerCase(Locale.ROOT);
+        try {
+            Optional<Error> refused = outOfScope(store.read(), connector, request.requestId(), name, "connect to");
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+        } catch (IOException e) {
+            return stateUnavailable(request.requestId(), e);
+        }
         Peer exposer = services.get(name);
         RelaySession session = exposer == null ? null : open(name, connector, exposer, null);
         if (session == null) {
@@ -230,6 +289,52 @@ public final class Registry {
         }
         peers.remove(peer);
         log.info("peer " + peer.id() + " disconnected");
+    }
+
+    /** The peers logged in with token {@code tokenId}, on either event loop. */
+    public List<Peer> peersWithToken(String tokenId) {
+        return peers.stream().filter(peer -> peer.tokenId().equals(tokenId)).toList();
+    }
+
+    /**
+     * The store has a new state (another process wrote it, or this one did): peers whose token is gone or revoked
+     * are cut off, and live services whose name was released go offline.
+     */
+    public void stateChanged(State state) {
+        for (Peer peer : peers) {
+            State.TokenRecord token = state.tokens().get(peer.tokenId());
+            if (token == null || !token.active()) {
+                cut(peer, revokedMessage(peer.tokenId()));
+            }
+        }
+        services.forEach((name, owner) -> {
+            if (!state.names().containsKey(name) && services.remove(name, owner)) {
+                log.info("service '" + name + "' offline: its name was released by the operator");
+            }
+        });
+    }
+
+    /**
+     * Cuts a peer off (its token was revoked): each of its sessions ends and the other side hears so, direct ones
+     * included (a direct session does not need the rendezvous, so only being told ends it on that side); then the
+     * peer gets a connection {@code Error} it treats as fatal, and the connection closes. Runs on the peer's loop.
+     */
+    public void cut(Peer peer, String reason) {
+        onLoopOf(peer, () -> {
+            if (!peer.markCut()) {
+                return;
+            }
+            log.info("cutting peer " + peer.id() + " off: " + reason);
+            peer.channel().config().setAutoRead(false); // nothing more from it is served
+            for (Integer id : List.copyOf(peer.sessions())) {
+                RelaySession session = sessions.remove(id);
+                if (session != null) {
+                    finish(session, peer, "the other peer's token was revoked");
+                }
+            }
+            peer.channel().writeAndFlush(new Error(0, ErrorCode.TOKEN_REVOKED, reason));
+            peer.channel().close();
+        });
     }
 
     /**

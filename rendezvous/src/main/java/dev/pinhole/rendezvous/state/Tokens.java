@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,6 +29,11 @@ public final class Tokens {
     public record Issued(String token, TokenRecord record) {}
 
     public Issued issue(String label, long nowEpochSecond) {
+        return issue(label, null, nowEpochSecond);
+    }
+
+    /** @param names the name patterns the token is limited to, or null for any name */
+    public Issued issue(String label, List<String> names, long nowEpochSecond) {
         byte[] idBytes = new byte[4];
         random.nextBytes(idBytes);
         byte[] secret = new byte[32];
@@ -35,7 +41,7 @@ public final class Tokens {
         String id = HexFormat.of().formatHex(idBytes);
         String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         String digest = Base64.getEncoder().encodeToString(sha256(secretText));
-        return new Issued(PREFIX + id + "_" + secretText, new TokenRecord(id, label, digest, nowEpochSecond, null));
+        return new Issued(PREFIX + id + "_" + secretText, new TokenRecord(id, label, digest, nowEpochSecond, null, names));
     }
 
     /** The public id part of a token, if it has the token shape. */
