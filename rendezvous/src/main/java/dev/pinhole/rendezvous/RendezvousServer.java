@@ -40,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The rendezvous: accepts peers' TLS control connections, keeps the registry, relays sessions. */
 public final class RendezvousServer implements AutoCloseable {
@@ -67,6 +68,7 @@ public final class RendezvousServer implements AutoCloseable {
     private Publisher publisher;
     private WebIngress web;
     private AdminSecret adminSecret;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public RendezvousServer(RendezvousConfig config, Log log) {
         this.config = config;
@@ -125,7 +127,7 @@ public final class RendezvousServer implements AutoCloseable {
         try {
             serverChannel = bootstrap.bind(config.bindAddress(), config.port()).sync().channel();
         } catch (Exception e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            close();
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         if (config.stun() != null) {
@@ -192,8 +194,12 @@ public final class RendezvousServer implements AutoCloseable {
         return stun;
     }
 
+    /** Closing twice (a failed start, then the command line; a test, then Ctrl-C) is a no-op the second time. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         state.close();
         if (dashboard != null) {
             dashboard.close();

@@ -86,6 +86,7 @@ public final class RendezvousCli implements Callable<Integer> {
     Integer altPort;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile RendezvousServer running;
 
     /** ice4j's configuration and logging chatter at INFO on start; kept here so the loggers are not collected. */
     private static final Logger[] QUIET = {
@@ -118,10 +119,8 @@ public final class RendezvousCli implements Callable<Integer> {
             spec.commandLine().getErr().println("rendezvous: " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "rendezvous-shutdown"));
+        running = server;
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "rendezvous-shutdown"));
         out.println("Pinhole rendezvous on port " + server.port() + ", data in " + settings.dataDir()
                 + (server.stun() == null ? "" : ", STUN on UDP " + server.stun().port()));
         if (server.dashboard() != null) {
@@ -145,6 +144,15 @@ public final class RendezvousCli implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** What Ctrl-C does (the shutdown hook); tests call it to end a server started through {@link #call}. */
+    void stop() {
+        RendezvousServer server = running;
+        if (server != null) {
+            server.close();
+        }
+        stopped.countDown();
     }
 
     RendezvousConfig settings() throws IOException {
