@@ -111,6 +111,23 @@ class PeerConnectionHandlerTest {
         assertEquals(ErrorCode.BAD_TOKEN, error(channel).code());
     }
 
+    /** The review's repro: revoke from another process, then Register and Open on the connection already logged in. */
+    @Test
+    void aConnectionWhoseTokenWasRevokedCanNoLongerRegisterOrOpen() throws Exception {
+        EmbeddedChannel alice = login(ALICE);
+        new DataDir(dir, clock).revokeToken(Tokens.idOf(token).orElseThrow()); // `rendezvous token revoke`
+        alice.writeInbound(new Register(1, "web", 80));
+        assertEquals(ErrorCode.TOKEN_REVOKED, error(alice).code());
+        alice.writeInbound(new Open(2, "web"));
+        assertEquals(ErrorCode.TOKEN_REVOKED, error(alice).code());
+        registry.stateChanged(data.store().read()); // what the server's poll does next
+        Error cut = error(alice);
+        assertEquals(new Error(0, ErrorCode.TOKEN_REVOKED, "token " + Tokens.idOf(token).orElseThrow()
+                + " was revoked by the operator of the rendezvous; ask for a new join code"), cut);
+        assertFalse(alice.isActive());
+        assertTrue(registry.peers().isEmpty(), "dropped once its connection closed");
+    }
+
     @Test
     void otherProtocolVersionIsRefusedWithBothVersionsNamed() {
         EmbeddedChannel channel = connect(ALICE);
