@@ -52,6 +52,12 @@ public final class RendezvousServer implements AutoCloseable {
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024);
 
+    /**
+     * How long a closing connection waits for its TLS close_notify to be written (Netty's default is 3 s): a peer
+     * that reads nothing must not keep a cut-off connection open past the 2 s {@code token revoke} promises.
+     */
+    static final long CLOSE_NOTIFY_MILLIS = 1_000;
+
     private final RendezvousConfig config;
     private final Log log;
     private final DataDir dataDir;
@@ -116,6 +122,7 @@ public final class RendezvousServer implements AutoCloseable {
                         connections.add(ch);
                         SslHandler tls = ssl.newHandler(ch.alloc());
                         tls.setHandshakeTimeoutMillis(config.loginTimeout().toMillis());
+                        tls.setCloseNotifyFlushTimeoutMillis(CLOSE_NOTIFY_MILLIS);
                         ch.pipeline().addLast(tls,
                                 new TlsIdentityHandler(log),
                                 new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),

@@ -29,6 +29,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -132,7 +133,9 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ControlMessage msg) {
-        if (msg instanceof Relay relay) {
+        if (peer != null && peer.isCut()) {
+            ReferenceCountUtil.release(msg); // its token was revoked: nothing more is served while the connection closes
+        } else if (msg instanceof Relay relay) {
             relayer.relay(peer, relay); // the hot path, first
         } else if (peer == null) {
             if (msg instanceof Hello hello) {

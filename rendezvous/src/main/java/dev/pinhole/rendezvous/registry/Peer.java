@@ -86,6 +86,11 @@ public final class Peer {
         return dropped;
     }
 
+    /** Its token was revoked: what it still sends is ignored until its connection closes. */
+    public boolean isCut() {
+        return cut.get();
+    }
+
     /** True the first time: a revoked token is cut off once, however many state changes report it. */
     boolean markCut() {
         return cut.compareAndSet(false, true);

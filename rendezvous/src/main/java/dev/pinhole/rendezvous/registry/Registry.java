@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Who is online right now: logged-in peers, services by name, relay sessions by id; and, through the
@@ -53,6 +54,11 @@ public final class Registry {
     public record SessionView(int id, String service, String connector, boolean direct, long bytes, long relayedBytes,
                               long openedAt) {}
 
+    /**
+     * How long a cut-off peer has to read its {@code Error} and close by itself before the rendezvous closes the
+     * connection: with the state poll's 0.5 s and the TLS close's 1 s, a peer that reads nothing is gone within 2 s.
+     */
+    public static final long CUT_GRACE_MILLIS = 500;
     /** Counters bumped wherever the event happens (LongAdders: no contention). */
     public final Metrics metrics = new Metrics();
     private final StateStore store;
@@ -318,6 +324,7 @@ public final class Registry {
      * Cuts a peer off (its token was revoked): each of its sessions ends and the other side hears so, direct ones
      * included (a direct session does not need the rendezvous, so only being told ends it on that side); then the
      * peer gets a connection {@code Error} it treats as fatal, and the connection closes. Runs on the peer's loop.
+     * From now on nothing it sends is served ({@link Peer#isCut}).
      */
     public void cut(Peer peer, String reason) {
         onLoopOf(peer, () -> {
@@ -325,7 +332,6 @@ public final class Registry {
                 return;
             }
             log.info("cutting peer " + peer.id() + " off: " + reason);
-            peer.channel().config().setAutoRead(false); // nothing more from it is served
             for (Integer id : List.copyOf(peer.sessions())) {
                 RelaySession session = sessions.remove(id);
                 if (session != null) {
@@ -333,7 +339,9 @@ public final class Registry {
                 }
             }
             peer.channel().writeAndFlush(new Error(0, ErrorCode.TOKEN_REVOKED, reason));
-            peer.channel().close();
+            // Not closed at once: closing a socket with unread bytes in it sends a reset, which can make the peer's
+            // kernel discard the Error before the peer reads it. An honest peer closes first; others are closed here.
+            peer.channel().eventLoop().schedule(() -> peer.channel().close(), CUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         });
     }
 

@@ -124,6 +124,10 @@ class PeerConnectionHandlerTest {
         Error cut = error(alice);
         assertEquals(new Error(0, ErrorCode.TOKEN_REVOKED, "token " + Tokens.idOf(token).orElseThrow()
                 + " was revoked by the operator of the rendezvous; ask for a new join code"), cut);
+        alice.writeInbound(new Register(3, "web", 80));
+        assertNull(alice.readOutbound(), "nothing more is served while the connection closes");
+        alice.advanceTimeBy(Registry.CUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        alice.runScheduledPendingTasks();
         assertFalse(alice.isActive());
         assertTrue(registry.peers().isEmpty(), "dropped once its connection closed");
     }

@@ -26,6 +26,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,7 @@ class RegistryRevocationTest {
 
     Peer login(String id) {
         EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
         channels.add(channel);
         return registry.login(id, "tok" + id.charAt(7), channel);
     }
@@ -93,7 +95,13 @@ class RegistryRevocationTest {
 
         String reason = "token tokA was revoked by the operator of the rendezvous; ask for a new join code";
         assertEquals(new Error(0, ErrorCode.TOKEN_REVOKED, reason), sent(alice));
-        assertFalse(alice.channel().isOpen(), "the revoked peer's connection is closed");
+        EmbeddedChannel aliceChannel = (EmbeddedChannel) alice.channel();
+        aliceChannel.advanceTimeBy(Registry.CUT_GRACE_MILLIS - 1, TimeUnit.MILLISECONDS);
+        aliceChannel.runScheduledPendingTasks();
+        assertTrue(aliceChannel.isOpen(), "time for the peer to read the Error and close first");
+        aliceChannel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        aliceChannel.runScheduledPendingTasks();
+        assertFalse(aliceChannel.isOpen(), "then the revoked peer's connection is closed");
         List<Close> told = List.of(sent(bob), sent(bob));
         assertTrue(told.contains(new Close(relayed.sessionId(), "the other peer's token was revoked")), told.toString());
         assertTrue(told.contains(new Close(direct.sessionId(), "the other peer's token was revoked")), told.toString());
