@@ -77,6 +77,15 @@ public final class Peer {
         return sessions;
     }
 
+    /** Runs {@code task} on this connection's event loop, at once if already there. */
+    void onLoop(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
+    }
+
     /** Set before the peer's state is swept, so a session opened towards it meanwhile is not left behind. */
     void markDropped() {
         dropped = true;

@@ -114,7 +114,7 @@ public final class Registry {
         } catch (IOException e) {
             return CompletableFuture.completedFuture(stateUnavailable(request.requestId(), e));
         }
-        Optional<Error> refused = outOfScope(state, peer, request.requestId(), name, "register");
+        Optional<Error> refused = TokenChecks.refusal(state, peer, request.requestId(), name, "register");
         if (refused.isPresent()) {
             return CompletableFuture.completedFuture(refused.get());
         }
@@ -125,7 +125,7 @@ public final class Registry {
         // Claimed under the store's lock: of two identities racing for a new name, one wins.
         store.updateLater(s -> s.names().containsKey(name) ? s
                         : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId())))
-                .whenComplete((next, error) -> onLoopOf(peer, () -> reply.complete(error != null
+                .whenComplete((next, error) -> peer.onLoop(() -> reply.complete(error != null
                         ? stateUnavailable(request.requestId(), error)
                         : claimed(peer, request, next.names().get(name)))));
         return reply;
@@ -155,32 +155,6 @@ public final class Registry {
         return new Error(requestId, ErrorCode.OTHER, "the rendezvous cannot save its state");
     }
 
-    /** Refuses a peer whose token was revoked (not cut off yet) or whose token's scope does not cover {@code name}. */
-    private static Optional<Error> outOfScope(State state, Peer peer, int requestId, String name, String what) {
-        State.TokenRecord token = state.tokens().get(peer.tokenId());
-        if (token == null || !token.active()) {
-            return Optional.of(new Error(requestId, ErrorCode.TOKEN_REVOKED, revokedMessage(peer.tokenId())));
-        }
-        if (!token.allows(name)) {
-            return Optional.of(new Error(requestId, ErrorCode.NAME_NOT_ALLOWED, "token " + token.id() + " may not "
-                    + what + " '" + name + "': it is limited to names " + String.join(", ", token.names())
-                    + "; ask the operator for a token that covers it (rendezvous token create --names)"));
-        }
-        return Optional.empty();
-    }
-
-    static String revokedMessage(String tokenId) {
-        return "token " + tokenId + " was revoked by the operator of the rendezvous; ask for a new join code";
-    }
-
-    private static void onLoopOf(Peer peer, Runnable task) {
-        if (peer.channel().eventLoop().inEventLoop()) {
-            task.run();
-        } else {
-            peer.channel().eventLoop().execute(task);
-        }
-    }
-
     /**
      * The connector's {@code Open}: a session to the service's exposer, announced to it by {@code Incoming}.
      * Returns the connector's reply: {@code Opened} or an {@code Error}.
@@ -188,7 +162,7 @@ public final class Registry {
     public ControlMessage openSession(Peer connector, Open request) {
         String name = request.name().toLowerCase(Locale.ROOT);
         try {
-            Optional<Error> refused = outOfScope(store.read(), connector, request.requestId(), name, "connect to");
+            Optional<Error> refused = TokenChecks.refusal(store.read(), connector, request.requestId(), name, "connect to");
             if (refused.isPresent()) {
                 return refused.get();
             }
@@ -310,7 +284,7 @@ public final class Registry {
         for (Peer peer : peers) {
             State.TokenRecord token = state.tokens().get(peer.tokenId());
             if (token == null || !token.active()) {
-                cut(peer, revokedMessage(peer.tokenId()));
+                cut(peer, TokenChecks.revokedMessage(peer.tokenId()));
             }
         }
         services.forEach((name, owner) -> {
@@ -327,7 +301,7 @@ public final class Registry {
      * From now on nothing it sends is served ({@link Peer#isCut}).
      */
     public void cut(Peer peer, String reason) {
-        onLoopOf(peer, () -> {
+        peer.onLoop(() -> {
             if (!peer.markCut()) {
                 return;
             }

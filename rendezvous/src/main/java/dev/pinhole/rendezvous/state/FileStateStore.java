@@ -10,6 +10,7 @@ import dev.pinhole.protocol.tls.SecureFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -89,7 +90,12 @@ public final class FileStateStore implements StateStore {
     private FileLock acquire(FileChannel lock) throws IOException {
         long deadline = System.nanoTime() + LOCK_WAIT_MILLIS * 1_000_000;
         while (true) {
-            FileLock held = lock.tryLock();
+            FileLock held;
+            try {
+                held = lock.tryLock();
+            } catch (OverlappingFileLockException e) {
+                held = null; // another store in this JVM (a command run in-process, as tests do) holds it
+            }
             if (held != null) {
                 return held;
             }
