@@ -130,8 +130,8 @@ class RevocationTest {
             // A new login with the revoked token is refused, clearly.
             var again = rig.connect(Identity.generate("d"), bob, "web", null);
             String refused = CompletableFuture.supplyAsync(() -> failure(again.node())).get(10, TimeUnit.SECONDS);
-            assertEquals("the rendezvous refused token " + bobToken + ": unknown or revoked; ask the operator for a join code"
-                    + " (bin/rendezvous token create)", refused);
+            assertEquals("the rendezvous refused token " + bobToken + ": it was revoked by the operator; ask for a new join code",
+                    refused);
 
             // The exposer's own token still works: a peer holding it connects and is served.
             var honest = rig.connectReady(Identity.generate("e"), "web");

@@ -177,11 +177,12 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
             fail(ErrorCode.OTHER, "the rendezvous cannot read its state; try again later");
             return;
         }
-        if (token.isEmpty()) {
+        if (token.isEmpty() || !token.get().active()) {
             registry.metrics.authFailures.increment();
             log.info("refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token()) + " is unknown or revoked");
-            fail(ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token())
-                    + ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)");
+            fail(ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token()) + (token.isPresent()
+                    ? ": it was revoked by the operator; ask for a new join code"
+                    : ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)"));
             return;
         }
         peer = registry.login(peerId, token.get().id(), ctx.channel());

@@ -79,9 +79,9 @@ public final class Registry {
         this.startedAt = clock.millis();
     }
 
-    /** The token a Hello's secret stands for, if it is known and not revoked. */
+    /** The token a Hello's secret proves, if it is known; the caller refuses it when it is revoked. */
     public Optional<State.TokenRecord> token(String secret) throws IOException {
-        return Tokens.verify(store.read(), secret);
+        return Tokens.proven(store.read(), secret);
     }
 
     /** The key {@code id} proved itself and showed the token {@code tokenId}: it is online from now. */

@@ -55,12 +55,17 @@ public final class Tokens {
 
     /** Returns the active record this token proves, or empty. */
     public static Optional<TokenRecord> verify(State state, String token) {
+        return proven(state, token).filter(TokenRecord::active);
+    }
+
+    /** The record whose secret this token holds, revoked or not (a refusal can then say "revoked" to its holder). */
+    public static Optional<TokenRecord> proven(State state, String token) {
         Optional<String> id = idOf(token);
         TokenRecord record = id.map(state.tokens()::get).orElse(null);
         String secret = id.isPresent() ? token.substring(PREFIX.length() + 9) : "";
         byte[] expected = record == null ? NO_SUCH_TOKEN : Base64.getDecoder().decode(record.secretSha256());
         boolean equal = MessageDigest.isEqual(expected, sha256(secret));
-        return equal && record != null && record.active() ? Optional.of(record) : Optional.empty();
+        return equal && record != null ? Optional.of(record) : Optional.empty();
     }
 
     /** How to name a token in messages without revealing its secret. */

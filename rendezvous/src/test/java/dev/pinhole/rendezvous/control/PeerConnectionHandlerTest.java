@@ -108,7 +108,10 @@ class PeerConnectionHandlerTest {
         data.revokeToken(Tokens.idOf(token).orElseThrow());
         EmbeddedChannel channel = connect(ALICE);
         channel.writeInbound(new Hello(ControlMessage.VERSION, token, "test"));
-        assertEquals(ErrorCode.BAD_TOKEN, error(channel).code());
+        Error refused = error(channel);
+        assertEquals(ErrorCode.BAD_TOKEN, refused.code());
+        assertEquals("the rendezvous refused token " + Tokens.idOf(token).orElseThrow()
+                + ": it was revoked by the operator; ask for a new join code", refused.message());
     }
 
     /** The review's repro: revoke from another process, then Register and Open on the connection already logged in. */
