@@ -54,10 +54,7 @@ public final class Registry {
     public record SessionView(int id, String service, String connector, boolean direct, long bytes, long relayedBytes,
                               long openedAt) {}
 
-    /**
-     * How long a cut-off peer has to read its {@code Error} and close by itself before the rendezvous closes the
-     * connection: with the state poll's 0.5 s and the TLS close's 1 s, a peer that reads nothing is gone within 2 s.
-     */
+    /** Time for a cut-off peer to read its Error and close first; + 0.5 s poll + 1 s TLS close = 2 s at most. */
     public static final long CUT_GRACE_MILLIS = 500;
     /** Counters bumped wherever the event happens (LongAdders: no contention). */
     public final Metrics metrics = new Metrics();
@@ -88,6 +85,13 @@ public final class Registry {
     public Peer login(String id, String tokenId, Channel channel) {
         Peer peer = new Peer(id, tokenId, clock.millis(), channel);
         peers.add(peer);
+        try {
+            if (TokenChecks.revoked(store.read(), tokenId)) { // published between the Hello's check and the add above
+                cut(peer, TokenChecks.revokedMessage(tokenId));
+            }
+        } catch (IOException e) {
+            // The Hello's check has just read the same store; the next change cuts it if need be.
+        }
         return peer;
     }
 
@@ -97,10 +101,9 @@ public final class Registry {
     }
 
     /**
-     * Claims the name for the peer's identity (the first to register a name owns it, across restarts, until an
-     * operator releases it or the token it was registered with is revoked) and routes it to this connection.
-     * Completes with the reply, {@code Registered} or an {@code Error}, on the peer's event loop. A new name is
-     * written to the store off the event loop ({@link StateStore#updateLater}).
+     * Claims the name for the peer's identity (the first to register it owns it until it is released or its token
+     * revoked) and routes it here. Completes with {@code Registered} or an {@code Error} on the peer's event loop;
+     * a new name is written off the event loop ({@link StateStore#updateLater}).
      */
     public CompletableFuture<ControlMessage> register(Peer peer, Register request) {
         Optional<String> problem = ServiceName.problem(request.name());
@@ -282,8 +285,7 @@ public final class Registry {
      */
     public void stateChanged(State state) {
         for (Peer peer : peers) {
-            State.TokenRecord token = state.tokens().get(peer.tokenId());
-            if (token == null || !token.active()) {
+            if (TokenChecks.revoked(state, peer.tokenId())) {
                 cut(peer, TokenChecks.revokedMessage(peer.tokenId()));
             }
         }

@@ -12,7 +12,7 @@ final class TokenChecks {
     /** Refuses a peer whose token was revoked (not cut off yet) or whose token's scope does not cover {@code name}. */
     static Optional<Error> refusal(State state, Peer peer, int requestId, String name, String what) {
         State.TokenRecord token = state.tokens().get(peer.tokenId());
-        if (token == null || !token.active()) {
+        if (revoked(state, peer.tokenId())) {
             return Optional.of(new Error(requestId, ErrorCode.TOKEN_REVOKED, revokedMessage(peer.tokenId())));
         }
         if (!token.allows(name)) {
@@ -21,6 +21,12 @@ final class TokenChecks {
                     + "; ask the operator for a token that covers it (rendezvous token create --names)"));
         }
         return Optional.empty();
+    }
+
+    /** Revoked, or gone from the file (deleted by hand): either way it no longer lets anyone in. */
+    static boolean revoked(State state, String tokenId) {
+        State.TokenRecord token = state.tokens().get(tokenId);
+        return token == null || !token.active();
     }
 
     static String revokedMessage(String tokenId) {

@@ -125,6 +125,17 @@ class RegistryRevocationTest {
         assertNull(sent(bob), "no Incoming for a revoked connector");
     }
 
+    /** The Hello saw the token valid, the poll published the revocation before the peer was added: still cut. */
+    @Test
+    void aLoginThatRacesTheRevocationIsCutToo() throws Exception {
+        revoke("tokA");
+        registry.stateChanged(store.read()); // the poll ran before the peer was added: nothing to cut yet
+        Peer alice = login(ALICE);
+        assertEquals(ErrorCode.TOKEN_REVOKED, assertInstanceOf(Error.class, sent(alice)).code());
+        Peer bob = login(BOB);
+        assertNull(sent(bob), "a valid token is left be");
+    }
+
     @Test
     void aScopedTokenRegistersAndReachesOnlyItsNames() throws Exception {
         Peer carol = login(CAROL);
