@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -98,7 +99,11 @@ class RevocationTest {
             var direct = rig.connect(Identity.generate("b"), bob, "web", null);
             var relayed = rig.connect(Identity.generate("c"), bob, "web", null, false);
             // Generous: punching on a loaded 2-core machine can take seconds (DirectTunnelTest times it unloaded).
-            await().atMost(Duration.ofSeconds(20)).until(() -> direct.out().direct() && relayed.out().last("ready").isPresent());
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> direct.out().direct() && relayed.out().last("ready").isPresent());
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("no direct path or no relayed session:\n" + direct.out() + "\n" + relayed.out(), e);
+            }
             await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().count("session") == 2);
             List<Transfer> transfers = List.of(new Transfer(Rig.port(direct)), new Transfer(Rig.port(relayed)));
             long flowing = 1L << 20;

@@ -59,6 +59,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     /** Null until the peer logged in. */
     private Peer peer;
     private ScheduledFuture<?> loginTimeout;
+    /** A Hello's unknown token is looked up again in the file once per connection, not once per Hello. */
+    private boolean rereading;
 
     public PeerConnectionHandler(Registry registry, Log log, long loginTimeoutMillis) {
         this(registry, log, loginTimeoutMillis, null);
@@ -177,6 +179,20 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
             fail(ErrorCode.OTHER, "the rendezvous cannot read its state; try again later");
             return;
         }
+        if (token.isEmpty() && !rereading) {
+            // Perhaps created a moment ago by `token create` in another process: the file is read again, off the loop.
+            rereading = true;
+            registry.freshToken(hello.token()).whenComplete((fresh, error) -> ctx.executor().execute(() -> {
+                if (peer == null && ctx.channel().isActive()) {
+                    admit(hello, fresh == null ? Optional.empty() : fresh);
+                }
+            }));
+            return;
+        }
+        admit(hello, token);
+    }
+
+    private void admit(Hello hello, Optional<State.TokenRecord> token) {
         if (token.isEmpty() || !token.get().active()) {
             registry.metrics.authFailures.increment();
             log.info("refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token()) + " is unknown or revoked");

@@ -81,6 +81,11 @@ public final class Registry {
         return Tokens.proven(store.read(), secret);
     }
 
+    /** {@link #token} after reading the state file again, off the event loop (a token just created elsewhere). */
+    public CompletableFuture<Optional<State.TokenRecord>> freshToken(String secret) {
+        return store.reread().thenApply(state -> Tokens.proven(state, secret));
+    }
+
     /** The key {@code id} proved itself and showed the token {@code tokenId}: it is online from now. */
     public Peer login(String id, String tokenId, Channel channel) {
         Peer peer = new Peer(id, tokenId, clock.millis(), channel);
@@ -279,10 +284,7 @@ public final class Registry {
         return peers.stream().filter(peer -> peer.tokenId().equals(tokenId)).toList();
     }
 
-    /**
-     * The store has a new state (another process wrote it, or this one did): peers whose token is gone or revoked
-     * are cut off, and live services whose name was released go offline.
-     */
+    /** A new state (from any process): peers of revoked tokens are cut off, released names go offline. */
     public void stateChanged(State state) {
         for (Peer peer : peers) {
             if (TokenChecks.revoked(state, peer.tokenId())) {
@@ -297,10 +299,8 @@ public final class Registry {
     }
 
     /**
-     * Cuts a peer off (its token was revoked): each of its sessions ends and the other side hears so, direct ones
-     * included (a direct session does not need the rendezvous, so only being told ends it on that side); then the
-     * peer gets a connection {@code Error} it treats as fatal, and the connection closes. Runs on the peer's loop.
-     * From now on nothing it sends is served ({@link Peer#isCut}).
+     * Cuts a peer off: its sessions end and their other sides hear so, direct ones included (only that ends them
+     * there), then a fatal {@code Error}, then the close; nothing it sends meanwhile is served ({@link Peer#isCut}).
      */
     public void cut(Peer peer, String reason) {
         peer.onLoop(() -> {

@@ -80,6 +80,15 @@ public final class WatchedStateStore implements StateStore, AutoCloseable {
         }, thread);
     }
 
+    /** A token created a moment ago by {@code token create} is known before the next poll: a login looks again. */
+    @Override
+    public CompletableFuture<State> reread() {
+        return CompletableFuture.supplyAsync(() -> {
+            poll();
+            return snapshot;
+        }, thread);
+    }
+
     private void poll() {
         try {
             State read;

@@ -80,4 +80,16 @@ class FileStateStoreTest {
             assertEquals(1, log.size(), "reported once, not on every poll: " + log);
         }
     }
+
+    /** A peer given a token a moment ago logs in at once: the login reads the file again rather than wait for a poll. */
+    @Test
+    void aTokenCreatedElsewhereIsFoundByARereadBeforeTheNextPoll() throws Exception {
+        try (WatchedStateStore server = new WatchedStateStore(new FileStateStore(dir), line -> { })) {
+            server.load();
+            Tokens.Issued issued = tokens.issue("new", 1);
+            new FileStateStore(dir).update(s -> s.withToken(issued.record())); // `token create`
+            assertTrue(Tokens.verify(server.read(), issued.token()).isEmpty(), "not polled yet (no watch started)");
+            assertTrue(Tokens.verify(server.reread().join(), issued.token()).isPresent());
+        }
+    }
 }
