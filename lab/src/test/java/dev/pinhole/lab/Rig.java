@@ -93,9 +93,16 @@ final class Rig implements AutoCloseable {
     }
 
     Running<Connector> connect(Identity identity, JoinCode code, String name, String expectKey) throws Exception {
+        return connect(identity, code, name, expectKey, true);
+    }
+
+    /** @param directPaths false: the session stays on the relay ({@code --relay-only}) */
+    Running<Connector> connect(Identity identity, JoinCode code, String name, String expectKey, boolean directPaths)
+            throws Exception {
         EventLog log = new EventLog();
         Connector connector = new Connector(identity, code, new Output(log.writer(), log.writer(), true),
                 new Connector.Target(name, "127.0.0.1", 0, expectKey));
+        connector.directPaths(directPaths);
         connector.start();
         open.add(connector);
         return new Running<>(connector, log);

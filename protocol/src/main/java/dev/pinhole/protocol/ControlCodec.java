@@ -50,6 +50,7 @@ import java.util.List;
  *   Hello      = u8 1 | u16 version | string token | string software
  *   Welcome    = u8 2 | u16 version | string peer id | string software | port STUN | port STUN alternate (0: none)
  *   Error      = u8 3 | u32 request | string code (an ErrorCode by name; OTHER if unknown) | string message
+ *                (request 0: about the connection, then close; TOKEN_REVOKED there is fatal to the peer's sessions)
  *   Register   = u8 4 | u32 request | string name | port
  *   Registered = u8 5 | u32 request | string name
  *   Open       = u8 6 | u32 request | string name

@@ -11,6 +11,10 @@ public enum ErrorCode {
     PROTOCOL,
     TIMEOUT,
     PORT_UNAVAILABLE,
+    /** The peer's token was revoked: with request id 0 it ends the connection, and the peer ends every session. */
+    TOKEN_REVOKED,
+    /** The token is scoped to other names ({@code rendezvous token create --names}). */
+    NAME_NOT_ALLOWED,
     OTHER;
 
     static ErrorCode parse(String name) {

@@ -112,6 +112,11 @@ class ControlCodecTest {
                         + "00000007"                    // u32 request id 7
                         + "000a" + "4e414d455f54414b454e" // string code, by name: "NAME_TAKEN"
                         + "0005" + "74616b656e"),       // string message "taken"
+                golden(new Error(0, ErrorCode.TOKEN_REVOKED, "revoked"), // fatal to the peer: ends every session
+                        "03"                            // type 3: Error
+                        + "00000000"                    // u32 request id 0: about the connection
+                        + "000d" + "544f4b454e5f5245564f4b4544" // string code, by name: "TOKEN_REVOKED"
+                        + "0007" + "7265766f6b6564"),   // string message "revoked"
                 golden(new Register(3, "web", 8080),
                         "04"                            // type 4: Register
                         + "00000003"                    // u32 request id 3

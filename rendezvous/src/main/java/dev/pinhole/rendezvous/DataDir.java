@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * The rendezvous' data dir: {@code server.key}/{@code server.crt} (its TLS identity),
@@ -26,8 +27,13 @@ public final class DataDir {
     private final Clock clock;
 
     public DataDir(Path dir, Clock clock) {
+        this(dir, clock, new FileStateStore(dir));
+    }
+
+    /** @param store the state of this data dir (the server passes its watched store) */
+    public DataDir(Path dir, Clock clock, StateStore store) {
         this.dir = dir;
-        this.store = new FileStateStore(dir);
+        this.store = store;
         this.clock = clock;
     }
 
@@ -50,30 +56,68 @@ public final class DataDir {
 
     /** Issues a token and returns its secret form; only its digest is stored. */
     public String createToken(String label) throws IOException {
-        Tokens.Issued issued = tokens.issue(label, clock.instant().getEpochSecond());
+        return createToken(label, null);
+    }
+
+    /** @param names the name patterns the token is limited to, or null for any name */
+    public String createToken(String label, List<String> names) throws IOException {
+        Tokens.Issued issued = tokens.issue(label, names, clock.instant().getEpochSecond());
         store.update(state -> state.withToken(issued.record()));
         return issued.token();
     }
 
-    public boolean revokeToken(String id) throws IOException {
-        boolean[] revoked = {false};
+    /**
+     * What {@link #revokeToken} did: whether there was an active token with that id, and the names it had
+     * registered that were released with it.
+     */
+    public record Revocation(boolean revoked, List<String> releasedNames) {}
+
+    /**
+     * Revokes the token; a running server cuts its connections and their sessions off within 2 s. The names
+     * registered with it are released too unless {@code keepNames}: what a revoked token claimed should not stay
+     * claimed.
+     */
+    public Revocation revokeToken(String id, boolean keepNames) throws IOException {
+        Revocation[] result = {new Revocation(false, List.of())};
         store.update(state -> {
             State.TokenRecord token = state.tokens().get(id);
             if (token == null || !token.active()) {
                 return state;
             }
-            revoked[0] = true;
-            return state.withToken(new State.TokenRecord(token.id(), token.label(), token.secretSha256(),
-                    token.createdAt(), clock.instant().getEpochSecond()));
+            State next = state.withToken(token.revoked(clock.instant().getEpochSecond()));
+            List<String> released = keepNames ? List.of()
+                    : state.namesSorted().stream().filter(n -> id.equals(n.tokenId())).map(State.NameRecord::name).toList();
+            for (String name : released) {
+                next = next.withoutName(name);
+            }
+            result[0] = new Revocation(true, released);
+            return next;
         });
-        return revoked[0];
+        return result[0];
     }
+
+    public boolean revokeToken(String id) throws IOException {
+        return revokeToken(id, false).revoked();
+    }
+
+    /** Frees {@code name} for the next identity that registers it; false if no one owned it. */
+    public boolean releaseName(String name) throws IOException {
+        boolean[] released = {false};
+        store.update(state -> {
+            released[0] = state.names().containsKey(name);
+            return released[0] ? state.withoutName(name) : state;
+        });
+        return released[0];
+    }
+
+    /** @param created whether the token in it is new (so the server prints the code, which it does only then) */
+    public record JoinCodeFile(JoinCode code, boolean created) {}
 
     /**
      * The join code for {@code host:port}: reuses the token of the existing join-code file while it is
      * still valid (so a restart does not invalidate what users were given), else issues a new one.
      */
-    public JoinCode joinCode(String host, int port, String certificateFingerprint) throws IOException {
+    public JoinCodeFile joinCode(String host, int port, String certificateFingerprint) throws IOException {
         String token = null;
         Path file = joinCodeFile();
         if (Files.exists(file)) {
@@ -86,12 +130,13 @@ public final class DataDir {
                 // An unreadable join-code file is replaced below.
             }
         }
-        if (token == null) {
+        boolean created = token == null;
+        if (created) {
             token = createToken("join-code");
         }
         JoinCode code = new JoinCode(host, port, token, certificateFingerprint);
         SecureFiles.writeAtomically(file, (code + "\n").getBytes(StandardCharsets.UTF_8));
-        return code;
+        return new JoinCodeFile(code, created);
     }
 
     /** The dashboard's admin secret (created on first start of a dashboard, mode 0600). */

@@ -17,6 +17,8 @@ import dev.pinhole.rendezvous.ingress.TcpIngress;
 import dev.pinhole.rendezvous.ingress.WebIngress;
 import dev.pinhole.rendezvous.registry.Registry;
 import dev.pinhole.rendezvous.relay.Relayer;
+import dev.pinhole.rendezvous.state.FileStateStore;
+import dev.pinhole.rendezvous.state.WatchedStateStore;
 import dev.pinhole.rendezvous.stun.RateLimiter;
 import dev.pinhole.rendezvous.stun.StunServer;
 import io.netty.bootstrap.ServerBootstrap;
@@ -38,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The rendezvous: accepts peers' TLS control connections, keeps the registry, relays sessions. */
 public final class RendezvousServer implements AutoCloseable {
@@ -49,30 +52,41 @@ public final class RendezvousServer implements AutoCloseable {
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(2 * 1024 * 1024, 4 * 1024 * 1024);
 
+    /**
+     * How long a closing connection waits for its TLS close_notify to be written (Netty's default is 3 s): a peer
+     * that reads nothing must not keep a cut-off connection open past the 2 s {@code token revoke} promises.
+     */
+    static final long CLOSE_NOTIFY_MILLIS = 1_000;
+
     private final RendezvousConfig config;
     private final Log log;
     private final DataDir dataDir;
+    private final WatchedStateStore state;
     private final Registry registry;
     private EventLoopGroup group;
     /** Every accepted connection, so a shutdown closes them (peers then reconnect at once, not after a timeout). */
     private ChannelGroup connections;
     private Channel serverChannel;
-    private JoinCode joinCode;
+    private DataDir.JoinCodeFile joinCode;
     private StunServer stun;
     private DashboardServer dashboard;
     private Ingress ingress;
     private Publisher publisher;
     private WebIngress web;
     private AdminSecret adminSecret;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public RendezvousServer(RendezvousConfig config, Log log) {
         this.config = config;
         this.log = log;
-        this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC());
-        this.registry = new Registry(dataDir.store(), Clock.systemUTC(), log);
+        this.state = new WatchedStateStore(new FileStateStore(config.dataDir()), log::info);
+        this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC(), state);
+        this.registry = new Registry(state, Clock.systemUTC(), log);
     }
 
+    /** @throws FileStateStore.CorruptStateException when {@code state.json} cannot be read (it is left as it is) */
     public RendezvousServer start() throws IOException, InterruptedException {
+        state.load(); // first: a corrupt state file stops the server before anything is started or written
         Identity identity = dataDir.identity();
         SslContext ssl = SslContextBuilder.forServer(identity.privateKey(), identity.certificate())
                 .clientAuth(ClientAuth.REQUIRE)
@@ -108,6 +122,7 @@ public final class RendezvousServer implements AutoCloseable {
                         connections.add(ch);
                         SslHandler tls = ssl.newHandler(ch.alloc());
                         tls.setHandshakeTimeoutMillis(config.loginTimeout().toMillis());
+                        tls.setCloseNotifyFlushTimeoutMillis(CLOSE_NOTIFY_MILLIS);
                         ch.pipeline().addLast(tls,
                                 new TlsIdentityHandler(log),
                                 new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
@@ -119,7 +134,7 @@ public final class RendezvousServer implements AutoCloseable {
         try {
             serverChannel = bootstrap.bind(config.bindAddress(), config.port()).sync().channel();
         } catch (Exception e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            close();
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         if (config.stun() != null) {
@@ -144,6 +159,7 @@ public final class RendezvousServer implements AutoCloseable {
             }
         }
         joinCode = dataDir.joinCode(config.publicHost(), port(), identity.certificateFingerprint());
+        state.watch(registry::stateChanged);
         log.info("rendezvous listening on " + serverChannel.localAddress() + ", certificate " + identity.certificateFingerprint());
         return this;
     }
@@ -153,7 +169,12 @@ public final class RendezvousServer implements AutoCloseable {
     }
 
     public JoinCode joinCode() {
-        return joinCode;
+        return joinCode.code();
+    }
+
+    /** Whether this start issued the join code's token (first start, or the old one was revoked). */
+    public boolean joinCodeCreated() {
+        return joinCode.created();
     }
 
     public DataDir dataDir() {
@@ -180,8 +201,13 @@ public final class RendezvousServer implements AutoCloseable {
         return stun;
     }
 
+    /** Closing twice (a failed start, then the command line; a test, then Ctrl-C) is a no-op the second time. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        state.close();
         if (dashboard != null) {
             dashboard.close();
         }

@@ -21,7 +21,7 @@ class DataDirTest {
     void firstStartCreatesSecretsReadableOnlyByTheOwner() throws Exception {
         DataDir data = new DataDir(dir.resolve("data"), Clock.systemUTC());
         String fp = data.identity().certificateFingerprint();
-        data.joinCode("127.0.0.1", 7000, fp);
+        data.joinCode("127.0.0.1", 7000, fp).code();
         try (Stream<Path> files = Files.list(dir.resolve("data"))) {
             for (Path file : files.filter(f -> !f.getFileName().toString().equals("state.lock")).toList()) {
                 assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file.toString());
@@ -33,11 +33,11 @@ class DataDirTest {
     void restartKeepsTheJoinCodeTokenUntilItIsRevoked() throws Exception {
         DataDir data = new DataDir(dir, Clock.systemUTC());
         String fp = data.identity().certificateFingerprint();
-        JoinCode first = data.joinCode("127.0.0.1", 7000, fp);
-        JoinCode again = new DataDir(dir, Clock.systemUTC()).joinCode("127.0.0.1", 7000, fp);
+        JoinCode first = data.joinCode("127.0.0.1", 7000, fp).code();
+        JoinCode again = new DataDir(dir, Clock.systemUTC()).joinCode("127.0.0.1", 7000, fp).code();
         assertEquals(first, again);
         assertTrue(data.revokeToken(Tokens.idOf(first.token()).orElseThrow()));
-        JoinCode renewed = new DataDir(dir, Clock.systemUTC()).joinCode("127.0.0.1", 7000, fp);
+        JoinCode renewed = new DataDir(dir, Clock.systemUTC()).joinCode("127.0.0.1", 7000, fp).code();
         assertNotEquals(first.token(), renewed.token());
         assertEquals(Files.readString(dir.resolve("join-code")).trim(), renewed.toString());
     }

@@ -49,7 +49,7 @@ public final class ControlClient {
     static final long DEAD_SECONDS = 30;
     static final String SOFTWARE = "pinhole-peer/0.1";
     private static final EnumSet<ErrorCode> FATAL =
-            EnumSet.of(ErrorCode.BAD_TOKEN, ErrorCode.UNSUPPORTED_VERSION, ErrorCode.NOT_LOGGED_IN);
+            EnumSet.of(ErrorCode.BAD_TOKEN, ErrorCode.UNSUPPORTED_VERSION, ErrorCode.NOT_LOGGED_IN, ErrorCode.TOKEN_REVOKED);
 
     public interface Listener {
         /** Logged in; called again after every reconnect. */

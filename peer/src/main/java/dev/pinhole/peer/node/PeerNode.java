@@ -371,8 +371,16 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         }
     }
 
+    /**
+     * The rendezvous refused this peer for good (a revoked token, a wrong one, a version mismatch): every session
+     * ends, direct ones too, since they were allowed only on the rendezvous' word (docs/security.md, "Limits and
+     * data safety: tokens, names, state"); closing their QUIC connections tells the other peers at once.
+     */
     @Override
     public void fatal(String reason) {
+        for (Session session : List.copyOf(sessions.values())) {
+            endSession(session, reason, false);
+        }
         failed.complete(reason);
     }
 

@@ -10,11 +10,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * Writes secrets the way they should be written: mode 0600 from the first byte (never world-readable
- * for an instant), flushed to disk, then renamed over the old file so a crash leaves old or new, never half.
+ * for an instant), flushed to disk, then renamed over the old file so a crash leaves old or new, never half;
+ * then the directory is flushed too, so the rename itself survives a power loss (a revoked token must not come
+ * back). Each write has a temporary file of its own (a random name), so two processes writing at once cannot
+ * delete each other's.
  */
 public final class SecureFiles {
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
@@ -24,17 +26,30 @@ public final class SecureFiles {
     public static void writeAtomically(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         createPrivateDirectories(dir);
-        Path temp = dir.resolve("." + file.getFileName() + ".tmp");
-        Files.deleteIfExists(temp);
-        try (FileChannel channel = FileChannel.open(temp,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly("rw-------"))) {
-            var buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+        Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp", ownerOnly("rw-------"));
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                var buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
             }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        syncDirectory(dir);
+    }
+
+    /** Flushes a directory's entries (Linux and macOS allow opening a directory for this; others do not, and skip). */
+    static void syncDirectory(Path dir) throws IOException {
+        if (!POSIX) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Creates {@code dir} (mode 0700 where it is new) and its parents. */

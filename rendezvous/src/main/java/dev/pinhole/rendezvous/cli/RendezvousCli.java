@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "pinhole-rendezvous 0.1",
         description = "Runs the Pinhole rendezvous: peer registry, control plane and relay.",
-        subcommands = TokenCommand.class)
+        subcommands = {TokenCommand.class, NamesCommand.class, JoinCodeCommand.class})
 public final class RendezvousCli implements Callable<Integer> {
     /** Settings a --config file may hold; command-line options win over it. */
     record FileConfig(String dataDir, String bind, Integer port, String publicHost) {}
@@ -88,6 +88,7 @@ public final class RendezvousCli implements Callable<Integer> {
     Integer altPort;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile RendezvousServer running;
 
     /** ice4j's configuration and logging chatter at INFO on start; kept here so the loggers are not collected. */
     private static final Logger[] QUIET = {
@@ -121,13 +122,12 @@ public final class RendezvousCli implements Callable<Integer> {
         try {
             server.start();
         } catch (IOException e) {
+            server.close();
             spec.commandLine().getErr().println("rendezvous: " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "rendezvous-shutdown"));
+        running = server;
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "rendezvous-shutdown"));
         out.println("Pinhole rendezvous on port " + server.port() + ", data in " + settings.dataDir()
                 + (server.stun() == null ? "" : ", STUN on UDP " + server.stun().port()));
         if (server.dashboard() != null) {
@@ -138,11 +138,16 @@ public final class RendezvousCli implements Callable<Integer> {
         for (String url : server.ingressUrls()) {
             out.println("Public ingress: " + url);
         }
-        out.println("Join code (a secret: share it only with your peers; also in " + server.dataDir().joinCodeFile() + "):");
-        out.println();
-        out.println("  " + server.joinCode());
-        out.println();
-        out.println("On each peer: bin/peer login '" + server.joinCode() + "'");
+        if (server.joinCodeCreated()) {
+            // Printed once, when it is new: on every start it would land in journald or docker logs (a secret).
+            out.println("Join code (a secret: share it only with your peers; shown again by 'rendezvous join-code'):");
+            out.println();
+            out.println("  " + server.joinCode());
+            out.println();
+            out.println("On each peer: bin/peer login '" + server.joinCode() + "'");
+        } else {
+            out.println("Join code: in " + server.dataDir().joinCodeFile() + " ('rendezvous join-code' shows it)");
+        }
         out.flush();
         stopped.await();
         return 0;
@@ -173,6 +178,15 @@ public final class RendezvousCli implements Callable<Integer> {
     /** The port for join codes if the operator named one (option or --config), else null. */
     Integer chosenPort() throws IOException {
         return port != null ? port : fileConfig().port();
+    }
+
+    /** What Ctrl-C does (the shutdown hook); tests call it to end a server started through {@link #call}. */
+    void stop() {
+        RendezvousServer server = running;
+        if (server != null) {
+            server.close();
+        }
+        stopped.countDown();
     }
 
     RendezvousConfig settings() throws IOException {

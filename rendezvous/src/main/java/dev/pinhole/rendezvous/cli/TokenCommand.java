@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,12 +37,25 @@ final class TokenCommand {
         @Spec CommandLine.Model.CommandSpec spec;
         @Option(names = "--label", description = "What the token is for, shown by 'token list'.", defaultValue = "")
         String label;
+        @Option(names = "--names", paramLabel = "PATTERN[,PATTERN...]", split = ",",
+                description = "Limit the token to these names, for registering and connecting alike; '*' matches any"
+                        + " run of characters (e.g. --names 'nas,nas-*'). Default: any name.")
+        List<String> names;
 
         @Override
         public Integer call() throws Exception {
+            List<String> scope = names == null ? null : names.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).toList();
+            if (scope != null) {
+                for (String pattern : scope) {
+                    String problem = State.NamePatterns.problem(pattern);
+                    if (problem != null) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), "--names: " + problem);
+                    }
+                }
+            }
             DataDir dir = token.dataDir();
             Identity identity = dir.identity();
-            String secret = dir.createToken(label);
+            String secret = dir.createToken(label, scope);
             Path existing = dir.joinCodeFile();
             // The server's own join code knows where it really runs; what the operator names (option or --config) wins.
             String host = token.parent.chosenPublicHost();
@@ -53,7 +68,8 @@ final class TokenCommand {
             host = host != null ? host : token.parent.settings().publicHost();
             port = port != null ? port : token.parent.settings().port();
             var out = spec.commandLine().getOut();
-            out.println("token " + Tokens.idOf(secret).orElseThrow() + " created; join code:");
+            out.println("token " + Tokens.idOf(secret).orElseThrow() + " created"
+                    + (scope == null ? "" : " for names " + String.join(", ", scope)) + "; join code:");
             out.println(new JoinCode(host, port, secret, identity.certificateFingerprint()));
             return 0;
         }
@@ -67,26 +83,35 @@ final class TokenCommand {
         @Override
         public Integer call() throws Exception {
             var out = spec.commandLine().getOut();
-            out.printf("%-10s %-8s %-20s %s%n", "ID", "STATUS", "CREATED", "LABEL");
+            out.printf("%-10s %-8s %-20s %-20s %s%n", "ID", "STATUS", "CREATED", "NAMES", "LABEL");
             for (State.TokenRecord record : token.dataDir().store().read().tokensByAge()) {
-                out.printf("%-10s %-8s %-20s %s%n", record.id(), record.active() ? "active" : "revoked",
-                        Instant.ofEpochSecond(record.createdAt()).toString(), record.label());
+                out.printf("%-10s %-8s %-20s %-20s %s%n", record.id(), record.active() ? "active" : "revoked",
+                        Instant.ofEpochSecond(record.createdAt()).toString(),
+                        record.names() == null ? "any" : String.join(",", record.names()), record.label());
             }
             return 0;
         }
     }
 
-    @Command(name = "revoke", description = "Revoke a token: new logins with it are refused.")
+    @Command(name = "revoke", description = "Revoke a token: a running rendezvous cuts its peers and their sessions"
+            + " off within 2 s and refuses new logins with it; the names it registered are released.")
     static final class Revoke implements Callable<Integer> {
         @ParentCommand TokenCommand token;
         @Spec CommandLine.Model.CommandSpec spec;
         @Parameters(paramLabel = "ID", description = "The token id shown by 'token list'.")
         String id;
+        @Option(names = "--keep-names", description = "Keep the names registered with this token owned by their identities.")
+        boolean keepNames;
 
         @Override
         public Integer call() throws Exception {
-            if (token.dataDir().revokeToken(id)) {
-                spec.commandLine().getOut().println("token " + id + " revoked");
+            DataDir.Revocation revocation = token.dataDir().revokeToken(id, keepNames);
+            if (revocation.revoked()) {
+                var out = spec.commandLine().getOut();
+                out.println("token " + id + " revoked; a running rendezvous cuts its peers off within 2 s");
+                if (!revocation.releasedNames().isEmpty()) {
+                    out.println("released names: " + String.join(", ", revocation.releasedNames()));
+                }
                 return 0;
             }
             spec.commandLine().getErr().println("no active token with id " + id + " (see 'token list')");

@@ -29,6 +29,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -58,6 +59,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     /** Null until the peer logged in. */
     private Peer peer;
     private ScheduledFuture<?> loginTimeout;
+    /** A Hello's unknown token is looked up again in the file once per connection, not once per Hello. */
+    private boolean rereading;
 
     public PeerConnectionHandler(Registry registry, Log log, long loginTimeoutMillis) {
         this(registry, log, loginTimeoutMillis, null);
@@ -72,7 +75,7 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         this.relayer = new Relayer(registry);
         this.publisher = publisher;
         SessionReports reports = new SessionReports(registry);
-        route(Register.class, (from, register) -> ctx.writeAndFlush(registry.register(from, register)));
+        route(Register.class, (from, register) -> registry.register(from, register).thenAccept(ctx::writeAndFlush));
         route(Open.class, (from, open) -> ctx.writeAndFlush(registry.openSession(from, open)));
         route(Close.class, (from, close) -> registry.end(from, close.sessionId(), close.reason()));
         route(Candidates.class, reports::candidates);
@@ -132,7 +135,9 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ControlMessage msg) {
-        if (msg instanceof Relay relay) {
+        if (peer != null && peer.isCut()) {
+            ReferenceCountUtil.release(msg); // its token was revoked: nothing more is served while the connection closes
+        } else if (msg instanceof Relay relay) {
             relayer.relay(peer, relay); // the hot path, first
         } else if (peer == null) {
             if (msg instanceof Hello hello) {
@@ -174,11 +179,26 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
             fail(ErrorCode.OTHER, "the rendezvous cannot read its state; try again later");
             return;
         }
-        if (token.isEmpty()) {
+        if (token.isEmpty() && !rereading) {
+            // Perhaps created a moment ago by `token create` in another process: the file is read again, off the loop.
+            rereading = true;
+            registry.freshToken(hello.token()).whenComplete((fresh, error) -> ctx.executor().execute(() -> {
+                if (peer == null && ctx.channel().isActive()) {
+                    admit(hello, fresh == null ? Optional.empty() : fresh);
+                }
+            }));
+            return;
+        }
+        admit(hello, token);
+    }
+
+    private void admit(Hello hello, Optional<State.TokenRecord> token) {
+        if (token.isEmpty() || !token.get().active()) {
             registry.metrics.authFailures.increment();
             log.info("refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token()) + " is unknown or revoked");
-            fail(ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token())
-                    + ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)");
+            fail(ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token()) + (token.isPresent()
+                    ? ": it was revoked by the operator; ask for a new join code"
+                    : ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)"));
             return;
         }
         peer = registry.login(peerId, token.get().id(), ctx.channel());

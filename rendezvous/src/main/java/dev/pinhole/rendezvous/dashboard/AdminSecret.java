@@ -16,6 +16,12 @@ import java.util.Base64;
  */
 public final class AdminSecret {
     static final String PREFIX = "phd_";
+    /**
+     * The shortest secret accepted from the file: a generated one has 47 characters (256 random bits); 32
+     * characters of anything an operator writes by hand is still far beyond guessing through the login's limiter,
+     * and an empty or blank file (a {@code touch}, a provisioning template) would otherwise open the dashboard.
+     */
+    static final int MIN_LENGTH = 32;
     private final String value;
 
     private AdminSecret(String value) {
@@ -24,7 +30,12 @@ public final class AdminSecret {
 
     public static AdminSecret loadOrCreate(Path file) throws IOException {
         if (Files.exists(file)) {
-            return new AdminSecret(Files.readString(file, StandardCharsets.UTF_8).trim());
+            String value = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (value.length() < MIN_LENGTH) {
+                throw new IOException(file + ": " + value.length() + " characters (expected: at least " + MIN_LENGTH
+                        + "); delete the file to have a random secret created at the next start");
+            }
+            return new AdminSecret(value);
         }
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);

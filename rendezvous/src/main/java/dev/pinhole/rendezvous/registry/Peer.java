@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One logged-in control connection, as the rest of the rendezvous sees it: who (key fingerprint and
@@ -22,6 +23,7 @@ public final class Peer {
     /** What the peer last reported about its NAT, or null. */
     private volatile NatInfo nat;
     private volatile boolean dropped;
+    private final AtomicBoolean cut = new AtomicBoolean();
 
     Peer(String id, String tokenId, long loggedInAt, Channel channel) {
         this.id = id;
@@ -81,6 +83,15 @@ public final class Peer {
         return sessions;
     }
 
+    /** Runs {@code task} on this connection's event loop, at once if already there. */
+    void onLoop(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
+    }
+
     /** Set before the peer's state is swept, so a session opened towards it meanwhile is not left behind. */
     void markDropped() {
         dropped = true;
@@ -88,6 +99,16 @@ public final class Peer {
 
     boolean dropped() {
         return dropped;
+    }
+
+    /** Its token was revoked: what it still sends is ignored until its connection closes. */
+    public boolean isCut() {
+        return cut.get();
+    }
+
+    /** True the first time: a revoked token is cut off once, however many state changes report it. */
+    boolean markCut() {
+        return cut.compareAndSet(false, true);
     }
 
     @Override

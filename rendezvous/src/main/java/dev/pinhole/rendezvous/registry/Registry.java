@@ -28,7 +28,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Who is online right now: logged-in peers, services by name, relay sessions by id; and, through the
@@ -52,6 +54,8 @@ public final class Registry {
     public record SessionView(int id, String service, String connector, boolean direct, long bytes, long relayedBytes,
                               long openedAt) {}
 
+    /** Time for a cut-off peer to read its Error and close first; + 0.5 s poll + 1 s TLS close = 2 s at most. */
+    public static final long CUT_GRACE_MILLIS = 500;
     /** Counters bumped wherever the event happens (LongAdders: no contention). */
     public final Metrics metrics = new Metrics();
     private final StateStore store;
@@ -72,15 +76,27 @@ public final class Registry {
         this.startedAt = clock.millis();
     }
 
-    /** The token a Hello's secret stands for, if it is known and not revoked. */
+    /** The token a Hello's secret proves, if it is known; the caller refuses it when it is revoked. */
     public Optional<State.TokenRecord> token(String secret) throws IOException {
-        return Tokens.verify(store.read(), secret);
+        return Tokens.proven(store.read(), secret);
+    }
+
+    /** {@link #token} after reading the state file again, off the event loop (a token just created elsewhere). */
+    public CompletableFuture<Optional<State.TokenRecord>> freshToken(String secret) {
+        return store.reread().thenApply(state -> Tokens.proven(state, secret));
     }
 
     /** The key {@code id} proved itself and showed the token {@code tokenId}: it is online from now. */
     public Peer login(String id, String tokenId, Channel channel) {
         Peer peer = new Peer(id, tokenId, clock.millis(), channel);
         peers.add(peer);
+        try {
+            if (TokenChecks.revoked(store.read(), tokenId)) { // published between the Hello's check and the add above
+                cut(peer, TokenChecks.revokedMessage(tokenId));
+            }
+        } catch (IOException e) {
+            // The Hello's check has just read the same store; the next change cuts it if need be.
+        }
         return peer;
     }
 
@@ -90,30 +106,48 @@ public final class Registry {
     }
 
     /**
-     * Claims the name for the peer's identity (the first to register a name owns it, across restarts)
-     * and routes it to this connection. Returns the reply: {@code Registered} or an {@code Error}.
+     * Claims the name for the peer's identity (the first to register it owns it until it is released or its token
+     * revoked) and routes it here. Completes with {@code Registered} or an {@code Error} on the peer's event loop;
+     * a new name is written off the event loop ({@link StateStore#updateLater}).
      */
-    public ControlMessage register(Peer peer, Register request) {
+    public CompletableFuture<ControlMessage> register(Peer peer, Register request) {
         Optional<String> problem = ServiceName.problem(request.name());
         if (problem.isPresent()) {
-            return new Error(request.requestId(), ErrorCode.BAD_NAME, problem.get());
+            return CompletableFuture.completedFuture(new Error(request.requestId(), ErrorCode.BAD_NAME, problem.get()));
         }
         String name = ServiceName.canonical(request.name());
+        State state;
         try {
-            State state = store.read();
-            if (!state.names().containsKey(name)) {
-                // Claimed under the store's lock: of two identities racing for a new name, one wins.
-                state = store.update(s -> s.names().containsKey(name) ? s
-                        : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond())));
-            }
-            State.NameRecord owner = state.names().get(name);
-            if (!owner.owner().equals(peer.id())) {
-                return new Error(request.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
-                        + "' belongs to another identity (" + owner.owner() + "); pick another name");
-            }
+            state = store.read();
         } catch (IOException e) {
-            log.info("cannot save state: " + e.getMessage());
-            return new Error(request.requestId(), ErrorCode.OTHER, "the rendezvous cannot save its state");
+            return CompletableFuture.completedFuture(stateUnavailable(request.requestId(), e));
+        }
+        Optional<Error> refused = TokenChecks.refusal(state, peer, request.requestId(), name, "register");
+        if (refused.isPresent()) {
+            return CompletableFuture.completedFuture(refused.get());
+        }
+        if (state.names().containsKey(name)) {
+            return CompletableFuture.completedFuture(claimed(peer, request, state.names().get(name)));
+        }
+        CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
+        // Claimed under the store's lock: of two identities racing for a new name, one wins.
+        store.updateLater(s -> s.names().containsKey(name) ? s
+                        : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId())))
+                .whenComplete((next, error) -> peer.onLoop(() -> reply.complete(error != null
+                        ? stateUnavailable(request.requestId(), error)
+                        : claimed(peer, request, next.names().get(name)))));
+        return reply;
+    }
+
+    /** On the peer's event loop, where its {@link #drop} runs: a route added after the drop would outlive it. */
+    private ControlMessage claimed(Peer peer, Register request, State.NameRecord owner) {
+        String name = owner.name();
+        if (!owner.owner().equals(peer.id())) {
+            return new Error(request.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
+                    + "' belongs to another identity (" + owner.owner() + "); pick another name");
+        }
+        if (peer.dropped()) {
+            return new Error(request.requestId(), ErrorCode.OTHER, "disconnected");
         }
         peer.exposes(name, request.port());
         Peer previous = services.put(name, peer);
@@ -124,12 +158,25 @@ public final class Registry {
         return new Registered(request.requestId(), name);
     }
 
+    private Error stateUnavailable(int requestId, Throwable e) {
+        log.info("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        return new Error(requestId, ErrorCode.OTHER, "the rendezvous cannot save its state");
+    }
+
     /**
      * The connector's {@code Open}: a session to the service's exposer, announced to it by {@code Incoming}.
      * Returns the connector's reply: {@code Opened} or an {@code Error}.
      */
     public ControlMessage openSession(Peer connector, Open request) {
         String name = request.name().toLowerCase(Locale.ROOT);
+        try {
+            Optional<Error> refused = TokenChecks.refusal(store.read(), connector, request.requestId(), name, "connect to");
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+        } catch (IOException e) {
+            return stateUnavailable(request.requestId(), e);
+        }
         Peer exposer = services.get(name);
         RelaySession session = exposer == null ? null : open(name, connector, exposer, null);
         if (session == null) {
@@ -230,6 +277,48 @@ public final class Registry {
         }
         peers.remove(peer);
         log.info("peer " + peer.id() + " disconnected");
+    }
+
+    /** The peers logged in with token {@code tokenId}, on either event loop. */
+    public List<Peer> peersWithToken(String tokenId) {
+        return peers.stream().filter(peer -> peer.tokenId().equals(tokenId)).toList();
+    }
+
+    /** A new state (from any process): peers of revoked tokens are cut off, released names go offline. */
+    public void stateChanged(State state) {
+        for (Peer peer : peers) {
+            if (TokenChecks.revoked(state, peer.tokenId())) {
+                cut(peer, TokenChecks.revokedMessage(peer.tokenId()));
+            }
+        }
+        services.forEach((name, owner) -> {
+            if (!state.names().containsKey(name) && services.remove(name, owner)) {
+                log.info("service '" + name + "' offline: its name was released by the operator");
+            }
+        });
+    }
+
+    /**
+     * Cuts a peer off: its sessions end and their other sides hear so, direct ones included (only that ends them
+     * there), then a fatal {@code Error}, then the close; nothing it sends meanwhile is served ({@link Peer#isCut}).
+     */
+    public void cut(Peer peer, String reason) {
+        peer.onLoop(() -> {
+            if (!peer.markCut()) {
+                return;
+            }
+            log.info("cutting peer " + peer.id() + " off: " + reason);
+            for (Integer id : List.copyOf(peer.sessions())) {
+                RelaySession session = sessions.remove(id);
+                if (session != null) {
+                    finish(session, peer, "the other peer's token was revoked");
+                }
+            }
+            peer.channel().writeAndFlush(new Error(0, ErrorCode.TOKEN_REVOKED, reason));
+            // Not closed at once: closing a socket with unread bytes in it sends a reset, which can make the peer's
+            // kernel discard the Error before the peer reads it. An honest peer closes first; others are closed here.
+            peer.channel().eventLoop().schedule(() -> peer.channel().close(), CUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        });
     }
 
     /**

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,6 +29,11 @@ public final class Tokens {
     public record Issued(String token, TokenRecord record) {}
 
     public Issued issue(String label, long nowEpochSecond) {
+        return issue(label, null, nowEpochSecond);
+    }
+
+    /** @param names the name patterns the token is limited to, or null for any name */
+    public Issued issue(String label, List<String> names, long nowEpochSecond) {
         byte[] idBytes = new byte[4];
         random.nextBytes(idBytes);
         byte[] secret = new byte[32];
@@ -35,7 +41,7 @@ public final class Tokens {
         String id = HexFormat.of().formatHex(idBytes);
         String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         String digest = Base64.getEncoder().encodeToString(sha256(secretText));
-        return new Issued(PREFIX + id + "_" + secretText, new TokenRecord(id, label, digest, nowEpochSecond, null));
+        return new Issued(PREFIX + id + "_" + secretText, new TokenRecord(id, label, digest, nowEpochSecond, null, names));
     }
 
     /** The public id part of a token, if it has the token shape. */
@@ -49,12 +55,17 @@ public final class Tokens {
 
     /** Returns the active record this token proves, or empty. */
     public static Optional<TokenRecord> verify(State state, String token) {
+        return proven(state, token).filter(TokenRecord::active);
+    }
+
+    /** The record whose secret this token holds, revoked or not (a refusal can then say "revoked" to its holder). */
+    public static Optional<TokenRecord> proven(State state, String token) {
         Optional<String> id = idOf(token);
         TokenRecord record = id.map(state.tokens()::get).orElse(null);
         String secret = id.isPresent() ? token.substring(PREFIX.length() + 9) : "";
         byte[] expected = record == null ? NO_SUCH_TOKEN : Base64.getDecoder().decode(record.secretSha256());
         boolean equal = MessageDigest.isEqual(expected, sha256(secret));
-        return equal && record != null && record.active() ? Optional.of(record) : Optional.empty();
+        return equal && record != null ? Optional.of(record) : Optional.empty();
     }
 
     /** How to name a token in messages without revealing its secret. */

@@ -117,7 +117,31 @@ class PeerConnectionHandlerTest {
         data.revokeToken(Tokens.idOf(token).orElseThrow());
         EmbeddedChannel channel = connect(ALICE);
         channel.writeInbound(new Hello(ControlMessage.VERSION, token, "test"));
-        assertEquals(ErrorCode.BAD_TOKEN, error(channel).code());
+        Error refused = error(channel);
+        assertEquals(ErrorCode.BAD_TOKEN, refused.code());
+        assertEquals("the rendezvous refused token " + Tokens.idOf(token).orElseThrow()
+                + ": it was revoked by the operator; ask for a new join code", refused.message());
+    }
+
+    /** The review's repro: revoke from another process, then Register and Open on the connection already logged in. */
+    @Test
+    void aConnectionWhoseTokenWasRevokedCanNoLongerRegisterOrOpen() throws Exception {
+        EmbeddedChannel alice = login(ALICE);
+        new DataDir(dir, clock).revokeToken(Tokens.idOf(token).orElseThrow()); // `rendezvous token revoke`
+        alice.writeInbound(new Register(1, "web", 80));
+        assertEquals(ErrorCode.TOKEN_REVOKED, error(alice).code());
+        alice.writeInbound(new Open(2, "web"));
+        assertEquals(ErrorCode.TOKEN_REVOKED, error(alice).code());
+        registry.stateChanged(data.store().read()); // what the server's poll does next
+        Error cut = error(alice);
+        assertEquals(new Error(0, ErrorCode.TOKEN_REVOKED, "token " + Tokens.idOf(token).orElseThrow()
+                + " was revoked by the operator of the rendezvous; ask for a new join code"), cut);
+        alice.writeInbound(new Register(3, "web", 80));
+        assertNull(alice.readOutbound(), "nothing more is served while the connection closes");
+        alice.advanceTimeBy(Registry.CUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        alice.runScheduledPendingTasks();
+        assertFalse(alice.isActive());
+        assertTrue(registry.peers().isEmpty(), "dropped once its connection closed");
     }
 
     @Test

@@ -23,6 +23,7 @@ import dev.pinhole.rendezvous.registry.Registry.PeerView;
 import dev.pinhole.rendezvous.registry.Registry.ServiceView;
 import dev.pinhole.rendezvous.registry.Registry.SessionView;
 import dev.pinhole.rendezvous.state.FileStateStore;
+import dev.pinhole.rendezvous.state.State.TokenRecord;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -66,11 +67,19 @@ class RegistryTest {
     @TempDir Path dir;
     final List<String> log = new CopyOnWriteArrayList<>();
     final List<EmbeddedChannel> channels = new ArrayList<>();
+    FileStateStore store;
     Registry registry;
 
     @BeforeEach
-    void setUp() {
-        registry = new Registry(new FileStateStore(dir), Clock.fixed(NOW, ZoneOffset.UTC), log::add);
+    void setUp() throws Exception {
+        store = new FileStateStore(dir);
+        store.update(state -> {
+            for (String id : List.of("tokA", "tokB", "tokC")) {
+                state = state.withToken(new TokenRecord(id, "test", "", 0, null, null));
+            }
+            return state;
+        });
+        registry = new Registry(store, Clock.fixed(NOW, ZoneOffset.UTC), log::add);
     }
 
     @AfterEach
@@ -86,7 +95,7 @@ class RegistryTest {
 
     Peer exposer(String id, String name, int port) {
         Peer peer = login(id);
-        assertEquals(new Registered(1, name), registry.register(peer, new Register(1, name, port)));
+        assertEquals(new Registered(1, name), registry.register(peer, new Register(1, name, port)).join());
         return peer;
     }
 
@@ -112,7 +121,7 @@ class RegistryTest {
             for (Peer peer : List.of(alice, bob)) {
                 Callable<ControlMessage> register = () -> {
                     start.await();
-                    return registry.register(peer, new Register(1, "web", 80));
+                    return registry.register(peer, new Register(1, "web", 80)).join();
                 };
                 replies.add(threads.submit(register));
             }
@@ -147,7 +156,7 @@ class RegistryTest {
         Peer bob = login(BOB);
         assertEquals(new Error(7, ErrorCode.UNKNOWN_NAME, "service 'web' is known but its peer is offline"),
                 registry.openSession(bob, new Open(7, "web")));
-        assertEquals(ErrorCode.NAME_TAKEN, assertInstanceOf(Error.class, registry.register(bob, new Register(2, "web", 80))).code());
+        assertEquals(ErrorCode.NAME_TAKEN, assertInstanceOf(Error.class, registry.register(bob, new Register(2, "web", 80)).join()).code());
     }
 
     @Test
@@ -287,7 +296,7 @@ class RegistryTest {
     @Test
     void viewsShowWhoIsOnlineTheirServicesAndSessions() {
         Peer alice = exposer(ALICE, "web", 8080);
-        assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432)));
+        assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432)).join());
         registry.reportNat(alice, new NatInfo(true, false, false, false));
         Peer bob = login(BOB);
         registry.reportNat(bob, new NatInfo(false, false, false, false));

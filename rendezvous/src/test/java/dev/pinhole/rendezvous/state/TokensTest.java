@@ -26,7 +26,7 @@ class TokensTest {
     void revokedTokenNoLongerVerifies() {
         Tokens.Issued issued = tokens.issue("laptop", 100);
         var r = issued.record();
-        State state = State.EMPTY.withToken(new State.TokenRecord(r.id(), r.label(), r.secretSha256(), r.createdAt(), 200L));
+        State state = State.EMPTY.withToken(new State.TokenRecord(r.id(), r.label(), r.secretSha256(), r.createdAt(), 200L, null));
         assertTrue(Tokens.verify(state, issued.token()).isEmpty());
     }
 
