@@ -11,6 +11,8 @@ public enum ErrorCode {
     PROTOCOL,
     TIMEOUT,
     PORT_UNAVAILABLE,
+    /** Over a quota or rate: the message names the limit and what to do (docs/security.md). */
+    LIMIT,
     OTHER;
 
     static ErrorCode parse(String name) {

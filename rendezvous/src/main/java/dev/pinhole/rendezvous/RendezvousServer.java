@@ -53,6 +53,10 @@ public final class RendezvousServer implements AutoCloseable {
     private final Log log;
     private final DataDir dataDir;
     private final Registry registry;
+    /** Log lines strangers can cause, rate-limited. */
+    private final RateLimitedLog strangers;
+    /** Open connections per source and in all: control port and public TCP ports. */
+    private final ConnectionBudget budget;
     private EventLoopGroup group;
     /** Every accepted connection, so a shutdown closes them (peers then reconnect at once, not after a timeout). */
     private ChannelGroup connections;
@@ -69,7 +73,9 @@ public final class RendezvousServer implements AutoCloseable {
         this.config = config;
         this.log = log;
         this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC());
-        this.registry = new Registry(dataDir.store(), Clock.systemUTC(), log);
+        this.registry = new Registry(dataDir.store(), Clock.systemUTC(), log, config.limits());
+        this.strangers = new RateLimitedLog(log, System::nanoTime);
+        this.budget = new ConnectionBudget(config.limits().connectionsPerSource(), config.limits().connections(), strangers);
     }
 
     public RendezvousServer start() throws IOException, InterruptedException {
@@ -84,7 +90,8 @@ public final class RendezvousServer implements AutoCloseable {
         connections = new DefaultChannelGroup("peers", group.next());
         ingress = new Ingress(registry, identity, group.next()).start();
         TcpIngress tcp = new TcpIngress(ingress, config.bindAddress(), config.publicHost(),
-                config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()));
+                config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()), config.limits(),
+                budget, System::nanoTime);
         if (config.web() != null) {
             web = new WebIngress(registry, ingress, config.web());
             try {
@@ -105,15 +112,18 @@ public final class RendezvousServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!budget.admit(ch, "control port")) {
+                            return;
+                        }
                         connections.add(ch);
                         SslHandler tls = ssl.newHandler(ch.alloc());
-                        tls.setHandshakeTimeoutMillis(config.loginTimeout().toMillis());
+                        tls.setHandshakeTimeoutMillis(config.limits().tlsTimeout().toMillis());
                         ch.pipeline().addLast(tls,
-                                new TlsIdentityHandler(log),
+                                new TlsIdentityHandler(strangers),
                                 new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
                                 new FrameDecoder(),
                                 FrameEncoder.INSTANCE,
-                                new PeerConnectionHandler(registry, log, config.loginTimeout().toMillis(), publisher));
+                                new PeerConnectionHandler(registry, log, strangers, config.loginTimeout().toMillis(), publisher));
                     }
                 });
         try {
@@ -173,6 +183,11 @@ public final class RendezvousServer implements AutoCloseable {
     /** Where HTTP/HTTPS ingress listens, as URL patterns (e.g. {@code http://NAME.tunnels.example.org:8080}); empty when off. */
     public List<String> ingressUrls() {
         return web == null ? List.of() : web.patterns();
+    }
+
+    /** Open connections per source and in all (control port and public TCP ports). */
+    public ConnectionBudget connectionBudget() {
+        return budget;
     }
 
     /** The STUN service, or null when disabled. */

@@ -86,7 +86,10 @@ public final class PathMux extends ChannelDuplexHandler {
         this.ctx = ctx;
     }
 
-    /** Allocates a virtual address for a new session and routes it over {@code path}. */
+    /**
+     * Allocates a virtual address for a new session and routes it over {@code path}; null when all 65535 are in
+     * use, so the caller refuses that one session and nothing else.
+     */
     public InetSocketAddress open(PacketPath path) {
         for (int tries = 0; tries < 65_536; tries++) {
             int n = nextVirtual;
@@ -97,7 +100,7 @@ public final class PathMux extends ChannelDuplexHandler {
                 return address;
             }
         }
-        throw new IllegalStateException("65535 sessions open at once");
+        return null;
     }
 
     /** Moves a session to another path; QUIC does not notice. */

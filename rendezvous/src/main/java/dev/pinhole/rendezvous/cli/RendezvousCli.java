@@ -22,6 +22,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
         subcommands = TokenCommand.class)
 public final class RendezvousCli implements Callable<Integer> {
     /** Settings a --config file may hold; command-line options win over it. */
-    record FileConfig(String dataDir, String bind, Integer port, String publicHost) {}
+    record FileConfig(String dataDir, String bind, Integer port, String publicHost, LimitOptions.FileLimits limits) {}
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -85,6 +86,9 @@ public final class RendezvousCli implements Callable<Integer> {
     @Option(names = "--alt-port", description = "Alternate STUN port for RFC 5780 (default: STUN port + 1).")
     Integer altPort;
 
+    @Mixin
+    LimitOptions limits = new LimitOptions();
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** ice4j's configuration and logging chatter at INFO on start; kept here so the loggers are not collected. */
@@ -95,6 +99,11 @@ public final class RendezvousCli implements Callable<Integer> {
         for (Logger logger : QUIET) {
             logger.setLevel(Level.WARNING);
         }
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line {@code main} runs: a bad value (IllegalArgumentException) or unreadable file exits 2 with its message. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RendezvousCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof IOException) {
@@ -103,7 +112,7 @@ public final class RendezvousCli implements Callable<Integer> {
             }
             throw e;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     @Override
@@ -142,7 +151,7 @@ public final class RendezvousCli implements Callable<Integer> {
     }
 
     RendezvousConfig settings() throws IOException {
-        FileConfig file = config == null ? new FileConfig(null, null, null, null)
+        FileConfig file = config == null ? new FileConfig(null, null, null, null, null)
                 : new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                         .readValue(config.toFile(), FileConfig.class);
         Path dir = dataDir != null ? dataDir : file.dataDir() != null ? Path.of(file.dataDir()) : defaultDataDir();
@@ -152,8 +161,19 @@ public final class RendezvousCli implements Callable<Integer> {
         if (allowPorts != null) {
             TcpIngress.PortRange.parse(allowPorts); // a typo is a usage error now, not a refusal later
         }
-        return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo),
-                dashboardAddress(), allowPorts, web());
+        return new RendezvousConfig(dir, bindTo, listenPort, host, limits.loginTimeout(file.limits()), stun(bindTo),
+                dashboardAddress(), allowPorts, web(), limits.limits(file.limits()));
+    }
+
+    /**
+     * The settings {@code args} give, parsed exactly as {@code rendezvous ARGS} would be (for tests and tools that
+     * run the server in-process); a usage error throws picocli's ParameterException, a bad value
+     * IllegalArgumentException.
+     */
+    public static RendezvousConfig settingsOf(String... args) throws IOException {
+        RendezvousCli cli = new RendezvousCli();
+        new CommandLine(cli).parseArgs(args);
+        return cli.settings();
     }
 
     private RendezvousConfig.Web web() {

@@ -18,6 +18,7 @@ import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.ProtocolException;
 import dev.pinhole.rendezvous.Log;
+import dev.pinhole.rendezvous.RateLimitedLog;
 import dev.pinhole.rendezvous.ingress.Publisher;
 import dev.pinhole.rendezvous.registry.Peer;
 import dev.pinhole.rendezvous.registry.Registry;
@@ -41,13 +42,17 @@ import java.util.function.BiConsumer;
  * One peer's control connection: a login gate (the TLS identity, {@link PeerAuthenticated}, then a valid
  * {@link Hello}), then a table from message type to the part of the rendezvous that serves it. The state
  * lives in the {@link Registry}, relayed packets go through a {@link Relayer}. Anything out of order
- * gets an {@link Error} naming the problem, then the connection closes.
+ * gets an {@link Error} naming the problem, then the connection closes. A peer that asks and does not read the
+ * answers is paused: once its send buffer is above the high-water mark, nothing more is read from it until it
+ * drains (docs/security.md, "Limits: connections, control plane, quotas").
  */
 public final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMessage> {
     static final String SOFTWARE = "pinhole-rendezvous/0.1";
 
     private final Registry registry;
     private final Log log;
+    /** For what strangers can cause: refused tokens. */
+    private final RateLimitedLog strangers;
     private final long loginTimeoutMillis;
     private final Relayer relayer;
     private final Publisher publisher;
@@ -65,27 +70,50 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
 
     /** @param publisher public ingress, or null when this rendezvous has none */
     public PeerConnectionHandler(Registry registry, Log log, long loginTimeoutMillis, Publisher publisher) {
+        this(registry, log, new RateLimitedLog(log, System::nanoTime), loginTimeoutMillis, publisher);
+    }
+
+    /** @param strangers the log lines unauthenticated clients cause go here, shared by every connection */
+    public PeerConnectionHandler(Registry registry, Log log, RateLimitedLog strangers, long loginTimeoutMillis,
+                                 Publisher publisher) {
         super(ControlMessage.class, false);
         this.registry = registry;
         this.log = log;
+        this.strangers = strangers;
         this.loginTimeoutMillis = loginTimeoutMillis;
         this.relayer = new Relayer(registry);
         this.publisher = publisher;
         SessionReports reports = new SessionReports(registry);
-        route(Register.class, (from, register) -> ctx.writeAndFlush(registry.register(from, register)));
-        route(Open.class, (from, open) -> ctx.writeAndFlush(registry.openSession(from, open)));
+        route(Register.class, (from, register) -> reply(registry.register(from, register)));
+        route(Open.class, (from, open) -> reply(registry.openSession(from, open)));
         route(Close.class, (from, close) -> registry.end(from, close.sessionId(), close.reason()));
         route(Candidates.class, reports::candidates);
         route(PathReport.class, reports::path);
         route(Traffic.class, reports::traffic);
         route(Publish.class, this::publish);
         route(NatInfo.class, registry::reportNat);
-        route(Ping.class, (from, ping) -> ctx.writeAndFlush(new Pong(ping.nonce())));
+        route(Ping.class, (from, ping) -> reply(new Pong(ping.nonce())));
         route(Pong.class, (from, pong) -> {}); // heartbeat answered; the idle handler has already seen the read
     }
 
     private <M extends ControlMessage> void route(Class<M> type, BiConsumer<Peer, M> action) {
         routes.put(type, (from, message) -> action.accept(from, type.cast(message)));
+    }
+
+    /** An answer to this peer's request; if the peer is not reading its answers, stop reading its requests. */
+    private void reply(ControlMessage answer) {
+        ctx.writeAndFlush(answer, ctx.voidPromise());
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -108,7 +136,7 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         }
         loginTimeout = ctx.executor().schedule(() -> {
             if (peer == null) {
-                log.info("closing " + ctx.channel().remoteAddress() + ": no login within " + loginTimeoutMillis + " ms");
+                strangers.info("no-login", "closing " + ctx.channel().remoteAddress() + ": no login within " + loginTimeoutMillis + " ms");
                 if (peerId == null) {
                     ctx.close(); // TLS never finished: there is no secure channel to explain on.
                 } else {
@@ -176,7 +204,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         }
         if (token.isEmpty()) {
             registry.metrics.authFailures.increment();
-            log.info("refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token()) + " is unknown or revoked");
+            strangers.info("refused-token", "refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token())
+                    + " is unknown or revoked");
             fail(ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token())
                     + ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)");
             return;
@@ -186,13 +215,12 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
             loginTimeout.cancel(false);
         }
         log.info("peer " + peerId + " logged in from " + ctx.channel().remoteAddress() + " with token " + peer.tokenId());
-        ctx.writeAndFlush(new Welcome(ControlMessage.VERSION, peerId, SOFTWARE, registry.stunPort(), registry.stunAltPort()));
+        reply(new Welcome(ControlMessage.VERSION, peerId, SOFTWARE, registry.stunPort(), registry.stunAltPort()));
     }
 
     private void publish(Peer from, Publish publish) {
         if (publisher == null) {
-            ctx.writeAndFlush(new Error(publish.requestId(), ErrorCode.PORT_UNAVAILABLE,
-                    "public ingress is off on this rendezvous"));
+            reply(new Error(publish.requestId(), ErrorCode.PORT_UNAVAILABLE, "public ingress is off on this rendezvous"));
         } else {
             publisher.answer(from, publish);
         }
