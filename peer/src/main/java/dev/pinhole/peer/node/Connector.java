@@ -209,9 +209,9 @@ public final class Connector extends PeerNode {
         }
         session.relayOnly = relayOnly;
         session.onExpiry = () -> {
-            if (promise.tryFailure(new IllegalStateException("no QUIC handshake within " + HANDSHAKE_MILLIS + " ms"))) {
+            if (promise.tryFailure(new IllegalStateException("no QUIC handshake within " + handshakeMillis + " ms"))) {
                 out.error("session to '" + opened.name() + "' failed: the exposer did not finish the QUIC handshake within "
-                        + HANDSHAKE_MILLIS + " ms");
+                        + handshakeMillis + " ms");
             }
         };
         QuicChannelBootstrap bootstrap = QuicChannel.newBootstrap(relayOnly == null ? udp : relayUdp);

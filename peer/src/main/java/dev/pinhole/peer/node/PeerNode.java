@@ -116,6 +116,8 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     protected ControlClient control;
     protected Channel udp;
     boolean directPaths = true;
+    /** {@link #HANDSHAKE_MILLIS}; shorter in tests. */
+    long handshakeMillis = HANDSHAKE_MILLIS;
     /** Whether the rendezvous answers STUN (its Welcome named a port). */
     boolean stunAvailable;
     private ControlMessage.NatInfo reportedNat;
@@ -213,10 +215,10 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         byAddress.put(virtual, session);
         loop.schedule(() -> {
             if (session.quic == null && sessions.get(id) == session) {
-                endSession(session, "no QUIC handshake within " + HANDSHAKE_MILLIS + " ms", true);
+                endSession(session, "no QUIC handshake within " + handshakeMillis + " ms", true);
                 session.onExpiry.run();
             }
-        }, HANDSHAKE_MILLIS, TimeUnit.MILLISECONDS);
+        }, handshakeMillis, TimeUnit.MILLISECONDS);
         writeStatus();
         return session;
     }
