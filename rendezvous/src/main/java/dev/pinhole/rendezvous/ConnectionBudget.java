@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Open TCP connections per source and in all, across the listeners that share it (the control port and the
@@ -25,6 +26,7 @@ public final class ConnectionBudget {
     private final RateLimitedLog log;
     private final Map<Source, AtomicInteger> bySource = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
 
     public ConnectionBudget(int perSource, int total, RateLimitedLog log) {
         this.perSource = perSource;
@@ -64,6 +66,11 @@ public final class ConnectionBudget {
         return open.get();
     }
 
+    /** Connections refused so far. */
+    public long refused() {
+        return refused.get();
+    }
+
     /** Sources with a connection open now (what the table holds). */
     public int sources() {
         return bySource.size();
@@ -75,6 +82,7 @@ public final class ConnectionBudget {
     }
 
     private void refuse(Channel channel, String listener, String limit) {
+        refused.incrementAndGet();
         log.info("refused", "refused a connection to the " + listener + " from " + channel.remoteAddress() + ": " + limit);
         channel.close();
     }

@@ -185,6 +185,11 @@ public final class RendezvousServer implements AutoCloseable {
         return web == null ? List.of() : web.patterns();
     }
 
+    /** Who is online: for tests and tools that run the server in-process. */
+    public Registry registry() {
+        return registry;
+    }
+
     /** Open connections per source and in all (control port and public TCP ports). */
     public ConnectionBudget connectionBudget() {
         return budget;

@@ -23,6 +23,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
@@ -121,10 +122,15 @@ public final class Ingress implements IngressConnector, AutoCloseable {
         return Visitors.openStream(session(name), loop);
     }
 
-    /** The live session to {@code name}'s exposer, or a new one. On the loop. */
+    /**
+     * The live session to {@code name}'s exposer, or a new one. On the loop. A session whose stream credit is used
+     * up (every stream the exposer allows is open: held visitors) is left to its streams and the next visitor gets
+     * a new session, so a few held connections cannot lock a service (up to the exposer's session limit).
+     */
     private Future<QuicChannel> session(String name) {
         Session live = byName.get(name);
-        if (live != null && byId.containsKey(live.id())) {
+        if (live != null && byId.containsKey(live.id())
+                && (!live.quic().isSuccess() || live.quic().getNow().peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0)) {
             return live.quic();
         }
         Promise<QuicChannel> promise = loop.newPromise();
