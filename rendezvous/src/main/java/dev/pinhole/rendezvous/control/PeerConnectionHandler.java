@@ -63,6 +63,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     /** Null until the peer logged in. */
     private Peer peer;
     private ScheduledFuture<?> loginTimeout;
+    /** Answers written in this read batch and not flushed yet. */
+    private boolean unflushed;
 
     public PeerConnectionHandler(Registry registry, Log log, long loginTimeoutMillis) {
         this(registry, log, loginTimeoutMillis, null);
@@ -100,9 +102,13 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         routes.put(type, (from, message) -> action.accept(from, type.cast(message)));
     }
 
-    /** An answer to this peer's request; if the peer is not reading its answers, stop reading its requests. */
+    /**
+     * An answer to this peer's request, flushed when the read batch ends (one TLS record for many answers); if the
+     * peer is not reading its answers, stop reading its requests.
+     */
     private void reply(ControlMessage answer) {
-        ctx.writeAndFlush(answer, ctx.voidPromise());
+        ctx.write(answer, ctx.voidPromise());
+        unflushed = true;
         if (!ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -181,6 +187,10 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         relayer.readComplete();
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
         ctx.fireChannelReadComplete();
     }
 
