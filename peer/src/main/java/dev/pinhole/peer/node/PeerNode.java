@@ -75,8 +75,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
          * rendezvous no longer knows it and cannot relay it), and ends if the path does.
          */
         boolean withoutRendezvous;
-        /** What else to undo when the handshake never finishes (the connector fails its pending open). */
-        Runnable onExpiry = () -> {};
+        Runnable onExpiry = () -> {}; // more to undo when the handshake never comes: the connector's pending open
 
         Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret,
                 PathMux mux) {
@@ -91,12 +90,6 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    /**
-     * A session whose QUIC handshake has not finished by then ends on this side, which tells the rendezvous and so
-     * the other side: an Open that is never followed by a handshake (a flood) holds nothing for long. A real
-     * handshake over the relay takes a few round trips, well under a second (docs/security.md).
-     */
-    static final long HANDSHAKE_MILLIS = 10_000;
     /** Large socket buffers: a gigabit of MTU-sized QUIC packets arrives in bursts between event-loop turns. */
     private static final int SOCKET_BUFFER = 4 << 20;
 
@@ -116,8 +109,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     protected ControlClient control;
     protected Channel udp;
     boolean directPaths = true;
-    /** {@link #HANDSHAKE_MILLIS}; shorter in tests. */
-    long handshakeMillis = HANDSHAKE_MILLIS;
+    long handshakeMillis = HandshakeDeadline.MILLIS; // shorter in tests
     /** Whether the rendezvous answers STUN (its Welcome named a port). */
     boolean stunAvailable;
     private ControlMessage.NatInfo reportedNat;
@@ -197,14 +189,13 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
 
     /**
      * @param on the mux of the socket whose QUIC codec will carry the session
-     * @return the session, or null when it was refused (every virtual address is in use): the rendezvous has been
-     *         told, and the node's other sessions go on
+     * @return the session, or null when every virtual address is in use (the rendezvous is told; the rest goes on)
      */
     Session addSession(int id, String name, String peerKey, SessionSecret secret, PathMux on) {
         RelayPath relay = new RelayPath(id, control::channel, server.address());
         InetSocketAddress virtual = on.open(relay);
         if (virtual == null) {
-            String why = "no virtual address left: " + VIRTUAL_ADDRESSES + " sessions open at once on this peer";
+            String why = "no virtual address left: " + PathMux.ADDRESSES + " sessions open at once on this peer";
             out.note("refused session " + Integer.toUnsignedString(id, 16) + ": " + why);
             control.send(new Close(id, why));
             return null;
@@ -213,18 +204,10 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         session.punch = new Punch(id, role(), session.probes, new SessionPaths(this, session), RANDOM);
         sessions.put(id, session);
         byAddress.put(virtual, session);
-        loop.schedule(() -> {
-            if (session.quic == null && sessions.get(id) == session) {
-                endSession(session, "no QUIC handshake within " + handshakeMillis + " ms", true);
-                session.onExpiry.run();
-            }
-        }, handshakeMillis, TimeUnit.MILLISECONDS);
+        HandshakeDeadline.watch(this, session, handshakeMillis);
         writeStatus();
         return session;
     }
-
-    /** Virtual addresses one mux has (127.77.x.y, see {@link PathMux#open}). */
-    static final int VIRTUAL_ADDRESSES = 65_535;
 
     /** Starts looking for a direct path once this peer knows its public address (or gave up on it). */
     void punch(Session session) {
