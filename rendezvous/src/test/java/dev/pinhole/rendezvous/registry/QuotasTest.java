@@ -15,7 +15,10 @@ import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.rendezvous.Limits;
 import dev.pinhole.rendezvous.state.FileStateStore;
+import dev.pinhole.rendezvous.state.State.TokenRecord;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -54,6 +57,7 @@ class QuotasTest {
     @TempDir Path dir;
     final ManualClock clock = new ManualClock();
     final List<EmbeddedChannel> channels = new ArrayList<>();
+    FileStateStore store;
 
     @AfterEach
     void closeChannels() {
@@ -67,10 +71,18 @@ class QuotasTest {
     }
 
     Registry registry(Limits limits) {
-        return new Registry(new FileStateStore(dir), clock, line -> { }, limits);
+        store = new FileStateStore(dir);
+        return new Registry(store, clock, line -> { }, limits);
     }
 
+    /** Logs in with {@code token}, made a valid token first (a revoked or unknown one is refused every request). */
     Peer login(Registry registry, String id, String token) {
+        try {
+            store.update(state -> state.tokens().containsKey(token) ? state
+                    : state.withToken(new TokenRecord(token, "test", "", 0, null, null)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         EmbeddedChannel channel = new EmbeddedChannel();
         channels.add(channel);
         return registry.login(id, token, channel);
