@@ -9,6 +9,7 @@ import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.RendezvousServer;
+import dev.pinhole.rendezvous.cli.RendezvousCli;
 import dev.pinhole.rendezvous.ingress.http.Deadlines;
 import dev.pinhole.rendezvous.stun.StunServer;
 import java.net.InetAddress;
@@ -57,13 +58,29 @@ final class Rig implements AutoCloseable {
 
     /** The same, with the given deadlines for HTTP and HTTPS visitors (attack tests shorten them). */
     RendezvousServer startServerWithStun(Deadlines deadlines) throws Exception {
+        return startServerWithStun(deadlines, new String[0]);
+    }
+
+    /**
+     * {@link #startServerWithStun()} with the budgets and quotas {@code limitFlags} set, parsed as the
+     * {@code rendezvous} command parses them (e.g. {@code "--max-connections-per-source", "50"}).
+     */
+    RendezvousServer startServerWithStun(String... limitFlags) throws Exception {
+        return startServerWithStun(Deadlines.DEFAULT, limitFlags);
+    }
+
+    private RendezvousServer startServerWithStun(Deadlines deadlines, String... limitFlags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
+        args.addAll(List.of(limitFlags));
+        RendezvousConfig typed = RendezvousCli.settingsOf(args.toArray(String[]::new));
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             publicPort = free.getLocalPort();
         }
         var stun = new StunServer.Config(InetAddress.getLoopbackAddress(), 0, null, 0);
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
-                RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun, new InetSocketAddress("127.0.0.1", 0),
-                publicPort + "-" + publicPort, new RendezvousConfig.Web(DOMAIN, 0, 0, deadlines)), serverLog::add).start();
+                typed.loginTimeout(), stun, new InetSocketAddress("127.0.0.1", 0),
+                publicPort + "-" + publicPort, new RendezvousConfig.Web(DOMAIN, 0, 0, deadlines), typed.limits()),
+                serverLog::add).start();
         open.add(server);
         return server;
     }

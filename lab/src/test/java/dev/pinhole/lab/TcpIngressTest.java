@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.rendezvous.RendezvousServer;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -73,6 +74,30 @@ class TcpIngressTest {
                 assertEquals(-1, visitor.getInputStream().read(), "closed without an answer");
             }
             assertTrue(exposer.out().last("session").isEmpty(), "the exposer never saw it");
+        }
+    }
+
+    @Test
+    void aPortIsKeptForItsOwnerWhileItReconnects() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            RendezvousServer server = rig.startServerWithStun();
+            var owner = rig.expose(Identity.generate("owner"), rig.joinCode(), webOnTcp(web.port(), rig.publicPort, List.of()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> owner.out().last("published").isPresent());
+            // The owner's control connection drops (as with a NAT timeout); another identity asks for the port at once.
+            server.registry().exposerOf("web").orElseThrow().channel().close();
+            var squatter = rig.expose(Identity.generate("squatter"), rig.joinCode(), new Exposer.Service("other",
+                    "127.0.0.1", web.port(), List.of(Exposer.Publication.tcp(rig.publicPort, List.of()))));
+            assertEquals("cannot publish 'other': public TCP port " + rig.publicPort + " is kept for its owner while it"
+                    + " reconnects (for up to 120 s)", squatter.node().awaitFailure());
+            // The owner is back on the same port and still running.
+            await().atMost(Duration.ofSeconds(15)).until(() -> owner.out().lines().stream()
+                    .anyMatch(l -> l.contains("re-registered 'web' after reconnecting")));
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI hello = URI.create("http://127.0.0.1:" + rig.publicPort + "/hello");
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> LocalWebServer.HELLO.equals(http.send(
+                    HttpRequest.newBuilder(hello).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()));
+            assertTrue(owner.out().lines().stream().noneMatch(l -> l.contains("could not publish")), owner.out().lines().toString());
         }
     }
 }

@@ -15,6 +15,8 @@ public enum ErrorCode {
     TOKEN_REVOKED,
     /** The token is scoped to other names ({@code rendezvous token create --names}). */
     NAME_NOT_ALLOWED,
+    /** Over a quota or rate: the message names the limit and what to do (docs/security.md). */
+    LIMIT,
     OTHER;
 
     static ErrorCode parse(String name) {

@@ -17,9 +17,11 @@ import java.time.Duration;
  * @param dashboard    where the operator's dashboard (and /metrics) listens, or null for none
  * @param allowPorts   public TCP ports services may be published on, e.g. "20000-20100", or null for none
  * @param web          HTTP and HTTPS ingress by name under a domain, or null for none
+ * @param limits       connection budgets and quotas ({@link Limits#DEFAULTS} unless the operator says)
  */
 public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
-                               StunServer.Config stun, InetSocketAddress dashboard, String allowPorts, Web web) {
+                               StunServer.Config stun, InetSocketAddress dashboard, String allowPorts, Web web,
+                               Limits limits) {
     /**
      * HTTP ingress routes {@code NAME.domain} by Host header on {@code httpPort}; HTTPS passes TLS through by
      * server name on {@code httpsPort}. A null port turns that listener off; 0 takes any free port (tests).
@@ -40,6 +42,11 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
     public static final int DEFAULT_STUN_PORT = 3478;
     public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
+    public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
+                            StunServer.Config stun, InetSocketAddress dashboard, String allowPorts, Web web) {
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, web, Limits.DEFAULTS);
+    }
+
     /** Without STUN: what tests of the control plane and relay use. */
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost) {
         this(dataDir, bindAddress, port, publicHost, DEFAULT_LOGIN_TIMEOUT, null, null, null, null);
@@ -55,10 +62,16 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
     }
 
     public RendezvousConfig withAllowPorts(String range) {
-        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, range, web);
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, range, web, limits);
     }
 
     public RendezvousConfig withWeb(Web ingress) {
-        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, ingress);
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, ingress,
+                limits);
+    }
+
+    public RendezvousConfig withLimits(Limits budgets) {
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, web,
+                budgets);
     }
 }

@@ -63,6 +63,10 @@ public final class RendezvousServer implements AutoCloseable {
     private final DataDir dataDir;
     private final WatchedStateStore state;
     private final Registry registry;
+    /** Log lines strangers can cause, rate-limited. */
+    private final RateLimitedLog strangers;
+    /** Open connections per source and in all: control port and public TCP ports. */
+    private final ConnectionBudget budget;
     private EventLoopGroup group;
     /** Every accepted connection, so a shutdown closes them (peers then reconnect at once, not after a timeout). */
     private ChannelGroup connections;
@@ -81,7 +85,9 @@ public final class RendezvousServer implements AutoCloseable {
         this.log = log;
         this.state = new WatchedStateStore(new FileStateStore(config.dataDir()), log::info);
         this.dataDir = new DataDir(config.dataDir(), Clock.systemUTC(), state);
-        this.registry = new Registry(state, Clock.systemUTC(), log);
+        this.registry = new Registry(state, Clock.systemUTC(), log, config.limits());
+        this.strangers = new RateLimitedLog(log, System::nanoTime);
+        this.budget = new ConnectionBudget(config.limits().connectionsPerSource(), config.limits().connections(), strangers);
     }
 
     /** @throws FileStateStore.CorruptStateException when {@code state.json} cannot be read (it is left as it is) */
@@ -98,7 +104,8 @@ public final class RendezvousServer implements AutoCloseable {
         connections = new DefaultChannelGroup("peers", group.next());
         ingress = new Ingress(registry, identity, group.next()).start();
         TcpIngress tcp = new TcpIngress(ingress, config.bindAddress(), config.publicHost(),
-                config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()));
+                config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()), config.limits(),
+                budget, System::nanoTime);
         if (config.web() != null) {
             web = new WebIngress(registry, ingress, config.web());
             try {
@@ -119,16 +126,19 @@ public final class RendezvousServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!budget.admit(ch, "control port")) {
+                            return;
+                        }
                         connections.add(ch);
                         SslHandler tls = ssl.newHandler(ch.alloc());
-                        tls.setHandshakeTimeoutMillis(config.loginTimeout().toMillis());
+                        tls.setHandshakeTimeoutMillis(config.limits().tlsTimeout().toMillis());
                         tls.setCloseNotifyFlushTimeoutMillis(CLOSE_NOTIFY_MILLIS);
                         ch.pipeline().addLast(tls,
-                                new TlsIdentityHandler(log),
+                                new TlsIdentityHandler(strangers),
                                 new IdleStateHandler(IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
                                 new FrameDecoder(),
                                 FrameEncoder.INSTANCE,
-                                new PeerConnectionHandler(registry, log, config.loginTimeout().toMillis(), publisher));
+                                new PeerConnectionHandler(registry, log, strangers, config.loginTimeout().toMillis(), publisher));
                     }
                 });
         try {
@@ -194,6 +204,16 @@ public final class RendezvousServer implements AutoCloseable {
     /** Where HTTP/HTTPS ingress listens, as URL patterns (e.g. {@code http://NAME.tunnels.example.org:8080}); empty when off. */
     public List<String> ingressUrls() {
         return web == null ? List.of() : web.patterns();
+    }
+
+    /** Who is online: for tests and tools that run the server in-process. */
+    public Registry registry() {
+        return registry;
+    }
+
+    /** Open connections per source and in all (control port and public TCP ports). */
+    public ConnectionBudget connectionBudget() {
+        return budget;
     }
 
     /** The STUN service, or null when disabled. */

@@ -77,6 +77,9 @@ public final class PathMux extends ChannelDuplexHandler {
      */
     static final int MAX_ALLOWED_PER_SESSION = 8;
 
+    /** Virtual addresses one mux has: 127.N.x.y with x.y from 0.1 to 255.255 ({@link VirtualNet}). */
+    public static final int ADDRESSES = 65_535;
+
     private final Map<InetSocketAddress, Route> routes = new HashMap<>();
     private final Map<Key, InetSocketAddress> verified = new HashMap<>();
     private final List<PacketPath> unflushed = new ArrayList<>();
@@ -97,18 +100,21 @@ public final class PathMux extends ChannelDuplexHandler {
         this.ctx = ctx;
     }
 
-    /** Allocates a virtual address for a new session and routes it over {@code path}. */
+    /**
+     * Allocates a virtual address for a new session and routes it over {@code path}; null when all 65535 are in
+     * use, so the caller refuses that one session and nothing else.
+     */
     public InetSocketAddress open(PacketPath path) {
-        for (int tries = 0; tries < 65_536; tries++) {
+        for (int tries = 0; tries < ADDRESSES; tries++) {
             int n = nextVirtual;
-            nextVirtual = nextVirtual == 65_535 ? 1 : nextVirtual + 1;
+            nextVirtual = nextVirtual == ADDRESSES ? 1 : nextVirtual + 1;
             InetSocketAddress address = net.address(n);
             if (!routes.containsKey(address)) {
                 routes.put(address, new Route(path));
                 return address;
             }
         }
-        throw new IllegalStateException("65535 sessions open at once");
+        return null;
     }
 
     /** Moves a session to another path; QUIC does not notice. */

@@ -210,7 +210,17 @@ public final class Connector extends PeerNode {
         String relayOnly = relayOnly(opened);
         Session session = addSession(opened.sessionId(), opened.name(), opened.peerKey(), opened.secret(),
                 relayOnly == null ? mux : relayMux);
+        if (session == null) {
+            promise.tryFailure(new IllegalStateException("no virtual address left for one more session"));
+            return;
+        }
         session.relayOnly = relayOnly;
+        session.onExpiry = () -> {
+            if (promise.tryFailure(new IllegalStateException("no QUIC handshake within " + handshakeMillis + " ms"))) {
+                out.error("session to '" + opened.name() + "' failed: the exposer did not finish the QUIC handshake within "
+                        + handshakeMillis + " ms");
+            }
+        };
         QuicChannelBootstrap bootstrap = QuicChannel.newBootstrap(relayOnly == null ? udp : relayUdp);
         if (relayOnly == null) {
             punch(session);
@@ -223,11 +233,16 @@ public final class Connector extends PeerNode {
                 .addListener(future -> {
                     if (!future.isSuccess()) {
                         endSession(session, "handshake failed", true);
-                        promise.tryFailure(future.cause());
-                        out.error("session to '" + opened.name() + "' failed: " + future.cause().getMessage());
+                        if (promise.tryFailure(future.cause())) {
+                            out.error("session to '" + opened.name() + "' failed: " + future.cause().getMessage());
+                        }
                         return;
                     }
                     QuicChannel quic = (QuicChannel) future.getNow();
+                    if (sessions.get(session.id) != session) {
+                        quic.close(); // expired while the handshake was finishing
+                        return;
+                    }
                     session.quic = quic;
                     quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
                     promise.trySuccess(quic);

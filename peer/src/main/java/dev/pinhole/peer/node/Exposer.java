@@ -89,6 +89,8 @@ public final class Exposer extends PeerNode {
     private final Map<Integer, Publication> publishing = new HashMap<>();
     private final Set<String> printedUrls = new HashSet<>();
     private boolean announced;
+    /** Registered again after a reconnect: publishing is no longer the first try, and its failure not fatal. */
+    private boolean reregistered;
 
     public Exposer(Identity identity, JoinCode server, Output out, Service service) {
         super(identity, server, out);
@@ -193,7 +195,13 @@ public final class Exposer extends PeerNode {
             return;
         }
         if (message instanceof Error error && publishing.containsKey(error.requestId())) {
-            failed.complete("cannot publish '" + service.name() + "': " + error.message());
+            Publication publication = publishing.remove(error.requestId());
+            if (announced && reregistered) {
+                // After a reconnect the peer sessions are worth keeping: say so and go on (the next reconnect retries).
+                out.error("could not publish '" + service.name() + "' again (" + publication.kind() + "): " + error.message());
+            } else {
+                failed.complete("cannot publish '" + service.name() + "': " + error.message());
+            }
             return;
         }
         if (message instanceof Registered registered && registered.requestId() == registerRequest) {
@@ -214,12 +222,15 @@ public final class Exposer extends PeerNode {
                         "server", server.address(), "key", key,
                         "connect", "bin/peer connect " + registered.name() + " --expect-key " + key);
             } else {
+                reregistered = true;
                 out.note("re-registered '" + registered.name() + "' after reconnecting");
             }
         } else if (message instanceof Error error && error.requestId() == registerRequest) {
             failed.complete(error.message());
         } else if (message instanceof Incoming incoming) {
-            addSession(incoming.sessionId(), incoming.name(), incoming.peerKey(), incoming.secret());
+            if (addSession(incoming.sessionId(), incoming.name(), incoming.peerKey(), incoming.secret()) == null) {
+                return;
+            }
             out.event("session", "session from " + incoming.peerKey(),
                     "session", Integer.toUnsignedString(incoming.sessionId(), 16), "peer", incoming.peerKey(), "path", "relay");
         }

@@ -78,6 +78,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
          * rendezvous no longer knows it and cannot relay it), and ends if the path does.
          */
         boolean withoutRendezvous;
+        Runnable onExpiry = () -> {}; // more to undo when the handshake never comes: the connector's pending open
 
         Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret,
                 PathMux mux) {
@@ -115,6 +116,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     protected ControlClient control;
     protected Channel udp;
     boolean directPaths = true;
+    long handshakeMillis = HandshakeDeadline.MILLIS; // shorter in tests
     /** Whether the rendezvous answers STUN (its Welcome named a port). */
     boolean stunAvailable;
     private ControlMessage.NatInfo reportedNat;
@@ -203,14 +205,24 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         return addSession(id, name, peerKey, secret, mux);
     }
 
-    /** @param on the mux of the socket whose QUIC codec will carry the session */
+    /**
+     * @param on the mux of the socket whose QUIC codec will carry the session
+     * @return the session, or null when every virtual address is in use (the rendezvous is told; the rest goes on)
+     */
     Session addSession(int id, String name, String peerKey, SessionSecret secret, PathMux on) {
         RelayPath relay = new RelayPath(id, control::channel, server.address());
         InetSocketAddress virtual = on.open(relay);
+        if (virtual == null) {
+            String why = "no virtual address left: " + PathMux.ADDRESSES + " sessions open at once on this peer";
+            out.note("refused session " + Integer.toUnsignedString(id, 16) + ": " + why);
+            control.send(new Close(id, why));
+            return null;
+        }
         Session session = new Session(id, name, peerKey, virtual, relay, secret, on);
         session.punch = new Punch(id, role(), session.probes, new SessionPaths(this, session), RANDOM);
         sessions.put(id, session);
         byAddress.put(virtual, session);
+        HandshakeDeadline.watch(this, session, handshakeMillis);
         writeStatus();
         return session;
     }

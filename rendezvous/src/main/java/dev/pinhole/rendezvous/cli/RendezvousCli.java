@@ -24,6 +24,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
         subcommands = {TokenCommand.class, NamesCommand.class, JoinCodeCommand.class})
 public final class RendezvousCli implements Callable<Integer> {
     /** Settings a --config file may hold; command-line options win over it. */
-    record FileConfig(String dataDir, String bind, Integer port, String publicHost) {}
+    record FileConfig(String dataDir, String bind, Integer port, String publicHost, LimitOptions.FileLimits limits) {}
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -87,6 +88,9 @@ public final class RendezvousCli implements Callable<Integer> {
     @Option(names = "--alt-port", description = "Alternate STUN port for RFC 5780 (default: STUN port + 1).")
     Integer altPort;
 
+    @Mixin
+    LimitOptions limits = new LimitOptions();
+
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile RendezvousServer running;
 
@@ -101,6 +105,7 @@ public final class RendezvousCli implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
+    /** The command line {@code main} runs: a bad value (IllegalArgumentException) or unreadable file exits 2 with its message. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RendezvousCli());
         // A typo in an option or a --config file is a message, not a stack trace.
@@ -156,17 +161,22 @@ public final class RendezvousCli implements Callable<Integer> {
     /** The --config file's settings (all null without one); a key it does not know is an error, not ignored. */
     FileConfig fileConfig() throws IOException {
         if (config == null) {
-            return new FileConfig(null, null, null, null);
+            return new FileConfig(null, null, null, null, null);
         }
         try {
             return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .readValue(config.toFile(), FileConfig.class);
         } catch (UnrecognizedPropertyException e) {
+            if (e.getPath().size() > 1) { // inside "limits": each key is a flag's name in camelCase
+                throw new IllegalArgumentException("--config " + config + ": unknown key 'limits." + e.getPropertyName()
+                        + "' (expected one of: " + String.join(", ", e.getKnownPropertyIds().stream().map(String::valueOf)
+                        .sorted().toList()) + ")");
+            }
             throw new IllegalArgumentException("--config " + config + ": unknown key '" + e.getPropertyName()
-                    + "' (expected: dataDir, bind, port, publicHost; other settings are command-line options)");
+                    + "' (expected: dataDir, bind, port, publicHost, limits; other settings are command-line options)");
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("--config " + config + ": " + e.getOriginalMessage()
-                    + " (expected: a JSON object with dataDir, bind, port, publicHost)");
+                    + " (expected: a JSON object with dataDir, bind, port, publicHost, limits)");
         }
     }
 
@@ -198,8 +208,19 @@ public final class RendezvousCli implements Callable<Integer> {
         if (allowPorts != null) {
             TcpIngress.PortRange.parse(allowPorts); // a typo is a usage error now, not a refusal later
         }
-        return new RendezvousConfig(dir, bindTo, listenPort, host, RendezvousConfig.DEFAULT_LOGIN_TIMEOUT, stun(bindTo),
-                dashboardAddress(), allowPorts, web());
+        return new RendezvousConfig(dir, bindTo, listenPort, host, limits.loginTimeout(file.limits()), stun(bindTo),
+                dashboardAddress(), allowPorts, web(), limits.limits(file.limits()));
+    }
+
+    /**
+     * The settings {@code args} give, parsed exactly as {@code rendezvous ARGS} would be (for tests and tools that
+     * run the server in-process); a usage error throws picocli's ParameterException, a bad value
+     * IllegalArgumentException.
+     */
+    public static RendezvousConfig settingsOf(String... args) throws IOException {
+        RendezvousCli cli = new RendezvousCli();
+        new CommandLine(cli).parseArgs(args);
+        return cli.settings();
     }
 
     private RendezvousConfig.Web web() {

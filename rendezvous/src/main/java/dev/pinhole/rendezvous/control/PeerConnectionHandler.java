@@ -18,6 +18,7 @@ import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.ProtocolException;
 import dev.pinhole.rendezvous.Log;
+import dev.pinhole.rendezvous.RateLimitedLog;
 import dev.pinhole.rendezvous.ingress.Publisher;
 import dev.pinhole.rendezvous.registry.Peer;
 import dev.pinhole.rendezvous.registry.Registry;
@@ -34,6 +35,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -42,13 +44,17 @@ import java.util.function.BiConsumer;
  * One peer's control connection: a login gate (the TLS identity, {@link PeerAuthenticated}, then a valid
  * {@link Hello}), then a table from message type to the part of the rendezvous that serves it. The state
  * lives in the {@link Registry}, relayed packets go through a {@link Relayer}. Anything out of order
- * gets an {@link Error} naming the problem, then the connection closes.
+ * gets an {@link Error} naming the problem, then the connection closes. A peer that asks and does not read the
+ * answers is paused: once its send buffer is above the high-water mark, nothing more is read from it until it
+ * drains (docs/security.md, "Limits: connections, control plane, quotas").
  */
 public final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMessage> {
     static final String SOFTWARE = "pinhole-rendezvous/0.1";
 
     private final Registry registry;
     private final Log log;
+    /** For what strangers can cause: refused tokens. */
+    private final RateLimitedLog strangers;
     private final long loginTimeoutMillis;
     private final Relayer relayer;
     private final Publisher publisher;
@@ -61,6 +67,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     private ScheduledFuture<?> loginTimeout;
     /** A Hello's unknown token is looked up again in the file once per connection, not once per Hello. */
     private boolean rereading;
+    /** Answers written in this read batch and not flushed yet. */
+    private boolean unflushed;
 
     public PeerConnectionHandler(Registry registry, Log log, long loginTimeoutMillis) {
         this(registry, log, loginTimeoutMillis, null);
@@ -68,27 +76,63 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
 
     /** @param publisher public ingress, or null when this rendezvous has none */
     public PeerConnectionHandler(Registry registry, Log log, long loginTimeoutMillis, Publisher publisher) {
+        this(registry, log, new RateLimitedLog(log, System::nanoTime), loginTimeoutMillis, publisher);
+    }
+
+    /** @param strangers the log lines unauthenticated clients cause go here, shared by every connection */
+    public PeerConnectionHandler(Registry registry, Log log, RateLimitedLog strangers, long loginTimeoutMillis,
+                                 Publisher publisher) {
         super(ControlMessage.class, false);
         this.registry = registry;
         this.log = log;
+        this.strangers = strangers;
         this.loginTimeoutMillis = loginTimeoutMillis;
         this.relayer = new Relayer(registry);
         this.publisher = publisher;
         SessionReports reports = new SessionReports(registry);
-        route(Register.class, (from, register) -> registry.register(from, register).thenAccept(ctx::writeAndFlush));
-        route(Open.class, (from, open) -> ctx.writeAndFlush(registry.openSession(from, open)));
+        route(Register.class, (from, register) -> replyLater(registry.register(from, register)));
+        route(Open.class, (from, open) -> reply(registry.openSession(from, open)));
         route(Close.class, (from, close) -> registry.end(from, close.sessionId(), close.reason()));
         route(Candidates.class, reports::candidates);
         route(PathReport.class, reports::path);
         route(Traffic.class, reports::traffic);
         route(Publish.class, this::publish);
         route(NatInfo.class, registry::reportNat);
-        route(Ping.class, (from, ping) -> ctx.writeAndFlush(new Pong(ping.nonce())));
+        route(Ping.class, (from, ping) -> reply(new Pong(ping.nonce())));
         route(Pong.class, (from, pong) -> {}); // heartbeat answered; the idle handler has already seen the read
     }
 
     private <M extends ControlMessage> void route(Class<M> type, BiConsumer<Peer, M> action) {
         routes.put(type, (from, message) -> action.accept(from, type.cast(message)));
+    }
+
+    /**
+     * An answer to this peer's request, flushed when the read batch ends (one TLS record for many answers); if the
+     * peer is not reading its answers, stop reading its requests.
+     */
+    private void reply(ControlMessage answer) {
+        ctx.write(answer, ctx.voidPromise());
+        unflushed = true;
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** An answer that may come after the read batch (a new name is written off the event loop): flushed then. */
+    private void replyLater(CompletableFuture<ControlMessage> answer) {
+        if (answer.isDone()) {
+            reply(answer.join());
+        } else {
+            answer.thenAccept(message -> ctx.writeAndFlush(message, ctx.voidPromise()));
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -111,7 +155,7 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         }
         loginTimeout = ctx.executor().schedule(() -> {
             if (peer == null) {
-                log.info("closing " + ctx.channel().remoteAddress() + ": no login within " + loginTimeoutMillis + " ms");
+                strangers.info("no-login", "closing " + ctx.channel().remoteAddress() + ": no login within " + loginTimeoutMillis + " ms");
                 if (peerId == null) {
                     ctx.close(); // TLS never finished: there is no secure channel to explain on.
                 } else {
@@ -158,7 +202,16 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         relayer.readComplete();
+        flushReplies();
         ctx.fireChannelReadComplete();
+    }
+
+    /** At the end of a read batch, or after work finished outside one (a token read again from the file). */
+    private void flushReplies() {
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
     }
 
     private void hello(Hello hello) {
@@ -185,6 +238,7 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
             registry.freshToken(hello.token()).whenComplete((fresh, error) -> ctx.executor().execute(() -> {
                 if (peer == null && ctx.channel().isActive()) {
                     admit(hello, fresh == null ? Optional.empty() : fresh);
+                    flushReplies();
                 }
             }));
             return;
@@ -195,7 +249,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     private void admit(Hello hello, Optional<State.TokenRecord> token) {
         if (token.isEmpty() || !token.get().active()) {
             registry.metrics.authFailures.increment();
-            log.info("refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token()) + " is unknown or revoked");
+            strangers.info("refused-token", "refused " + ctx.channel().remoteAddress() + ": " + Tokens.describe(hello.token())
+                    + " is unknown or revoked");
             fail(ErrorCode.BAD_TOKEN, "the rendezvous refused " + Tokens.describe(hello.token()) + (token.isPresent()
                     ? ": it was revoked by the operator; ask for a new join code"
                     : ": unknown or revoked; ask the operator for a join code (bin/rendezvous token create)"));
@@ -206,13 +261,12 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
             loginTimeout.cancel(false);
         }
         log.info("peer " + peerId + " logged in from " + ctx.channel().remoteAddress() + " with token " + peer.tokenId());
-        ctx.writeAndFlush(new Welcome(ControlMessage.VERSION, peerId, SOFTWARE, registry.stunPort(), registry.stunAltPort()));
+        reply(new Welcome(ControlMessage.VERSION, peerId, SOFTWARE, registry.stunPort(), registry.stunAltPort()));
     }
 
     private void publish(Peer from, Publish publish) {
         if (publisher == null) {
-            ctx.writeAndFlush(new Error(publish.requestId(), ErrorCode.PORT_UNAVAILABLE,
-                    "public ingress is off on this rendezvous"));
+            reply(new Error(publish.requestId(), ErrorCode.PORT_UNAVAILABLE, "public ingress is off on this rendezvous"));
         } else {
             publisher.answer(from, publish);
         }

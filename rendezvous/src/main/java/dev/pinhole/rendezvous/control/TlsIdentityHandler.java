@@ -1,7 +1,7 @@
 package dev.pinhole.rendezvous.control;
 
 import dev.pinhole.protocol.tls.Identity;
-import dev.pinhole.rendezvous.Log;
+import dev.pinhole.rendezvous.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -11,9 +11,10 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 
 /** Turns a finished TLS handshake into {@link PeerAuthenticated}, so the control handler needs no TLS. */
 public final class TlsIdentityHandler extends ChannelInboundHandlerAdapter {
-    private final Log log;
+    private final RateLimitedLog log;
 
-    public TlsIdentityHandler(Log log) {
+    /** @param log failed handshakes are a stranger's doing: their lines are rate-limited */
+    public TlsIdentityHandler(RateLimitedLog log) {
         this.log = log;
     }
 
@@ -22,7 +23,7 @@ public final class TlsIdentityHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             ctx.pipeline().remove(this);
             if (!done.isSuccess()) {
-                log.info("TLS handshake with " + ctx.channel().remoteAddress() + " failed: " + done.cause().getMessage());
+                log.info("tls-failed", "TLS handshake with " + ctx.channel().remoteAddress() + " failed: " + done.cause().getMessage());
                 ctx.close();
                 return;
             }

@@ -23,6 +23,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The rendezvous as a connecting peer, for public ingress: visitors' connections become streams of a QUIC
@@ -52,6 +54,16 @@ public final class Ingress implements IngressConnector, AutoCloseable {
     /** Read by the TLS key check, which may run off the loop. */
     private final Map<InetSocketAddress, Session> byVirtual = new ConcurrentHashMap<>();
     private Channel udp;
+    /** Exposers' packets handed to this loop and not yet fed to QUIC (see {@link #deliver}). */
+    private final AtomicLong pending = new AtomicLong();
+
+    /**
+     * The ingress loop's share of the relay's memory bound: the send buffer's high-water mark (4 MiB). Above it
+     * an exposer's packets are dropped, as the relay drops them for a slow peer; QUIC slows down.
+     */
+    static final long MAX_PENDING = 4L * 1024 * 1024;
+    /** A session whose QUIC handshake has not finished by then is given up (as peers give up theirs). */
+    static final long HANDSHAKE_MILLIS = 10_000;
 
     public Ingress(Registry registry, Identity identity, EventLoop loop) {
         this.registry = registry;
@@ -110,10 +122,15 @@ public final class Ingress implements IngressConnector, AutoCloseable {
         return Visitors.openStream(session(name), loop);
     }
 
-    /** The live session to {@code name}'s exposer, or a new one. On the loop. */
+    /**
+     * The live session to {@code name}'s exposer, or a new one. On the loop. A session whose stream credit is used
+     * up (every stream the exposer allows is open: held visitors) is left to its streams and the next visitor gets
+     * a new session, so a few held connections cannot lock a service (up to the exposer's session limit).
+     */
     private Future<QuicChannel> session(String name) {
         Session live = byName.get(name);
-        if (live != null && byId.containsKey(live.id())) {
+        if (live != null && byId.containsKey(live.id())
+                && (!live.quic().isSuccess() || live.quic().getNow().peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0)) {
             return live.quic();
         }
         Promise<QuicChannel> promise = loop.newPromise();
@@ -124,16 +141,29 @@ public final class Ingress implements IngressConnector, AutoCloseable {
         Peer exposer = relay.exposer();
         RelayPath path = new RelayPath(relay.id(), exposer::channel, "ingress");
         InetSocketAddress virtual = mux.open(path);
+        if (virtual == null) {
+            registry.endIngressSession(relay.id(), "no virtual address left for one more ingress session");
+            return promise.setFailure(new IllegalStateException("too many ingress sessions open at once"));
+        }
         Session session = new Session(relay.id(), name, exposer.id(), virtual, promise);
         byName.put(name, session);
         byId.put(session.id(), session);
         byVirtual.put(virtual, session);
+        var handshake = loop.schedule(() -> {
+            if (promise.tryFailure(new IllegalStateException("the exposer did not finish the QUIC handshake within "
+                    + HANDSHAKE_MILLIS + " ms"))) {
+                forget(session);
+            }
+        }, HANDSHAKE_MILLIS, TimeUnit.MILLISECONDS);
         QuicChannel.newBootstrap(udp).remoteAddress(virtual).streamHandler(new ChannelInboundHandlerAdapter()).connect()
                 .addListener(future -> {
+                    handshake.cancel(false);
                     if (future.isSuccess()) {
                         QuicChannel quic = (QuicChannel) future.getNow();
                         quic.closeFuture().addListener(f -> forget(session));
-                        promise.trySuccess(quic);
+                        if (!promise.trySuccess(quic)) {
+                            quic.close(); // given up already
+                        }
                     } else {
                         forget(session);
                         promise.tryFailure(future.cause());
@@ -142,9 +172,22 @@ public final class Ingress implements IngressConnector, AutoCloseable {
         return promise;
     }
 
+    /** Called on the exposer's loop; above {@link #MAX_PENDING} bytes not yet taken by this loop, drops the batch. */
     @Override
     public void deliver(List<Relay> packets) {
+        long bytes = 0;
+        for (Relay relay : packets) {
+            bytes += relay.payload().readableBytes();
+        }
+        if (pending.get() + bytes > MAX_PENDING) {
+            packets.forEach(Relay::release);
+            registry.metrics.droppedPackets.add(packets.size());
+            return;
+        }
+        long handedOver = bytes;
+        pending.addAndGet(handedOver);
         loop.execute(() -> {
+            pending.addAndGet(-handedOver);
             for (Relay relay : packets) {
                 Session session = byId.get(relay.sessionId());
                 if (session == null) {

@@ -7,7 +7,6 @@ import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.registry.Peer;
 import dev.pinhole.rendezvous.registry.Registry;
-import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,10 +32,14 @@ public final class Publisher {
 
     /** Answers on the owner's connection: {@code Published} with the URL, or an {@code Error}. */
     public void answer(Peer owner, Publish publish) {
+        var problem = ServiceName.problem(publish.name());
+        if (problem.isPresent()) {
+            owner.send(new ControlMessage.Error(publish.requestId(), ErrorCode.BAD_NAME, problem.get()));
+            return;
+        }
         String name = ServiceName.canonical(publish.name());
-        Channel channel = owner.channel();
         if (registry.exposerOf(name).orElse(null) != owner) {
-            channel.writeAndFlush(new ControlMessage.Error(publish.requestId(), ErrorCode.UNKNOWN_NAME,
+            owner.send(new ControlMessage.Error(publish.requestId(), ErrorCode.UNKNOWN_NAME,
                     "register '" + name + "' before publishing it"));
             return;
         }
@@ -59,14 +62,15 @@ public final class Publisher {
                 url = CompletableFuture.failedFuture(e);
             }
         }
-        url.whenComplete((done, problem) -> {
-            if (problem != null) {
-                channel.writeAndFlush(new ControlMessage.Error(publish.requestId(), ErrorCode.PORT_UNAVAILABLE, problem.getMessage()));
+        url.whenComplete((done, failure) -> {
+            if (failure != null) {
+                owner.send(new ControlMessage.Error(publish.requestId(),
+                        failure instanceof QuotaException ? ErrorCode.LIMIT : ErrorCode.PORT_UNAVAILABLE, failure.getMessage()));
             } else {
                 log.info("service '" + name + "' public at " + done
                         + (publish.basicAuth().isEmpty() ? "" : " (password)")
                         + (publish.allowFrom().isEmpty() ? "" : " (from " + publish.allowFrom() + " only)"));
-                channel.writeAndFlush(new ControlMessage.Published(publish.requestId(), name, done));
+                owner.send(new ControlMessage.Published(publish.requestId(), name, done));
             }
         });
     }
@@ -74,6 +78,9 @@ public final class Publisher {
     /** The owner's connection closed: its public TCP ports close; HTTP names show "offline" until it is back. */
     public void unpublish(Peer owner) {
         tcp.unpublish(owner);
+        if (web != null) {
+            web.unpublish(owner);
+        }
     }
 
     /** Every public URL of {@code name}. */
@@ -90,6 +97,13 @@ public final class Publisher {
         tcp.close();
         if (web != null) {
             web.close();
+        }
+    }
+
+    /** A request over one of the owner's quotas: answered with {@code LIMIT}, the message naming the limit. */
+    static final class QuotaException extends IllegalArgumentException {
+        QuotaException(String message) {
+            super(message);
         }
     }
 }

@@ -1,22 +1,32 @@
 package dev.pinhole.rendezvous.ingress;
 
 import dev.pinhole.protocol.Cidr;
+import dev.pinhole.rendezvous.ConnectionBudget;
+import dev.pinhole.rendezvous.Limits;
 import dev.pinhole.rendezvous.registry.Peer;
 import dev.pinhole.session.Visitors;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Public TCP ports (docs/ingress-and-dashboard.md, "Public TCP ports"): a service published on port N gets a
  * listener on the rendezvous' bind address; each visitor connection is carried to the exposer by
  * {@link Ingress}. Ports come from the operator's range ({@code --allow-ports}); one port, one service;
- * closed when the exposer leaves.
+ * closed when the exposer leaves, and kept for its identity for {@link #RESERVED_NANOS} so no one else takes it
+ * while the owner reconnects. Visitors count against the {@link ConnectionBudget} and are closed when idle.
  */
 public final class TcpIngress {
     /** The operator's allowed public ports, inclusive. */
@@ -53,12 +63,66 @@ public final class TcpIngress {
     private final String publicHost;
     private final PortRange allowed;
     private final Map<Integer, Listener> byPort = new ConcurrentHashMap<>();
+    /** A closed port's owner identity and until when (nanoTime) it is kept for it; at most one per allowed port. */
+    private record Reservation(String ownerId, long until) {}
 
-    public TcpIngress(Ingress ingress, String bindAddress, String publicHost, PortRange allowed) {
+    /**
+     * How long a port stays its owner's after the owner's connection dropped: above the peer's longest reconnect
+     * backoff (30 s) with room for a slow TLS handshake and re-registration.
+     */
+    static final long RESERVED_NANOS = TimeUnit.SECONDS.toNanos(120);
+
+    private final Map<Integer, Reservation> reserved = new ConcurrentHashMap<>();
+    private final Limits limits;
+    private final ConnectionBudget budget;
+    private final LongSupplier nanoTime;
+
+    public TcpIngress(Ingress ingress, String bindAddress, String publicHost, PortRange allowed, Limits limits,
+                      ConnectionBudget budget, LongSupplier nanoTime) {
         this.ingress = ingress;
         this.bindAddress = bindAddress;
         this.publicHost = publicHost;
         this.allowed = allowed;
+        this.limits = limits;
+        this.budget = budget;
+        this.nanoTime = nanoTime;
+    }
+
+    /** Why {@code owner} may not hold {@code port} now (someone else's reservation), or null. */
+    private String reservedFor(Peer owner, int port) {
+        Reservation reservation = reserved.get(port);
+        if (reservation == null) {
+            return null;
+        }
+        if (nanoTime.getAsLong() - reservation.until() >= 0) {
+            reserved.remove(port, reservation);
+            return null;
+        }
+        if (reservation.ownerId().equals(owner.id())) {
+            return null;
+        }
+        return "public TCP port " + port + " is kept for its owner while it reconnects (for up to "
+                + TimeUnit.NANOSECONDS.toSeconds(RESERVED_NANOS) + " s)";
+    }
+
+    /** The quota the new port would break for {@code owner}, or null. */
+    private String overQuota(Peer owner) {
+        int mine = 0;
+        int token = 0;
+        for (Listener listener : byPort.values()) {
+            mine += listener.owner().id().equals(owner.id()) ? 1 : 0;
+            token += listener.owner().tokenId().equals(owner.tokenId()) ? 1 : 0;
+        }
+        if (mine >= limits.portsPerPeer()) {
+            return "public TCP ports held at once: " + limits.portsPerPeer() + " (limit per peer; ask the operator to raise"
+                    + " --max-ports-per-peer)";
+        }
+        int perToken = limits.portsPerPeer() * Limits.TOKEN_FACTOR;
+        if (token >= perToken) {
+            return "public TCP ports held at once: " + perToken + " (limit per token, " + Limits.TOKEN_FACTOR
+                    + " x --max-ports-per-peer)";
+        }
+        return null;
     }
 
     /**
@@ -86,12 +150,29 @@ public final class TcpIngress {
                     + " rendezvous allows (" + allowed + ")"));
             return url;
         }
+        String quota = overQuota(owner);
+        if (quota != null) {
+            url.completeExceptionally(new Publisher.QuotaException(quota));
+            return url;
+        }
         List<Integer> candidates = new ArrayList<>();
         if (port != 0) {
+            String kept = reservedFor(owner, port);
+            if (kept != null) {
+                url.completeExceptionally(new IllegalArgumentException(kept));
+                return url;
+            }
             candidates.add(port);
         } else {
+            // The owner's own reserved port first: a reconnect gets its old port back.
             for (int p = allowed.first(); p <= allowed.last(); p++) {
-                if (!byPort.containsKey(p)) {
+                Reservation reservation = reserved.get(p);
+                if (reservation != null && reservation.ownerId().equals(owner.id()) && !byPort.containsKey(p)) {
+                    candidates.add(p);
+                }
+            }
+            for (int p = allowed.first(); p <= allowed.last(); p++) {
+                if (!byPort.containsKey(p) && !candidates.contains(p) && reservedFor(owner, p) == null) {
                     candidates.add(p);
                 }
             }
@@ -115,6 +196,7 @@ public final class TcpIngress {
         ChannelFuture bound = Visitors.listener(ingress.loop(), visitor -> admit(visitor, port)).bind(bindAddress, port);
         bound.addListener(f -> {
             if (f.isSuccess() && byPort.putIfAbsent(port, new Listener(owner, name, bound.channel(), allow)) == null) {
+                reserved.remove(port);
                 url.complete(url(port));
             } else {
                 bound.channel().close();
@@ -128,6 +210,11 @@ public final class TcpIngress {
         Listener listener = byPort.get(port); // null for a moment after the bind: nobody is let in unchecked
         var address = ((InetSocketAddress) visitor.remoteAddress()).getAddress();
         if (listener != null && Cidr.admits(listener.allow(), address)) {
+            if (!budget.admit(visitor, "public TCP port " + port)) {
+                return;
+            }
+            visitor.pipeline().addLast(new IdleStateHandler(0, 0, limits.tcpIdle().toMillis(), TimeUnit.MILLISECONDS),
+                    CLOSE_WHEN_IDLE);
             ingress.carry(visitor, listener.name());
         } else {
             visitor.close();
@@ -138,10 +225,27 @@ public final class TcpIngress {
         return "tcp://" + (publicHost.contains(":") ? "[" + publicHost + "]" : publicHost) + ":" + port;
     }
 
-    /** The owner's connection closed: its public ports close too. */
+    /** A visitor connection with nothing either way for the idle limit is closed (its stream with it). */
+    private static final ChannelHandler CLOSE_WHEN_IDLE = new IdleCloser();
+
+    @ChannelHandler.Sharable
+    private static final class IdleCloser extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+    }
+
+    /** The owner's connection closed: its public ports close too, and stay its identity's for a while. */
     void unpublish(Peer owner) {
+        long until = nanoTime.getAsLong() + RESERVED_NANOS;
         byPort.entrySet().removeIf(entry -> {
             if (entry.getValue().owner() == owner) {
+                reserved.put(entry.getKey(), new Reservation(owner.id(), until));
                 entry.getValue().channel().close();
                 return true;
             }

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  * restarts), so a visitor of a service that is away gets "offline" (502) rather than "no such name" (404).
  */
 public final class WebIngress {
+    /** @param owner the connection that published it, or null once that connection closed (nothing keeps it alive) */
     private record Published(Peer owner, String basicAuth, List<Cidr> allowFrom, String hostHeader) {}
 
     private final Registry registry;
@@ -76,7 +77,7 @@ public final class WebIngress {
                     return null;
                 }
                 Peer live = registry.exposerOf(name).orElse(null);
-                boolean online = live == published.owner() && live.channel().isActive();
+                boolean online = live != null && live == published.owner() && live.channel().isActive();
                 if (!online && live != null) {
                     return null; // its exposer is back but did not publish it this way again
                 }
@@ -121,6 +122,14 @@ public final class WebIngress {
         int port = ((InetSocketAddress) (secure ? httpsListener : httpListener).localAddress()).getPort();
         boolean standard = port == (secure ? 443 : 80);
         return (secure ? "https://" : "http://") + name + "." + config.domain() + (standard ? "" : ":" + port);
+    }
+
+    /** The owner's connection closed: its names stay published ("offline") without holding on to the connection. */
+    void unpublish(Peer owner) {
+        for (Map<String, Published> table : List.of(http, https)) {
+            table.replaceAll((name, published) -> published.owner() == owner
+                    ? new Published(null, published.basicAuth(), published.allowFrom(), published.hostHeader()) : published);
+        }
     }
 
     /** The URLs services get, with NAME standing for the service. */

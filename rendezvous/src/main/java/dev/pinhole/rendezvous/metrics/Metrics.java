@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Metrics {
     public final LongAdder relayedBytes = new LongAdder();
     public final LongAdder droppedPackets = new LongAdder();
+    /** Candidates and path reports not passed on: over the sender's rate, or the receiver not reading. */
+    public final LongAdder droppedSignals = new LongAdder();
     public final LongAdder authFailures = new LongAdder();
     public final LongAdder dashboardLoginFailures = new LongAdder();
     /** Punch rounds started, and sessions that reached a direct path, by "connector NAT-exposer NAT" (easy/hard/no-udp). */

@@ -1,11 +1,14 @@
 package dev.pinhole.rendezvous.registry;
 
+import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One logged-in control connection, as the rest of the rendezvous sees it: who (key fingerprint and
@@ -24,12 +27,80 @@ public final class Peer {
     private volatile NatInfo nat;
     private volatile boolean dropped;
     private final AtomicBoolean cut = new AtomicBoolean();
+    /** Relayed bytes handed to this connection's event loop and not written yet (see {@link #inFlight()}). */
+    private final AtomicLong inFlight = new AtomicLong();
+    private Quotas.Usage identityUsage = new Quotas.Usage();
+    private Quotas.Usage tokenUsage = new Quotas.Usage();
+    /** Requests this connection sends, on its own event loop: Open, and Candidates with the path reports passed on. */
+    private TokenBucket opens;
+    private TokenBucket signals;
 
     Peer(String id, String tokenId, long loggedInAt, Channel channel) {
         this.id = id;
         this.tokenId = tokenId;
         this.loggedInAt = loggedInAt;
         this.channel = channel;
+    }
+
+    /**
+     * Our own answers and notices to this peer (Close, Incoming, Candidates, Published, Error): written unless the
+     * peer has left more than {@link #HARD_LIMIT} bytes unread, in which case its connection is closed. A peer
+     * that does not read is closed, never buffered for; relayed packets are dropped far below this
+     * (docs/security.md, "Limits: connections, control plane, quotas").
+     */
+    public void send(ControlMessage message) {
+        ChannelOutboundBuffer unread = channel.unsafe().outboundBuffer();
+        if (unread != null && unread.totalPendingWriteBytes() + inFlight.get() > HARD_LIMIT) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(message, channel.voidPromise());
+    }
+
+    /**
+     * Twice the send-buffer high-water mark: above that mark relayed packets are already dropped, so only our
+     * own small messages can take a connection here, and only if its peer stopped reading.
+     */
+    public static final long HARD_LIMIT = 8L * 1024 * 1024;
+
+    /** Whether a notice that may be lost (a peer retries or times out without it) should be sent now. */
+    public boolean writable() {
+        return channel.isWritable();
+    }
+
+    /**
+     * Bytes handed over to this connection's event loop and not yet written: the water mark counts only what
+     * reached the channel, so a sender on another loop checks this as well.
+     */
+    public AtomicLong inFlight() {
+        return inFlight;
+    }
+
+    void usage(Quotas.Usage identity, Quotas.Usage token) {
+        this.identityUsage = identity;
+        this.tokenUsage = token;
+    }
+
+    Quotas.Usage identityUsage() {
+        return identityUsage;
+    }
+
+    Quotas.Usage tokenUsage() {
+        return tokenUsage;
+    }
+
+    void buckets(TokenBucket opens, TokenBucket signals) {
+        this.opens = opens;
+        this.signals = signals;
+    }
+
+    /** Whether this Open is within the connection's rate (always, for a peer made without limits). */
+    boolean mayOpen(long nowMillis) {
+        return opens == null || opens.tryTake(nowMillis);
+    }
+
+    boolean maySignal(long nowMillis) {
+        return signals == null || signals.tryTake(nowMillis);
     }
 
     /** The fingerprint of the peer's key, proved by its TLS client certificate. */

@@ -12,6 +12,7 @@ import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.protocol.SessionSecret;
+import dev.pinhole.rendezvous.Limits;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.metrics.Metrics;
 import dev.pinhole.rendezvous.state.State;
@@ -66,14 +67,29 @@ public final class Registry {
     private final Map<String, Peer> services = new ConcurrentHashMap<>();
     private final Map<Integer, RelaySession> sessions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+    private final Quotas quotas;
     private volatile int stunPort;
     private volatile int stunAltPort;
 
     public Registry(StateStore store, Clock clock, Log log) {
+        this(store, clock, log, Limits.DEFAULTS);
+    }
+
+    /** @param limits the quotas per identity, per token and per connection it enforces */
+    public Registry(StateStore store, Clock clock, Log log, Limits limits) {
         this.store = store;
         this.clock = clock;
         this.log = log;
         this.startedAt = clock.millis();
+        this.quotas = new Quotas(limits);
+    }
+
+    public Limits limits() {
+        return quotas.limits;
+    }
+
+    Clock clock() {
+        return clock;
     }
 
     /** The token a Hello's secret proves, if it is known; the caller refuses it when it is revoked. */
@@ -89,6 +105,10 @@ public final class Registry {
     /** The key {@code id} proved itself and showed the token {@code tokenId}: it is online from now. */
     public Peer login(String id, String tokenId, Channel channel) {
         Peer peer = new Peer(id, tokenId, clock.millis(), channel);
+        Limits limits = quotas.limits;
+        peer.buckets(new TokenBucket(limits.openRate(), limits.openBurst(), clock.millis()),
+                new TokenBucket(limits.candidatesRate(), limits.openBurst(), clock.millis()));
+        quotas.login(peer);
         peers.add(peer);
         try {
             if (TokenChecks.revoked(store.read(), tokenId)) { // published between the Hello's check and the add above
@@ -129,6 +149,12 @@ public final class Registry {
         if (state.names().containsKey(name)) {
             return CompletableFuture.completedFuture(claimed(peer, request, state.names().get(name)));
         }
+        long owned = state.names().values().stream().filter(n -> n.owner().equals(peer.id())).count();
+        if (owned >= quotas.limits.namesPerPeer()) {
+            return CompletableFuture.completedFuture(new Error(request.requestId(), ErrorCode.LIMIT, "names owned: "
+                    + quotas.limits.namesPerPeer() + " (limit per peer; reuse one of yours, or ask the operator to release"
+                    + " some or raise --max-names-per-peer)"));
+        }
         CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
         // Claimed under the store's lock: of two identities racing for a new name, one wins.
         store.updateLater(s -> s.names().containsKey(name) ? s
@@ -149,9 +175,19 @@ public final class Registry {
         if (peer.dropped()) {
             return new Error(request.requestId(), ErrorCode.OTHER, "disconnected");
         }
+        if (services.get(name) != peer) {
+            String limit = quotas.takeService(peer);
+            if (limit != null) {
+                return new Error(request.requestId(), ErrorCode.LIMIT, limit);
+            }
+        }
         peer.exposes(name, request.port());
         Peer previous = services.put(name, peer);
-        if (previous != null && previous != peer) {
+        if (previous == peer) {
+            return new Registered(request.requestId(), name); // registered again on the same connection
+        }
+        if (previous != null) {
+            quotas.releaseService(previous);
             log.info("service '" + name + "' moved to a newer connection of " + peer.id());
         }
         log.info("service '" + name + "' online, exposed by " + peer.id());
@@ -169,6 +205,10 @@ public final class Registry {
      */
     public ControlMessage openSession(Peer connector, Open request) {
         String name = request.name().toLowerCase(Locale.ROOT);
+        if (!connector.mayOpen(clock.millis())) {
+            return new Error(request.requestId(), ErrorCode.LIMIT, "Open rate: " + quotas.limits.openRate() + " per second, "
+                    + quotas.limits.openBurst() + " at once (limit per connection, --open-rate); try again in a second");
+        }
         try {
             Optional<Error> refused = TokenChecks.refusal(store.read(), connector, request.requestId(), name, "connect to");
             if (refused.isPresent()) {
@@ -178,13 +218,25 @@ public final class Registry {
             return stateUnavailable(request.requestId(), e);
         }
         Peer exposer = services.get(name);
-        RelaySession session = exposer == null ? null : open(name, connector, exposer, null);
+        if (exposer == null) {
+            return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, whyOffline(name));
+        }
+        String busy = exposerBusy(exposer);
+        if (busy != null) {
+            return new Error(request.requestId(), ErrorCode.LIMIT, busy);
+        }
+        String limit = quotas.takeSession(connector);
+        if (limit != null) {
+            return new Error(request.requestId(), ErrorCode.LIMIT, limit);
+        }
+        RelaySession session = open(name, connector, exposer, null);
         if (session == null) {
+            quotas.releaseSession(connector);
             return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, whyOffline(name));
         }
         log.info("session " + Integer.toUnsignedString(session.id(), 16) + ": " + connector.id() + " -> '" + name + "'");
         SessionSecret secret = SessionSecret.random();
-        exposer.channel().writeAndFlush(new Incoming(session.id(), name, connector.id(), secret));
+        exposer.send(new Incoming(session.id(), name, connector.id(), secret));
         return new Opened(request.requestId(), session.id(), name, exposer.id(), exposer.port(name), secret,
                 exposer.hardToPunch(), exposer.relayOnly());
     }
@@ -195,9 +247,9 @@ public final class Registry {
      */
     public Optional<RelaySession> openIngressSession(String name, String connectorKey, IngressConnector ingress) {
         Peer exposer = services.get(name);
-        RelaySession session = exposer == null ? null : open(name, null, exposer, ingress);
+        RelaySession session = exposer == null || exposerBusy(exposer) != null ? null : open(name, null, exposer, ingress);
         if (session != null) {
-            exposer.channel().writeAndFlush(new Incoming(session.id(), name, connectorKey, SessionSecret.random()));
+            exposer.send(new Incoming(session.id(), name, connectorKey, SessionSecret.random()));
         }
         return Optional.ofNullable(session);
     }
@@ -226,6 +278,21 @@ public final class Registry {
             return null;
         }
         return session;
+    }
+
+    /**
+     * Why the exposer cannot take one more session now, or null: it has as many as one exposer may, or it has not
+     * read what it was sent (an Incoming would only queue up behind it).
+     */
+    private String exposerBusy(Peer exposer) {
+        if (exposer.sessions().size() >= quotas.limits.sessionsPerExposer()) {
+            return "sessions open at once to this exposer: " + quotas.limits.sessionsPerExposer()
+                    + " (limit per exposer, --max-sessions-per-exposer); try again later";
+        }
+        if (!exposer.writable() && exposer.channel().isActive()) { // a closed one is offline: open() says so
+            return "the exposer is not keeping up with what the rendezvous sends it; try again later";
+        }
+        return null;
     }
 
     private String whyOffline(String name) {
@@ -264,6 +331,7 @@ public final class Registry {
         peer.markDropped();
         services.entrySet().removeIf(service -> {
             if (service.getValue() == peer) {
+                quotas.releaseService(peer);
                 log.info("service '" + service.getKey() + "' offline");
                 return true;
             }
@@ -276,6 +344,7 @@ public final class Registry {
             }
         }
         peers.remove(peer);
+        quotas.logout(peer);
         log.info("peer " + peer.id() + " disconnected");
     }
 
@@ -293,6 +362,7 @@ public final class Registry {
         }
         services.forEach((name, owner) -> {
             if (!state.names().containsKey(name) && services.remove(name, owner)) {
+                quotas.releaseService(owner);
                 log.info("service '" + name + "' offline: its name was released by the operator");
             }
         });
@@ -332,13 +402,14 @@ public final class Registry {
         forgetIds(session);
         Peer other = from == null ? session.exposer() : session.other(from);
         if (other != null && reason != null && other.channel().isActive()) {
-            other.channel().writeAndFlush(new Close(session.id(), reason));
+            other.send(new Close(session.id(), reason));
         }
     }
 
-    private static void forgetIds(RelaySession session) {
+    private void forgetIds(RelaySession session) {
         if (session.connector() != null) {
             session.connector().sessions().remove(session.id());
+            quotas.releaseSession(session.connector());
         }
         session.exposer().sessions().remove(session.id());
     }

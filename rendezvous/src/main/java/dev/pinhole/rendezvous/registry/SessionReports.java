@@ -29,21 +29,34 @@ public final class SessionReports {
     public void candidates(Peer from, Candidates candidates) {
         RelaySession session = registry.session(candidates.sessionId());
         Peer other = session == null ? null : session.other(from);
-        if (other == null) {
+        if (other == null || !passOn(from, other)) {
             return;
         }
         if (session.connector() == from) {
             Metrics.increment(registry.metrics.punchAttempts, session.natPair()); // the connector starts each round
         }
         InetAddress observed = from.channel().remoteAddress() instanceof InetSocketAddress address ? address.getAddress() : null;
-        other.channel().writeAndFlush(CandidateRules.vouched(candidates, observed), other.channel().voidPromise());
+        other.send(CandidateRules.vouched(candidates, observed));
+    }
+
+    /**
+     * Whether a signal from {@code from} goes on to {@code other}: within the sender's rate (a punch round sends
+     * a handful), and only to a peer that reads what it is sent. Both are hints the peers can do without: a
+     * lost one costs a punch round, never the session.
+     */
+    private boolean passOn(Peer from, Peer other) {
+        if (!from.maySignal(registry.clock().millis()) || !other.writable()) {
+            registry.metrics.droppedSignals.increment();
+            return false;
+        }
+        return true;
     }
 
     public void path(Peer from, PathReport path) {
         RelaySession session = registry.session(path.sessionId());
         Peer other = session == null ? null : session.other(from);
-        if (other != null && !path.direct() && other.channel().isActive()) {
-            other.channel().writeAndFlush(path, other.channel().voidPromise());
+        if (other != null && !path.direct() && other.channel().isActive() && passOn(from, other)) {
+            other.send(path);
         }
         // The connector's view is the session's path (both sides switch within a round trip).
         if (session != null && session.connector() == from && session.reportPath(path.direct())) {

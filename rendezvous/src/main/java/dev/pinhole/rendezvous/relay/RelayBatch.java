@@ -2,6 +2,7 @@ package dev.pinhole.rendezvous.relay;
 
 import dev.pinhole.protocol.ControlMessage.Relay;
 import dev.pinhole.rendezvous.registry.IngressConnector;
+import dev.pinhole.rendezvous.registry.Peer;
 import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,13 +12,14 @@ import java.util.Map;
 /**
  * The relayed packets of one connection's current read batch, by where they go. Targets on another
  * event loop get the whole batch in one task (one wake-up) when the batch ends, not one task per
- * packet; the rendezvous' own ingress sessions get theirs the same way.
+ * packet; the rendezvous' own ingress sessions get theirs the same way. Bytes handed to another loop count
+ * in the target's {@link Peer#inFlight()} until written, so the sender sees them before the water mark does.
  */
 final class RelayBatch {
-    private final Map<Channel, List<Relay>> toPeers = new HashMap<>();
+    private final Map<Peer, List<Relay>> toPeers = new HashMap<>();
     private final Map<IngressConnector, List<Relay>> toIngress = new HashMap<>();
 
-    void add(Channel target, Relay relay) {
+    void add(Peer target, Relay relay) {
         toPeers.computeIfAbsent(target, t -> new ArrayList<>()).add(relay);
     }
 
@@ -32,12 +34,21 @@ final class RelayBatch {
             toIngress.clear();
         }
         for (var entry : toPeers.entrySet()) {
-            Channel target = entry.getKey();
+            Channel target = entry.getKey().channel();
             List<Relay> packets = entry.getValue();
             if (target.eventLoop().inEventLoop()) {
                 writeAll(target, packets);
             } else {
-                target.eventLoop().execute(() -> writeAll(target, packets));
+                long bytes = 0;
+                for (Relay packet : packets) {
+                    bytes += packet.payload().readableBytes();
+                }
+                long handedOver = bytes;
+                entry.getKey().inFlight().addAndGet(handedOver);
+                target.eventLoop().execute(() -> {
+                    entry.getKey().inFlight().addAndGet(-handedOver);
+                    writeAll(target, packets);
+                });
             }
         }
         toPeers.clear();

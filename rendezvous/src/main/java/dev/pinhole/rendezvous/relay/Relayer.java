@@ -30,20 +30,22 @@ public final class Relayer {
         Peer other = session == null ? null : session.other(from);
         if (other == null) {
             relay.release();
-            if (from != null) {
-                from.channel().writeAndFlush(new Close(relay.sessionId(), "no such session on the rendezvous"));
+            // Only to a sender that reads: this answer is a courtesy (its next packet would get another).
+            if (from != null && from.writable()) {
+                from.send(new Close(relay.sessionId(), "no such session on the rendezvous"));
             }
             return;
         }
         Channel target = other.channel();
-        // A slow receiver loses packets instead of growing our memory; QUIC retransmits and slows down.
-        if (!target.isWritable()) {
+        // A slow receiver loses packets instead of growing our memory; QUIC retransmits and slows down. Bytes
+        // handed to its loop but not yet written count too (docs/architecture.md, "One session, many paths").
+        if (!target.isWritable() || other.inFlight().get() > target.config().getWriteBufferHighWaterMark()) {
             registry.metrics.droppedPackets.increment();
             relay.release();
             return;
         }
         counted(session, relay);
-        batch.add(target, relay);
+        batch.add(other, relay);
     }
 
     /** Relayed bytes, per session (dashboard) and in all (metrics). */

@@ -56,7 +56,7 @@ class RendezvousCliTest {
         Files.writeString(config, "{\"dataDir\": \"" + dir.resolve("data") + "\", \"domain\": \"tunnels.example.org\"}");
         Run run = run("--config", config.toString(), "token", "list");
         assertEquals(2, run.exit(), run.out());
-        assertEquals("rendezvous: --config " + config + ": unknown key 'domain' (expected: dataDir, bind, port, publicHost;"
+        assertEquals("rendezvous: --config " + config + ": unknown key 'domain' (expected: dataDir, bind, port, publicHost, limits;"
                 + " other settings are command-line options)\n", run.err());
         Files.writeString(config, "{\"port\": \"seven\"}");
         Run malformed = run("--config", config.toString(), "token", "list");

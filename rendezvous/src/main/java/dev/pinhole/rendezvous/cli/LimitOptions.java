@@ -1,0 +1,100 @@
+package dev.pinhole.rendezvous.cli;
+
+import dev.pinhole.rendezvous.Limits;
+import dev.pinhole.rendezvous.RendezvousConfig;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code rendezvous} flags for budgets and quotas; each value, its default and why are in docs/security.md,
+ * "Limits: connections, control plane, quotas". A flag wins over the {@code limits} object of {@code --config}.
+ */
+final class LimitOptions {
+    /** The {@code "limits"} object of a {@code --config} file: the flags' names in camelCase, all optional. */
+    record FileLimits(Integer maxConnectionsPerSource, Integer maxConnections, Integer tlsTimeout, Integer loginTimeout,
+                      Integer tcpIdleTimeout, Integer maxSessionsPerPeer, Integer maxSessionsPerExposer, Double openRate,
+                      Integer openBurst, Double candidatesRate, Integer maxNamesPerPeer, Integer maxServicesPerPeer,
+                      Integer maxPortsPerPeer) {
+        static final FileLimits NONE = new FileLimits(null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
+    }
+
+    @Option(names = "--max-connections-per-source", paramLabel = "N",
+            description = "Open TCP connections from one IPv4 address or IPv6 /64, control and public TCP ports together (default: 64).")
+    Integer maxConnectionsPerSource;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Open TCP connections in all, control and public TCP ports (default: 10000).")
+    Integer maxConnections;
+
+    @Option(names = "--tls-timeout", paramLabel = "SECONDS", description = "TCP accepted to TLS done on the control port (default: 10).")
+    Integer tlsTimeout;
+
+    @Option(names = "--login-timeout", paramLabel = "SECONDS", description = "TCP accepted to a valid login (default: 10).")
+    Integer loginTimeout;
+
+    @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS",
+            description = "A public TCP port's connection with no data either way for this long is closed (default: 600).")
+    Integer tcpIdleTimeout;
+
+    @Option(names = "--max-sessions-per-peer", paramLabel = "N",
+            description = "Sessions one peer identity has open at once as a connector; 4x per token (default: 64).")
+    Integer maxSessionsPerPeer;
+
+    @Option(names = "--max-sessions-per-exposer", paramLabel = "N",
+            description = "Sessions open at once to one exposer, from everyone (default: 1024).")
+    Integer maxSessionsPerExposer;
+
+    @Option(names = "--open-rate", paramLabel = "PER_SECOND", description = "Open requests per second per connection (default: 10).")
+    Double openRate;
+
+    @Option(names = "--open-burst", paramLabel = "N", description = "Open requests at once per connection (default: 20).")
+    Integer openBurst;
+
+    @Option(names = "--candidates-rate", paramLabel = "PER_SECOND",
+            description = "Candidates and path reports passed on per second per connection (default: 10).")
+    Double candidatesRate;
+
+    @Option(names = "--max-names-per-peer", paramLabel = "N", description = "Names one identity may own (default: 32).")
+    Integer maxNamesPerPeer;
+
+    @Option(names = "--max-services-per-peer", paramLabel = "N",
+            description = "Names one identity exposes at once; 4x per token (default: 16).")
+    Integer maxServicesPerPeer;
+
+    @Option(names = "--max-ports-per-peer", paramLabel = "N",
+            description = "Public TCP ports one identity holds at once; 4x per token (default: 4).")
+    Integer maxPortsPerPeer;
+
+    /** The limits the flags, then the file, then the defaults say. */
+    Limits limits(FileLimits file) {
+        Limits d = Limits.DEFAULTS;
+        FileLimits f = file == null ? FileLimits.NONE : file;
+        return new Limits(
+                pick(maxConnectionsPerSource, f.maxConnectionsPerSource(), d.connectionsPerSource()),
+                pick(maxConnections, f.maxConnections(), d.connections()),
+                Duration.ofSeconds(pick(tlsTimeout, f.tlsTimeout(), (int) d.tlsTimeout().toSeconds())),
+                Duration.ofSeconds(pick(tcpIdleTimeout, f.tcpIdleTimeout(), (int) d.tcpIdle().toSeconds())),
+                pick(maxSessionsPerPeer, f.maxSessionsPerPeer(), d.sessionsPerPeer()),
+                pick(maxSessionsPerExposer, f.maxSessionsPerExposer(), d.sessionsPerExposer()),
+                pick(openRate, f.openRate(), d.openRate()),
+                pick(openBurst, f.openBurst(), d.openBurst()),
+                pick(candidatesRate, f.candidatesRate(), d.candidatesRate()),
+                pick(maxNamesPerPeer, f.maxNamesPerPeer(), d.namesPerPeer()),
+                pick(maxServicesPerPeer, f.maxServicesPerPeer(), d.servicesPerPeer()),
+                pick(maxPortsPerPeer, f.maxPortsPerPeer(), d.portsPerPeer()));
+    }
+
+    Duration loginTimeout(FileLimits file) {
+        Integer fromFile = file == null ? null : file.loginTimeout();
+        int seconds = pick(loginTimeout, fromFile, (int) RendezvousConfig.DEFAULT_LOGIN_TIMEOUT.toSeconds());
+        if (seconds < 1) {
+            throw new IllegalArgumentException("--login-timeout " + seconds + " (expected: 1 or more seconds)");
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    private static <T> T pick(T flag, T file, T standard) {
+        return flag != null ? flag : file != null ? file : standard;
+    }
+}
