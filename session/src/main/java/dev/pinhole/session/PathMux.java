@@ -77,8 +77,6 @@ public final class PathMux extends ChannelDuplexHandler {
      */
     static final int MAX_ALLOWED_PER_SESSION = 8;
 
-    /** Virtual addresses one mux has: 127.N.x.y with x.y from 0.1 to 255.255 ({@link VirtualNet}). */
-    public static final int ADDRESSES = 65_535;
 
     private final Map<InetSocketAddress, Route> routes = new HashMap<>();
     private final Map<Key, InetSocketAddress> verified = new HashMap<>();
@@ -105,9 +103,9 @@ public final class PathMux extends ChannelDuplexHandler {
      * use, so the caller refuses that one session and nothing else.
      */
     public InetSocketAddress open(PacketPath path) {
-        for (int tries = 0; tries < ADDRESSES; tries++) {
+        for (int tries = 0; tries < VirtualNet.ADDRESSES; tries++) {
             int n = nextVirtual;
-            nextVirtual = nextVirtual == ADDRESSES ? 1 : nextVirtual + 1;
+            nextVirtual = nextVirtual == VirtualNet.ADDRESSES ? 1 : nextVirtual + 1;
             InetSocketAddress address = net.address(n);
             if (!routes.containsKey(address)) {
                 routes.put(address, new Route(path));

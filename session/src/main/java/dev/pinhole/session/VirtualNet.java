@@ -21,6 +21,9 @@ public enum VirtualNet {
     /** Port of every virtual address: any fixed value works, 7 (echo) reads as "not a real service". */
     public static final int PORT = 7;
 
+    /** Addresses in one range: 127.N.x.y with x.y from 0.1 to 255.255. */
+    public static final int ADDRESSES = 65_535;
+
     private final int octet;
 
     VirtualNet(int octet) {

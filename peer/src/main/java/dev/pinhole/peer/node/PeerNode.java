@@ -213,7 +213,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         RelayPath relay = new RelayPath(id, control::channel, server.address());
         InetSocketAddress virtual = on.open(relay);
         if (virtual == null) {
-            String why = "no virtual address left: " + PathMux.ADDRESSES + " sessions open at once on this peer";
+            String why = "no virtual address left: " + VirtualNet.ADDRESSES + " sessions open at once on this peer";
             out.note("refused session " + Integer.toUnsignedString(id, 16) + ": " + why);
             control.send(new Close(id, why));
             return null;

@@ -12,7 +12,7 @@ import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.SessionSecret;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.session.PacketPath;
-import dev.pinhole.session.PathMux;
+import dev.pinhole.session.VirtualNet;
 import io.netty.buffer.ByteBuf;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -88,7 +88,7 @@ class ExposerSessionLimitsTest {
     void runningOutOfVirtualAddressesRefusesOneSessionAndNothingElse() {
         InetSocketAddress[] last = new InetSocketAddress[1];
         exposer.loop.submit(() -> {
-            for (int i = 0; i < PathMux.ADDRESSES - 1; i++) {
+            for (int i = 0; i < VirtualNet.ADDRESSES - 1; i++) {
                 last[0] = exposer.mux.open(NOWHERE);
             }
         }).syncUninterruptibly();

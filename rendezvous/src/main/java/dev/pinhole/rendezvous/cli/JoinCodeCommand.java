@@ -6,7 +6,6 @@ import dev.pinhole.rendezvous.state.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +22,7 @@ final class JoinCodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DataDir dir = new DataDir(parent.settings().dataDir(), Clock.systemUTC());
+        DataDir dir = parent.openDataDir();
         Path file = dir.joinCodeFile();
         if (!Files.exists(file)) {
             spec.commandLine().getErr().println("no join code in " + file + " yet: start the rendezvous once to create it");

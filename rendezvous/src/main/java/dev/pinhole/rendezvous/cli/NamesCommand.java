@@ -4,7 +4,6 @@ import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.rendezvous.state.State;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -20,7 +19,7 @@ final class NamesCommand {
     RendezvousCli parent;
 
     DataDir dataDir() throws IOException {
-        return new DataDir(parent.settings().dataDir(), Clock.systemUTC());
+        return parent.openDataDir();
     }
 
     @Command(name = "list", description = "List owned names: the identity that owns each and the token it registered it with.")

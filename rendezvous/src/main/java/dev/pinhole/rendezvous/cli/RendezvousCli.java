@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.RendezvousServer;
@@ -16,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Collections;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -197,6 +199,11 @@ public final class RendezvousCli implements Callable<Integer> {
             server.close();
         }
         stopped.countDown();
+    }
+
+    /** The data directory the options and --config name, for the commands that edit it while a server may run. */
+    DataDir openDataDir() throws IOException {
+        return new DataDir(settings().dataDir(), Clock.systemUTC());
     }
 
     RendezvousConfig settings() throws IOException {

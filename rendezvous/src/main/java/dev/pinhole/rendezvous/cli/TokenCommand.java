@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +27,7 @@ final class TokenCommand {
     RendezvousCli parent;
 
     DataDir dataDir() throws IOException {
-        return new DataDir(parent.settings().dataDir(), Clock.systemUTC());
+        return parent.openDataDir();
     }
 
     @Command(name = "create", description = "Issue a new token and print a join code that carries it.")
