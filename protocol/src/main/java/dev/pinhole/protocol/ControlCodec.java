@@ -51,7 +51,8 @@ import java.util.List;
  *   Welcome    = u8 2 | u16 version | string peer id | string software | port STUN | port STUN alternate (0: none)
  *   Error      = u8 3 | u32 request | string code (an ErrorCode by name; OTHER if unknown) | string message
  *                (request 0: about the connection, then close; TOKEN_REVOKED there is fatal to the peer's sessions)
- *   Register   = u8 4 | u32 request | string name | port
+ *   Register   = u8 4 | u32 request | string name | port | u8 count (at most {@value #MAX_ALLOWED_PEERS}; 0: any peer)
+ *                | string allowed peer... (a key fingerprint sha256:..., or label:LABEL)
  *   Registered = u8 5 | u32 request | string name
  *   Open       = u8 6 | u32 request | string name
  *   Opened     = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret
@@ -90,6 +91,12 @@ public final class ControlCodec {
     public static final int MAX_RELAY_SEGMENTS = 64;
     /** Address blocks in one service's allow list: a handful of offices and homes, not a firewall. */
     public static final int MAX_ALLOW = 32;
+    /**
+     * Entries in one service's peer allow list: a person's devices and a few friends. A group larger than this is
+     * better served by a token of its own, named once as {@code label:LABEL}; the rendezvous scans the list on
+     * every Open (docs/security.md, "Who may connect to a service").
+     */
+    public static final int MAX_ALLOWED_PEERS = 32;
 
     static final int HELLO = 1;
     static final int WELCOME = 2;
@@ -135,6 +142,12 @@ public final class ControlCodec {
             out.writeInt(m.requestId());
             writeStr(out, m.name());
             out.writeShort(m.port());
+            if (m.allowPeers().size() > MAX_ALLOWED_PEERS) {
+                throw new IllegalArgumentException("allowed peers: " + m.allowPeers().size() + " (expected: <= "
+                        + MAX_ALLOWED_PEERS + ")");
+            }
+            out.writeByte(m.allowPeers().size());
+            m.allowPeers().forEach(entry -> writeStr(out, entry.text()));
         } else if (message instanceof Registered m) {
             out.writeByte(REGISTERED);
             out.writeInt(m.requestId());
@@ -233,7 +246,7 @@ public final class ControlCodec {
             case WELCOME -> new Welcome(u16(body, "version"), readStr(body, "peer id"), readStr(body, "software"),
                     u16(body, "STUN port"), u16(body, "STUN alternate port"));
             case ERROR -> new Error(i32(body, "request id"), ErrorCode.parse(readStr(body, "error code")), readStr(body, "error message"));
-            case REGISTER -> new Register(i32(body, "request id"), readStr(body, "name"), u16(body, "port"));
+            case REGISTER -> register(body);
             case REGISTERED -> new Registered(i32(body, "request id"), readStr(body, "name"));
             case OPEN -> new Open(i32(body, "request id"), readStr(body, "name"));
             case OPENED -> opened(body);
@@ -267,6 +280,25 @@ public final class ControlCodec {
                     + " payload bytes (expected: 0, or at most " + MAX_RELAY_SEGMENTS + " segments per frame)");
         }
         return new Relay(session, segmentSize, body.readRetainedSlice(length));
+    }
+
+    private static Register register(ByteBuf body) {
+        int requestId = i32(body, "request id");
+        String name = readStr(body, "name");
+        int port = u16(body, "port");
+        int count = u8(body, "allowed peer count");
+        if (count > MAX_ALLOWED_PEERS) {
+            throw new ProtocolException("allowed peer count: " + count + " (expected: <= " + MAX_ALLOWED_PEERS + ")");
+        }
+        List<AllowedPeer> allowed = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            try {
+                allowed.add(AllowedPeer.parse(readStr(body, "allowed peer " + i)));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("allowed peer " + i + ": " + e.getMessage());
+            }
+        }
+        return new Register(requestId, name, port, allowed);
     }
 
     private static Publish publish(ByteBuf body) {

@@ -26,8 +26,16 @@ public sealed interface ControlMessage {
 
     record Error(int requestId, ErrorCode code, String message) implements ControlMessage {}
 
-    /** Peer to server: publish a service under {@code name}; {@code port} is the local port, a hint for connectors. */
-    record Register(int requestId, String name, int port) implements ControlMessage {}
+    /**
+     * Peer to server: publish a service under {@code name}; {@code port} is the local port, a hint for connectors.
+     * {@code allowPeers} (empty: every peer of the rendezvous) are the only peers that may open sessions to it
+     * ({@code peer expose --allow-peer}; docs/security.md, "Who may connect to a service").
+     */
+    record Register(int requestId, String name, int port, List<AllowedPeer> allowPeers) implements ControlMessage {
+        public Register {
+            allowPeers = List.copyOf(allowPeers);
+        }
+    }
 
     record Registered(int requestId, String name) implements ControlMessage {}
 

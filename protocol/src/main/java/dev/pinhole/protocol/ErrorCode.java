@@ -17,6 +17,8 @@ public enum ErrorCode {
     NAME_NOT_ALLOWED,
     /** Over a quota or rate: the message names the limit and what to do (docs/security.md). */
     LIMIT,
+    /** The service admits only the peers its exposer listed ({@code peer expose --allow-peer}); the connector is not one. */
+    PEER_NOT_ALLOWED,
     OTHER;
 
     static ErrorCode parse(String name) {

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,13 +43,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class ControlCodecTest {
     static final SessionSecret SECRET = new SessionSecret(new byte[32]);
+    /** The fingerprint of a digest of 32 zero bytes, as {@code peer id} prints one. */
+    static final String ZERO_KEY = "sha256:" + "A".repeat(43);
 
     static Stream<ControlMessage> messages() {
         return Stream.of(
                 new Hello(1, "pht_0011aabb_secret", "pinhole-peer/0.1"),
                 new Welcome(1, "sha256:abc", "pinhole-rendezvous/0.1", 3478, 3479),
                 new Error(7, ErrorCode.NAME_TAKEN, "name 'x' belongs to another identity"),
-                new Register(3, "mypc", 8080),
+                new Register(3, "mypc", 8080, List.of()),
+                new Register(3, "mypc", 8080, List.of(new AllowedPeer.Key(ZERO_KEY), new AllowedPeer.Label("ci runner ✓"))),
                 new Registered(3, "mypc"),
                 new Open(4, "mypc"),
                 new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, true, false),
@@ -117,11 +121,20 @@ class ControlCodecTest {
                         + "00000000"                    // u32 request id 0: about the connection
                         + "000d" + "544f4b454e5f5245564f4b4544" // string code, by name: "TOKEN_REVOKED"
                         + "0007" + "7265766f6b6564"),   // string message "revoked"
-                golden(new Register(3, "web", 8080),
+                golden(new Register(3, "web", 8080, List.of()),
                         "04"                            // type 4: Register
                         + "00000003"                    // u32 request id 3
                         + "0003" + "776562"             // string name "web"
-                        + "1f90"),                      // u16 port 8080
+                        + "1f90"                        // u16 port 8080
+                        + "00"),                        // u8 allowed peer count 0: any peer of the rendezvous
+                golden(new Register(4, "web", 22, List.of(new AllowedPeer.Key(ZERO_KEY), new AllowedPeer.Label("alice"))),
+                        "04"                            // type 4: Register
+                        + "00000004"                    // u32 request id 4
+                        + "0003" + "776562"             // string name "web"
+                        + "0016"                        // u16 port 22
+                        + "02"                          // u8 allowed peer count 2
+                        + "0032" + "7368613235363a" + "41".repeat(43) // string key fingerprint "sha256:AAA...A"
+                        + "000b" + "6c6162656c3a616c696365"), // string "label:alice": the peers of tokens labelled alice
                 golden(new Registered(3, "web"),
                         "05"                            // type 5: Registered
                         + "00000003"                    // u32 request id 3
@@ -293,6 +306,14 @@ class ControlCodecTest {
                 List.of("09" + "00000005" + "0001" + "00".repeat(65),
                         "relay segment size: 1 for 65 payload bytes (expected: 0, or at most 64 segments per frame)"),
                 List.of("04" + "00000001" + "0002" + "6869" + "1f", "port: needs 2 bytes, 1 left"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f90", "allowed peer count: needs 1 bytes, 0 left"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f90" + "21", "allowed peer count: 33 (expected: <= 32)"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f90" + "01" + "0003" + "78797a",
+                        "allowed peer 0: xyz (" + AllowedPeer.EXPECTED + ")"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f90" + "01" + "0006" + "6c6162656c3a",
+                        "allowed peer 0: label: (expected: a token label of 1..64 characters, as 'rendezvous token list' shows it)"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f90" + "02" + "0008" + "6c6162656c3a6161",
+                        "allowed peer 1 length: needs 2 bytes, 0 left"),
                 List.of("0d" + "00000003" + "04", "candidate flags: 4 (expected: 0..3)"),
                 List.of("0e" + "10", "NAT flags: 16 (expected: 0..15)"),
                 List.of("07" + "00000004" + "cafebabe" + "0001" + "77" + "0001" + "6b" + "1f90" + "0004" + "01020304" + "04",
@@ -321,6 +342,17 @@ class ControlCodecTest {
         ByteBuf buf = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(testCase.get(0)));
         ProtocolException e = assertThrows(ProtocolException.class, () -> ControlCodec.decode(buf));
         assertEquals(testCase.get(1), e.getMessage());
+    }
+
+    @Test
+    void encoderRefusesAnAllowListTheDecoderWouldRefuse() {
+        ByteBuf buf = Unpooled.buffer();
+        List<AllowedPeer> tooMany = IntStream.range(0, ControlCodec.MAX_ALLOWED_PEERS + 1)
+                .mapToObj(i -> (AllowedPeer) new AllowedPeer.Label("peer" + i)).toList();
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ControlCodec.encode(new Register(1, "web", 80, tooMany), buf));
+        assertEquals("allowed peers: 33 (expected: <= 32)", e.getMessage());
+        buf.release();
     }
 
     @Test

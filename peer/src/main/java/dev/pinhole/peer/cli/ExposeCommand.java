@@ -3,11 +3,15 @@ package dev.pinhole.peer.cli;
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.RunNode;
+import dev.pinhole.protocol.AllowedPeer;
 import dev.pinhole.protocol.Cidr;
+import dev.pinhole.protocol.ControlCodec;
 import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.protocol.home.PeerHome;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,6 +58,12 @@ final class ExposeCommand implements Callable<Integer> {
     @Option(names = "--allow-ip", paramLabel = "BLOCK",
             description = "Public ingress only for visitors from this address block, e.g. 203.0.113.0/24 (repeatable).")
     List<String> allowIp = new ArrayList<>();
+
+    @Option(names = "--allow-peer", paramLabel = "KEY|label:LABEL",
+            description = "Only this peer may connect: its key as 'peer id' prints it (sha256:...), or label:LABEL for the"
+                    + " peers of tokens created with --label LABEL (repeatable, at most " + ControlCodec.MAX_ALLOWED_PEERS
+                    + "). Default: any peer of the rendezvous. Public visitors are governed by --allow-ip and --basic-auth.")
+    List<String> allowPeer = new ArrayList<>();
 
     @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
     boolean relayOnly;
@@ -121,6 +131,21 @@ final class ExposeCommand implements Callable<Integer> {
                     : "--host-header " + hostHeader + " (expected: rewrite, or HOST[:PORT])");
             return CommandLine.ExitCode.USAGE;
         }
+        Set<AllowedPeer> allowPeers = new LinkedHashSet<>();
+        for (String entry : allowPeer) {
+            try {
+                allowPeers.add(AllowedPeer.parse(entry));
+            } catch (IllegalArgumentException e) {
+                out.error("--allow-peer: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+        if (allowPeers.size() > ControlCodec.MAX_ALLOWED_PEERS) {
+            out.error("--allow-peer: " + allowPeers.size() + " peers (expected: at most " + ControlCodec.MAX_ALLOWED_PEERS
+                    + "; for a larger group ask the operator for a token of its own, rendezvous token create --label"
+                    + " LABEL, and allow label:LABEL)");
+            return CommandLine.ExitCode.USAGE;
+        }
         List<Exposer.Publication> publish = new ArrayList<>();
         if (http) {
             publish.add(Exposer.Publication.http(password == null ? "" : password, allow).withHostHeader(hostHeaderValue));
@@ -134,6 +159,7 @@ final class ExposeCommand implements Callable<Integer> {
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), server.joinCode(home), out,
                 new Exposer.Service(ServiceName.canonical(name), host, port, publish));
+        exposer.allowPeers(List.copyOf(allowPeers));
         exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
         return RunNode.run(exposer, out);
     }

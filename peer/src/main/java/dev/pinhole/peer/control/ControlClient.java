@@ -77,6 +77,7 @@ public final class ControlClient {
     private boolean loggedIn;
     private boolean stopped;
     private int nextRequestId = 1;
+    private volatile String serverKey;
 
     public ControlClient(JoinCode server, Identity identity, EventLoop loop, Listener listener) throws SSLException {
         this.server = server;
@@ -84,10 +85,31 @@ public final class ControlClient {
         this.listener = listener;
         this.ssl = SslContextBuilder.forClient()
                 .keyManager(identity.privateKey(), identity.certificate())
-                .trustManager(PinnedTrustManager.certificate(server.fingerprint(), "the rendezvous' certificate"))
+                .trustManager(new PinnedTrustManager(rendezvousCertificate(server)))
                 .protocols("TLSv1.3")
                 .sslProvider(Transport.sslProvider())
                 .build();
+    }
+
+    /** The join code's pin; the key of the certificate that passes it is remembered ({@link #serverKey()}). */
+    private PinnedTrustManager.Check rendezvousCertificate(JoinCode server) {
+        PinnedTrustManager.Check pin = PinnedTrustManager.byFingerprint(Identity::certificateFingerprint,
+                (certificate, engine) -> server.fingerprint(), "the rendezvous' certificate");
+        return (certificate, engine) -> {
+            String refusal = pin.refusal(certificate, engine);
+            if (refusal == null) {
+                serverKey = Identity.keyFingerprint(certificate);
+            }
+            return refusal;
+        };
+    }
+
+    /**
+     * The fingerprint of the rendezvous' key, once its pinned certificate was seen (null before): the key public
+     * ingress connects to an exposer with.
+     */
+    public String serverKey() {
+        return serverKey;
     }
 
     public void start() {

@@ -160,7 +160,9 @@ public final class Connector extends PeerNode {
             Promise<QuicChannel> promise = pendingOpens.remove(error.requestId());
             if (promise != null) {
                 promise.tryFailure(new IllegalStateException(error.message()));
-                if (listener == null && (error.code() == ErrorCode.UNKNOWN_NAME || error.code() == ErrorCode.NAME_NOT_ALLOWED)) {
+                // Not on the service's --allow-peer list: no retry will change that, at start or later.
+                if (error.code() == ErrorCode.PEER_NOT_ALLOWED
+                        || listener == null && (error.code() == ErrorCode.UNKNOWN_NAME || error.code() == ErrorCode.NAME_NOT_ALLOWED)) {
                     failed.complete(error.message());
                 } else {
                     out.error(error.message());

@@ -1,7 +1,9 @@
 package dev.pinhole.peer.node;
 
+import dev.pinhole.protocol.AllowedPeer;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
 import dev.pinhole.protocol.ControlMessage.Publish;
@@ -84,6 +86,8 @@ public final class Exposer extends PeerNode {
     }
 
     private final Service service;
+    /** Who may open sessions ({@code --allow-peer}); empty: any peer of the rendezvous. */
+    private List<AllowedPeer> allowPeers = List.of();
     private int registerRequest;
     /** Publish requests of the current connection; URLs already printed (a reconnect publishes again, quietly). */
     private final Map<Integer, Publication> publishing = new HashMap<>();
@@ -97,6 +101,31 @@ public final class Exposer extends PeerNode {
         this.service = service;
     }
 
+    /**
+     * Only these peers may open sessions (empty: any peer of the rendezvous). The rendezvous refuses the others;
+     * this exposer refuses them again by key, unless the list names token labels, which only the rendezvous
+     * knows (docs/security.md, "Who may connect to a service").
+     */
+    public Exposer allowPeers(List<AllowedPeer> allowed) {
+        this.allowPeers = List.copyOf(allowed);
+        return this;
+    }
+
+    /**
+     * Why a session from {@code key} is refused, or null. Public ingress reaches the service with the rendezvous' own
+     * key, and only when the service asked for it; {@code --allow-ip} and {@code --basic-auth} guard that way in.
+     */
+    String refusal(String key) {
+        if (allowPeers.isEmpty() || !AllowedPeer.keysOnly(allowPeers) || AllowedPeer.namesKey(allowPeers, key)) {
+            return null;
+        }
+        String rendezvous = control == null ? null : control.serverKey();
+        if (!service.publish().isEmpty() && rendezvous != null && Fingerprint.matches(rendezvous, key)) {
+            return null;
+        }
+        return "key " + key + " is not on this exposer's --allow-peer list";
+    }
+
     @Override
     ChannelHandler quicCodec() {
         PinnedTrustManager.Check connectorKeys = (certificate, engine) -> {
@@ -106,8 +135,10 @@ public final class Exposer extends PeerNode {
                 return "no session is expecting this handshake";
             }
             String key = Identity.keyFingerprint(certificate);
-            return Fingerprint.matches(session.peerKey, key) ? null
-                    : "connector key " + key + " is not the one the rendezvous announced (" + session.peerKey + ")";
+            if (!Fingerprint.matches(session.peerKey, key)) {
+                return "connector key " + key + " is not the one the rendezvous announced (" + session.peerKey + ")";
+            }
+            return refusal(key);
         };
         return QuicSettings.server(identity, connectorKeys)
                 .handler(new SessionBinder())
@@ -172,6 +203,14 @@ public final class Exposer extends PeerNode {
         return " (" + who + (publication.basicAuth().isEmpty() ? "" : ", with the password") + "; no peer needed)";
     }
 
+    private String whoMayConnect() {
+        if (allowPeers.isEmpty()) {
+            return "who may connect: any peer of this rendezvous (limit it with --allow-peer KEY or --allow-peer label:LABEL)";
+        }
+        return "who may connect: only " + allowPeers.stream().map(AllowedPeer::text).collect(Collectors.joining(", "))
+                + (AllowedPeer.keysOnly(allowPeers) ? "" : " (labels are checked by the rendezvous only)");
+    }
+
     @Override
     Probe.Role role() {
         return Probe.Role.EXPOSER;
@@ -180,7 +219,7 @@ public final class Exposer extends PeerNode {
     @Override
     void loggedIn(Welcome welcome) {
         registerRequest = control.nextRequestId();
-        control.send(new Register(registerRequest, service.name(), service.port()));
+        control.send(new Register(registerRequest, service.name(), service.port(), allowPeers));
     }
 
     @Override
@@ -215,12 +254,15 @@ public final class Exposer extends PeerNode {
             if (!announced) {
                 announced = true;
                 String key = identity.keyFingerprint();
+                List<String> allowed = allowPeers.stream().map(AllowedPeer::text).toList();
                 out.event("exposed", "exposing " + service.host() + ":" + service.port() + " as '" + registered.name()
                                 + "' via " + server.address() + "\n  key: " + key
-                                + "\n  others connect with: bin/peer connect " + registered.name() + " --expect-key " + key,
+                                + "\n  others connect with: bin/peer connect " + registered.name() + " --expect-key " + key
+                                + "\n  " + whoMayConnect(),
                         "name", registered.name(), "target", service.host() + ":" + service.port(),
                         "server", server.address(), "key", key,
-                        "connect", "bin/peer connect " + registered.name() + " --expect-key " + key);
+                        "connect", "bin/peer connect " + registered.name() + " --expect-key " + key,
+                        "allow_peers", allowed);
             } else {
                 reregistered = true;
                 out.note("re-registered '" + registered.name() + "' after reconnecting");
@@ -228,6 +270,15 @@ public final class Exposer extends PeerNode {
         } else if (message instanceof Error error && error.requestId() == registerRequest) {
             failed.complete(error.message());
         } else if (message instanceof Incoming incoming) {
+            String refused = refusal(incoming.peerKey());
+            if (refused != null) {
+                // Only a rendezvous that ignores the list announces such a peer: refuse it here as well.
+                String id = Integer.toUnsignedString(incoming.sessionId(), 16);
+                out.note("refused session " + id + " from " + incoming.peerKey() + ": " + refused);
+                control.send(new Close(incoming.sessionId(), "the exposer of '" + service.name() + "' does not admit "
+                        + incoming.peerKey() + " (--allow-peer)"));
+                return;
+            }
             if (addSession(incoming.sessionId(), incoming.name(), incoming.peerKey(), incoming.secret()) == null) {
                 return;
             }

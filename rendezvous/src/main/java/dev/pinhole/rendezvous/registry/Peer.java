@@ -1,9 +1,11 @@
 package dev.pinhole.rendezvous.registry;
 
+import dev.pinhole.protocol.AllowedPeer;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +24,8 @@ public final class Peer {
     private final Channel channel;
     /** Local ports of the services this connection exposes, passed on to connectors as a hint. */
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+    /** Who may open sessions to each service this connection exposes (empty: any peer); see {@link AccessPolicy}. */
+    private final Map<String, List<AllowedPeer>> allowed = new ConcurrentHashMap<>();
     private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
     /** What the peer last reported about its NAT, or null. */
     private volatile NatInfo nat;
@@ -146,8 +150,14 @@ public final class Peer {
         nat = info;
     }
 
-    void exposes(String name, int port) {
+    void exposes(String name, int port, List<AllowedPeer> allowPeers) {
+        allowed.put(name, allowPeers);
         ports.put(name, port);
+    }
+
+    /** The peers this connection lets open sessions to {@code name}; empty: any peer. */
+    List<AllowedPeer> allowed(String name) {
+        return allowed.getOrDefault(name, List.of());
     }
 
     Set<Integer> sessions() {

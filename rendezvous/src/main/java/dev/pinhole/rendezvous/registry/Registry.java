@@ -181,7 +181,7 @@ public final class Registry {
                 return new Error(request.requestId(), ErrorCode.LIMIT, limit);
             }
         }
-        peer.exposes(name, request.port());
+        peer.exposes(name, request.port(), request.allowPeers());
         Peer previous = services.put(name, peer);
         if (previous == peer) {
             return new Registered(request.requestId(), name); // registered again on the same connection
@@ -209,17 +209,23 @@ public final class Registry {
             return new Error(request.requestId(), ErrorCode.LIMIT, "Open rate: " + quotas.limits.openRate() + " per second, "
                     + quotas.limits.openBurst() + " at once (limit per connection, --open-rate); try again in a second");
         }
+        State state;
         try {
-            Optional<Error> refused = TokenChecks.refusal(store.read(), connector, request.requestId(), name, "connect to");
-            if (refused.isPresent()) {
-                return refused.get();
-            }
+            state = store.read();
         } catch (IOException e) {
             return stateUnavailable(request.requestId(), e);
+        }
+        Optional<Error> refused = TokenChecks.refusal(state, connector, request.requestId(), name, "connect to");
+        if (refused.isPresent()) {
+            return refused.get();
         }
         Peer exposer = services.get(name);
         if (exposer == null) {
             return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, whyOffline(name));
+        }
+        refused = AccessPolicy.refusal(state, exposer.allowed(name), connector, request.requestId(), name);
+        if (refused.isPresent()) {
+            return refused.get();
         }
         String busy = exposerBusy(exposer);
         if (busy != null) {

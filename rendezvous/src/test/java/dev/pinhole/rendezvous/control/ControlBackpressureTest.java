@@ -89,7 +89,7 @@ class ControlBackpressureTest {
     @Test
     void anExposerThatDoesNotReadGetsNoMoreIncomingAndTheConnectorIsToldWhy() {
         EmbeddedChannel alice = login(PeerConnectionHandlerTest.ALICE);
-        alice.writeInbound(new Register(1, "web", 80));
+        alice.writeInbound(new Register(1, "web", 80, List.of()));
         alice.readOutbound();
         stopReading(alice, 16);
         EmbeddedChannel bob = login(PeerConnectionHandlerTest.BOB);
@@ -105,7 +105,7 @@ class ControlBackpressureTest {
     @Test
     void aPeerThatLeftMoreThanTheHardLimitUnreadIsClosedNotBufferedFor() {
         EmbeddedChannel alice = login(PeerConnectionHandlerTest.ALICE);
-        alice.writeInbound(new Register(1, "web", 80));
+        alice.writeInbound(new Register(1, "web", 80, List.of()));
         alice.readOutbound();
         EmbeddedChannel bob = login(PeerConnectionHandlerTest.BOB);
         bob.writeInbound(new Open(1, "web"));

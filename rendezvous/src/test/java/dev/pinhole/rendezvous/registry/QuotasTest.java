@@ -98,7 +98,7 @@ class QuotasTest {
     void sessionsOpenAtOnceAreCappedPerPeerAndAClosedOneFreesItsPlace() {
         Registry registry = registry(limits(3, 1024, 1000, 1000, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         Peer connector = login(registry, "connector", "t2");
         List<Opened> opened = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -111,7 +111,7 @@ class QuotasTest {
         // Sessions ended by the exposer's drop are given back too.
         registry.drop(exposer);
         Peer again = login(registry, "exposer", "t1");
-        registry.register(again, new Register(1, "web", 80)).join();
+        registry.register(again, new Register(1, "web", 80, List.of())).join();
         for (int i = 0; i < 3; i++) {
             assertInstanceOf(Opened.class, registry.openSession(connector, new Open(20 + i, "web")));
         }
@@ -121,7 +121,7 @@ class QuotasTest {
     void aTokenHoldsFourTimesAPeersSessionsHoweverManyKeysItMints() {
         Registry registry = registry(limits(2, 1024, 1000, 1000, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         int opened = 0;
         String refusal = null;
         for (int key = 0; key < 10 && refusal == null; key++) {
@@ -143,7 +143,7 @@ class QuotasTest {
     void opensAreRateLimitedPerConnectionAndTheBucketRefills() {
         Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         Peer connector = login(registry, "connector", "t2");
         for (int i = 0; i < 20; i++) {
             assertInstanceOf(Opened.class, registry.openSession(connector, new Open(i, "web")));
@@ -161,7 +161,7 @@ class QuotasTest {
     void anExposerTakesAtMostItsCapFromEveryoneAndIsNotAnnouncedMore() {
         Registry registry = registry(limits(1000, 5, 1000, 1000, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         for (int i = 0; i < 5; i++) {
             assertInstanceOf(Opened.class, registry.openSession(login(registry, "c" + i, "t" + i), new Open(i, "web")));
         }
@@ -179,26 +179,26 @@ class QuotasTest {
     void namesOwnedAndServicesExposedAreCappedPerPeer() {
         Registry registry = registry(limits(64, 1024, 10, 20, 3, 2));
         Peer peer = login(registry, "owner", "t1");
-        assertInstanceOf(Registered.class, registry.register(peer, new Register(1, "a", 1)).join());
-        assertInstanceOf(Registered.class, registry.register(peer, new Register(2, "b", 1)).join());
-        assertInstanceOf(Registered.class, registry.register(peer, new Register(3, "b", 1)).join()); // again: no new one
+        assertInstanceOf(Registered.class, registry.register(peer, new Register(1, "a", 1, List.of())).join());
+        assertInstanceOf(Registered.class, registry.register(peer, new Register(2, "b", 1, List.of())).join());
+        assertInstanceOf(Registered.class, registry.register(peer, new Register(3, "b", 1, List.of())).join()); // again: no new one
         assertEquals("services exposed at once: 2 (limit per peer; ask the operator to raise --max-services-per-peer)",
-                errorOf(registry.register(peer, new Register(4, "c", 1)).join(), ErrorCode.LIMIT));
+                errorOf(registry.register(peer, new Register(4, "c", 1, List.of())).join(), ErrorCode.LIMIT));
         // "c" was claimed (owned) before the services quota refused it: three names now, the limit.
-        assertTrue(errorOf(registry.register(peer, new Register(5, "d", 1)).join(), ErrorCode.LIMIT)
+        assertTrue(errorOf(registry.register(peer, new Register(5, "d", 1, List.of())).join(), ErrorCode.LIMIT)
                 .startsWith("names owned: 3 (limit per peer;"));
         // A reconnect takes its names over without counting twice.
         registry.drop(peer);
         Peer back = login(registry, "owner", "t1");
-        assertInstanceOf(Registered.class, registry.register(back, new Register(1, "a", 1)).join());
-        assertInstanceOf(Registered.class, registry.register(back, new Register(2, "c", 1)).join());
+        assertInstanceOf(Registered.class, registry.register(back, new Register(1, "a", 1, List.of())).join());
+        assertInstanceOf(Registered.class, registry.register(back, new Register(2, "c", 1, List.of())).join());
     }
 
     @Test
     void candidatesBeyondTheSendersRateAreNotPassedOn() {
         Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         Peer connector = login(registry, "connector", "t2");
         Opened opened = assertInstanceOf(Opened.class, registry.openSession(connector, new Open(1, "web")));
         SessionReports reports = new SessionReports(registry);

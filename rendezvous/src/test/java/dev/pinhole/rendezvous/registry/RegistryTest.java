@@ -95,7 +95,7 @@ class RegistryTest {
 
     Peer exposer(String id, String name, int port) {
         Peer peer = login(id);
-        assertEquals(new Registered(1, name), registry.register(peer, new Register(1, name, port)).join());
+        assertEquals(new Registered(1, name), registry.register(peer, new Register(1, name, port, List.of())).join());
         return peer;
     }
 
@@ -121,7 +121,7 @@ class RegistryTest {
             for (Peer peer : List.of(alice, bob)) {
                 Callable<ControlMessage> register = () -> {
                     start.await();
-                    return registry.register(peer, new Register(1, "web", 80)).join();
+                    return registry.register(peer, new Register(1, "web", 80, List.of())).join();
                 };
                 replies.add(threads.submit(register));
             }
@@ -156,7 +156,7 @@ class RegistryTest {
         Peer bob = login(BOB);
         assertEquals(new Error(7, ErrorCode.UNKNOWN_NAME, "service 'web' is known but its peer is offline"),
                 registry.openSession(bob, new Open(7, "web")));
-        assertEquals(ErrorCode.NAME_TAKEN, assertInstanceOf(Error.class, registry.register(bob, new Register(2, "web", 80)).join()).code());
+        assertEquals(ErrorCode.NAME_TAKEN, assertInstanceOf(Error.class, registry.register(bob, new Register(2, "web", 80, List.of())).join()).code());
     }
 
     @Test
@@ -296,7 +296,7 @@ class RegistryTest {
     @Test
     void viewsShowWhoIsOnlineTheirServicesAndSessions() {
         Peer alice = exposer(ALICE, "web", 8080);
-        assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432)).join());
+        assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432, List.of())).join());
         registry.reportNat(alice, new NatInfo(true, false, false, false));
         Peer bob = login(BOB);
         registry.reportNat(bob, new NatInfo(false, false, false, false));
