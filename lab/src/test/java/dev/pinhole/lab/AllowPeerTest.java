@@ -1,9 +1,11 @@
 package dev.pinhole.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.protocol.JoinCode;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +62,7 @@ class AllowPeerTest {
                     assertEquals(LocalWebServer.HELLO, OptionsTest.get("http://" + listen + "/hello"));
                     assertRefused(other, keyOf("other"));
                 }
-                assertTrue(!expose.log().contains(keyOf("other")), "the exposer never heard of the refused peer:\n"
+                assertFalse(expose.log().contains(keyOf("other")), "the exposer never heard of the refused peer:\n"
                         + expose.log());
             }
         }
@@ -83,6 +85,24 @@ class AllowPeerTest {
                     assertEquals(LocalWebServer.HELLO, OptionsTest.get("http://" + listen + "/hello"));
                     assertRefused(other, keyOf("other"));
                 }
+            }
+        }
+    }
+
+    /** Public visitors are not peers: the exposer admits the rendezvous' own key for them, as it asked for ingress. */
+    @Test
+    void publicHttpVisitorsAreNotPeersAndStillReachAServiceThatListsOnlyKeys() throws Exception {
+        try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer()) {
+            String join = rig.startServerWithStun().joinCode().toString();
+            try (PeerCommand expose = new PeerCommand("expose", String.valueOf(web.port()), "--name", "web", "--http",
+                    "--allow-peer", keyOf("friend"), "--server", join, "--home", home("exposer"))) {
+                URI url = URI.create(expose.awaitMatch("public: (http://\\S+)"));
+                try (RawHttp visitor = new RawHttp("127.0.0.1", url.getPort())) {
+                    RawHttp.Response response = visitor.get(url.getAuthority(), "/hello");
+                    assertEquals(200, response.status(), response.body() + "\n" + expose.log());
+                    assertEquals(LocalWebServer.HELLO, response.body());
+                }
+                assertFalse(expose.log().contains("refused session"), expose.log());
             }
         }
     }
