@@ -45,9 +45,24 @@ class ArchiveRunTest {
 
     @Test
     void rendezvousExposeAndConnectRunFromTheUnpackedArchiveAndCarryAPage() throws Exception {
-        HttpServer web = webServer();
         try (UnpackedArchive dist = UnpackedArchive.unpack(scratch)) {
-            Map<String, String> env = dist.javaOnlyEnvironment();
+            rendezvousExposeAndConnectCarryAPage(dist, dist.javaOnlyEnvironment());
+        }
+    }
+
+    @Test
+    void theSelfContainedArchiveRunsWhereNoJavaIsInstalled() throws Exception {
+        Path archive = UnpackedArchive.selfContained();
+        try (UnpackedArchive dist = UnpackedArchive.unpack(archive, scratch)) {
+            // No JAVA_HOME, and a PATH with nothing on it: only the archive's own runtime can run.
+            Path emptyPath = Files.createDirectories(scratch.resolve("empty-path"));
+            rendezvousExposeAndConnectCarryAPage(dist, Map.of("PATH", emptyPath.toString(), "HOME", scratch.toString()));
+        }
+    }
+
+    void rendezvousExposeAndConnectCarryAPage(UnpackedArchive dist, Map<String, String> env) throws Exception {
+        HttpServer web = webServer();
+        try {
             Path rvLog = scratch.resolve("rendezvous.log");
             dist.start(rvLog, env, "rendezvous", "--data-dir", scratch.resolve("rv").toString(),
                     "--bind", "127.0.0.1", "--port", "0", "--public-host", "127.0.0.1",

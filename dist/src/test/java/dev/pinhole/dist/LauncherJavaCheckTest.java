@@ -27,7 +27,7 @@ class LauncherJavaCheckTest {
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() {
         dist.close();
     }
 

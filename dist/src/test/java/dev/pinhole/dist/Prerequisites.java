@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A tool a test drives (systemd-analyze). As in lab's suites: on a developer's machine a missing one skips the
+ * A tool a test drives (systemd-analyze) or an archive only some machines build. As in lab's suites: on a developer's machine a missing one skips the
  * test with its name; in CI ({@code CI=true}) it fails the build, so a green run cannot hide an unchecked unit.
  */
 final class Prerequisites {
@@ -26,7 +26,12 @@ final class Prerequisites {
                 return;
             }
         }
-        String why = "needs '" + command + "' (apt-get install -y " + install + ")";
+        require("'" + command + "' (apt-get install -y " + install + ")");
+    }
+
+    /** Skips (fails under CI) because {@code what} is missing. */
+    static void require(String what) {
+        String why = "needs " + what;
         if (ci()) {
             fail("CI=true and a prerequisite is missing: " + why);
         }

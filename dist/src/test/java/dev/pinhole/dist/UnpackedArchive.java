@@ -46,18 +46,36 @@ final class UnpackedArchive implements AutoCloseable {
         return archive;
     }
 
+    /**
+     * The self-contained Linux x86_64 archive, which the build makes on such a machine when its JDK has jmods;
+     * skipped where it is not made (failed under CI=true, where it must be).
+     */
+    static Path selfContained() {
+        Path archive = Path.of(System.getProperty("pinhole.selfContained", ""));
+        if (!Files.isRegularFile(archive)) {
+            Prerequisites.require("the self-contained archive " + archive.getFileName()
+                    + " (made on Linux x86_64 by a JDK with jmods, unless -Djlink.skip=true)");
+        }
+        return archive;
+    }
+
     static String version() {
         return System.getProperty("pinhole.version");
     }
 
     /** Unpacks the archive into {@code scratch}, which is empty and outside the source tree. */
     static UnpackedArchive unpack(Path scratch) throws IOException, InterruptedException {
+        return unpack(archive(), scratch);
+    }
+
+    /** Unpacks {@code archive} into {@code scratch}, which is empty and outside the source tree. */
+    static UnpackedArchive unpack(Path archive, Path scratch) throws IOException, InterruptedException {
         Path into = Files.createDirectories(scratch.resolve("unpacked"));
-        Process tar = new ProcessBuilder("tar", "-xzf", archive().toString(), "-C", into.toString())
+        Process tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", into.toString())
                 .redirectErrorStream(true).start();
         assertTrue(tar.waitFor(60, TimeUnit.SECONDS), "tar: still unpacking after 60 s");
         String out = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, tar.exitValue(), "tar -xzf " + archive() + ": " + out);
+        assertEquals(0, tar.exitValue(), "tar -xzf " + archive + ": " + out);
         Path root = into.resolve("pinhole-" + version());
         assertTrue(Files.isDirectory(root), "archive: no top directory " + root.getFileName());
         return new UnpackedArchive(root, scratch);
@@ -124,14 +142,19 @@ final class UnpackedArchive implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (Process p : processes) {
             p.destroy();
         }
-        for (Process p : processes) {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            for (Process p : processes) {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
             }
+        } catch (InterruptedException e) {
+            processes.forEach(Process::destroyForcibly);
+            Thread.currentThread().interrupt();
         }
     }
 }
