@@ -18,9 +18,14 @@ import java.util.Arrays;
  * {@code serve PORT}: each connection sends an 8-byte size and gets that many bytes of
  * {@link LocalWebServer#writeBlob}'s seeded stream. {@code fetch HOST PORT BYTES [BYTES_PER_SECOND]}: asks,
  * reads (paced when a rate is given, so a transfer can outlast path changes), checks length and SHA-256,
- * and prints {@code ok BYTES SECONDS} or {@code bad ...}; exit 0 only when intact.
+ * and prints {@code ok BYTES SECONDS} or {@code bad ...} as its last line; exit 0 only when intact. A paced fetch
+ * also prints {@code received BYTES} at each MiB, so a test can see the transfer move before and after a path
+ * change ({@link LabTunnel#received}).
  */
 public final class Blob {
+    /** A line per MiB: fine enough to see a transfer move, a few hundred lines for the lab's largest one. */
+    private static final long PROGRESS_STEP = 1 << 20;
+
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("serve")) {
             try (ServerSocket server = new ServerSocket(Integer.parseInt(args[1]), 50, InetAddress.getLoopbackAddress())) {
@@ -63,11 +68,17 @@ public final class Blob {
             byte[] buffer = new byte[64 * 1024];
             int n;
             long lastRead = System.nanoTime();
+            long reported = 0;
             while ((n = in.read(buffer)) > 0) {
                 long now = System.nanoTime();
                 longestWait = Math.max(longestWait, now - lastRead);
                 got.update(buffer, 0, n);
                 received += n;
+                if (rate > 0 && received - reported >= PROGRESS_STEP) {
+                    reported = received;
+                    System.out.println("received " + received);
+                    System.out.flush();
+                }
                 if (rate > 0) {
                     // Pacing by deadline, not by sleeping a fixed time per read: the average rate is what counts.
                     long due = start + received * 1_000_000_000L / rate;

@@ -179,6 +179,7 @@ class HttpIngressAttackTest {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer(); Selector selector = Selector.open()) {
             URI url = start(rig, web);
             long directBefore = usedDirect();
+            long heapBefore = usedHeap();
             List<SocketChannel> stalled = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 String host = i % 2 == 0 ? "nobody.pinhole.test" : url.getAuthority(); // our 404, and a real service
@@ -188,12 +189,14 @@ class HttpIngressAttackTest {
                 stalled.add(channel);
             }
             long sent = System.nanoTime();
-            honestVisit(url);
+            honestVisit(url); // while the 200 are held open
             long direct = usedDirect() - directBefore;
+            long heap = usedHeap() - heapBefore;
             awaitAllClosed(selector, stalled, SHORT.head().plus(SHORT.bodyWindow()).plus(MARGIN));
-            System.out.printf("200 stalled bodies: all closed %d ms after the last was sent, direct memory +%d%n",
-                    Duration.ofNanos(System.nanoTime() - sent).toMillis(), direct);
+            System.out.printf("200 stalled bodies: all closed %d ms after the last was sent, direct memory +%d, heap +%d%n",
+                    Duration.ofNanos(System.nanoTime() - sent).toMillis(), direct, heap);
             assertTrue(direct < DIRECT_BOUND, "direct memory grew by " + direct + " bytes");
+            assertTrue(heap < HEAP_BOUND, "heap grew by " + heap + " bytes");
             honestVisit(url);
         }
     }
@@ -204,6 +207,8 @@ class HttpIngressAttackTest {
             URI url = start(rig, web);
             byte[] head = ("GET / HTTP/1.1\r\nHost: nobody.pinhole.test\r\nX-Slow: " + "a".repeat(100))
                     .getBytes(StandardCharsets.US_ASCII);
+            long directBefore = usedDirect();
+            long heapBefore = usedHeap();
             List<SocketChannel> slow = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 slow.add(open(url.getPort(), selector));
@@ -223,6 +228,10 @@ class HttpIngressAttackTest {
                 selector.selectedKeys().clear();
                 if (i == 5) {
                     honestVisit(url);
+                    long direct = usedDirect() - directBefore;
+                    long heap = usedHeap() - heapBefore;
+                    assertTrue(direct < DIRECT_BOUND, "direct memory grew by " + direct + " bytes");
+                    assertTrue(heap < HEAP_BOUND, "heap grew by " + heap + " bytes");
                 }
             }
             Duration took = awaitAllClosed(selector, slow, SHORT.head().plus(MARGIN));
@@ -235,7 +244,9 @@ class HttpIngressAttackTest {
     @Test
     void aSilentConnectionToTheHttpsPortIsClosedByTheClientHelloDeadline() throws Exception {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer(); Selector selector = Selector.open()) {
-            start(rig, web);
+            URI url = start(rig, web);
+            long directBefore = usedDirect();
+            long heapBefore = usedHeap();
             String pattern = rig.server.ingressUrls().stream().filter(u -> u.startsWith("https://")).findFirst().orElseThrow();
             int port = URI.create(pattern.split(" ")[0].replace("NAME", "x")).getPort();
             List<SocketChannel> silent = new ArrayList<>();
@@ -243,6 +254,11 @@ class HttpIngressAttackTest {
                 silent.add(open(port, selector));
             }
             silent.get(0).write(ByteBuffer.wrap(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00})); // a ClientHello that stops
+            honestVisit(url); // while the 50 are held open
+            long direct = usedDirect() - directBefore;
+            long heap = usedHeap() - heapBefore;
+            assertTrue(direct < DIRECT_BOUND, "direct memory grew by " + direct + " bytes");
+            assertTrue(heap < HEAP_BOUND, "heap grew by " + heap + " bytes");
             Duration took = awaitAllClosed(selector, silent, SHORT.clientHello().plus(MARGIN));
             System.out.printf("silent TLS visitors: all closed after %d ms%n", took.toMillis());
         }

@@ -90,6 +90,25 @@ final class LabTunnel implements AutoCloseable {
                 String.valueOf(LISTEN), String.valueOf(bytes), String.valueOf(bytesPerSecond));
     }
 
+    /** A fetch's verdict: the last line of its log ({@code ok BYTES SECONDS stall S}, or {@code bad ...}). */
+    static String verdict(Path fetchLog) throws IOException {
+        String[] lines = read(fetchLog).trim().split("\n");
+        return lines[lines.length - 1].trim();
+    }
+
+    /** Bytes a paced fetch has received so far, by its last {@code received} line (0 before the first MiB). */
+    static long received(Path fetchLog) throws IOException {
+        String log = read(fetchLog);
+        long received = 0;
+        // Complete lines only: the fetcher may be writing the last one right now.
+        for (String line : log.substring(0, log.lastIndexOf('\n') + 1).split("\n")) {
+            if (line.startsWith("received ")) {
+                received = Long.parseLong(line.substring("received ".length()).trim());
+            }
+        }
+        return received;
+    }
+
     /** The connector's JSON events of one kind, in order. */
     List<JsonNode> events(Path log, String event) throws IOException {
         List<JsonNode> found = new ArrayList<>();

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,5 +146,125 @@ class ProcessTunnelTest {
         expose.destroy(); // SIGTERM, what Ctrl-C's SIGINT also triggers: the shutdown hook runs
         assertTrue(expose.waitFor(10, TimeUnit.SECONDS));
         await().atMost(Duration.ofSeconds(10)).until(() -> read(rvLog).contains("service 'web' offline"));
+    }
+
+    private static final String RENDEZVOUS = "dev.pinhole.rendezvous.cli.RendezvousCli";
+    private static final String PEER = "dev.pinhole.peer.cli.PeerCli";
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A rendezvous with fixed ports (control, HTTP ingress, one public TCP port), so a restart comes back on them. */
+    String[] rendezvousOnFixedPorts(int control, int http, int tcp) {
+        return new String[] {"--data-dir", dir.resolve("rv").toString(), "--bind", "127.0.0.1", "--port", String.valueOf(control),
+            "--public-host", "127.0.0.1", "--no-stun", "--no-dashboard", "--domain", "pinhole.test",
+            "--http-port", String.valueOf(http), "--https-port", "off", "--allow-ports", tcp + "-" + tcp};
+    }
+
+    /** What a visitor without a peer sees: the service by its HTTP name and by its public TCP port. */
+    static void assertPublic(int http, int tcp) throws IOException {
+        try (RawHttp visitor = new RawHttp("127.0.0.1", http)) {
+            RawHttp.Response response = visitor.get("web.pinhole.test:" + http, "/hello");
+            assertEquals(200, response.status(), response.body());
+            assertEquals(LocalWebServer.HELLO, response.body());
+        }
+        try (Socket visitor = new Socket(InetAddress.getLoopbackAddress(), tcp)) {
+            visitor.setSoTimeout(10_000);
+            visitor.getOutputStream().write("GET /hello HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(visitor.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.endsWith(LocalWebServer.HELLO), answer);
+        }
+    }
+
+    void awaitPublic(int http, int tcp, Path exposeLog) throws IOException {
+        try {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .untilAsserted(() -> assertPublic(http, tcp));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not public again; the exposer printed:\n" + read(exposeLog), e);
+        }
+    }
+
+    /** A new {@code peer connect} process, typed as a user types it, reaches the service. */
+    void assertANewConnectorReaches(String join, String key, String home) throws Exception {
+        Path log = dir.resolve(home + "-connect.log");
+        start(log, PEER, "connect", "web", "--expect-key", key, "--listen", "127.0.0.1:0", "--json",
+                "--server", join, "--home", dir.resolve(home).toString());
+        String listen = awaitMatch(log, "\"event\":\"ready\",\"listen\":\"([^\"]+)\"");
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://" + listen + "/hello")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(LocalWebServer.HELLO, response.body(), read(log));
+    }
+
+    /**
+     * The rendezvous restarts (it forgets every publication: only tokens and names survive it): the exposer logs in
+     * again, registers and publishes its HTTP name and TCP port again, and a new connector reaches the service.
+     */
+    @Test
+    void anExposerPublishesAgainAfterTheRendezvousRestartsAndNewConnectorsReachIt() throws Exception {
+        try (LocalWebServer web = new LocalWebServer()) {
+            int http = freePort();
+            int tcp = freePort();
+            String[] rendezvous = rendezvousOnFixedPorts(freePort(), http, tcp);
+            Process first = start(dir.resolve("rendezvous.log"), RENDEZVOUS, rendezvous);
+            String join = awaitMatch(dir.resolve("rendezvous.log"), "(pinhole://\\S+)");
+            Path exposeLog = dir.resolve("expose.log");
+            start(exposeLog, PEER, "expose", String.valueOf(web.port()), "--name", "web", "--http", "--tcp-port", "auto",
+                    "--server", join, "--home", dir.resolve("a").toString());
+            String key = awaitMatch(exposeLog, "key: (sha256:\\S+)");
+            awaitMatch(exposeLog, "(public: tcp://127\\.0\\.0\\.1:" + tcp + ")");
+            assertPublic(http, tcp);
+
+            first.destroy();
+            assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+            Path again = dir.resolve("rendezvous-again.log");
+            start(again, RENDEZVOUS, rendezvous);
+            awaitMatch(exposeLog, "(re-registered 'web' after reconnecting)");
+            awaitMatch(again, "(service 'web' public at tcp://\\S+)");
+            awaitPublic(http, tcp, exposeLog);
+            assertANewConnectorReaches(join, key, "b");
+        }
+    }
+
+    /**
+     * The exposer's control connection is cut (a NAT forgot it, a link reset) while the rendezvous stays up: the
+     * rendezvous takes the service offline and closes its public port; once the exposer is back it publishes again.
+     */
+    @Test
+    void anExposerWhoseControlConnectionIsCutPublishesAgainOnceItIsBack() throws Exception {
+        int control = freePort();
+        int http = freePort();
+        int tcp = freePort();
+        Path rvLog = dir.resolve("rendezvous.log");
+        try (LocalWebServer web = new LocalWebServer(); TcpForwarder link = new TcpForwarder(control)) {
+            start(rvLog, RENDEZVOUS, rendezvousOnFixedPorts(control, http, tcp));
+            String join = awaitMatch(rvLog, "(pinhole://\\S+)");
+            String viaLink = join.replace("@127.0.0.1:" + control + "?", "@127.0.0.1:" + link.port() + "?");
+            assertTrue(!viaLink.equals(join), join);
+            Path exposeLog = dir.resolve("expose.log");
+            start(exposeLog, PEER, "expose", String.valueOf(web.port()), "--name", "web", "--http", "--tcp-port", "auto",
+                    "--server", viaLink, "--home", dir.resolve("a").toString());
+            String key = awaitMatch(exposeLog, "key: (sha256:\\S+)");
+            awaitMatch(exposeLog, "(public: tcp://127\\.0\\.0\\.1:" + tcp + ")");
+            assertPublic(http, tcp);
+
+            link.cut();
+            awaitMatch(rvLog, "(service 'web' offline)");
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), tcp)) {
+                    return false;
+                } catch (IOException refused) {
+                    return true; // the public port closed with its exposer's connection
+                }
+            });
+            link.reopen();
+            awaitMatch(exposeLog, "(re-registered 'web' after reconnecting)");
+            awaitPublic(http, tcp, exposeLog);
+            assertANewConnectorReaches(join, key, "b");
+        }
     }
 }

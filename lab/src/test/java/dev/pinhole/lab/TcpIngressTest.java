@@ -85,6 +85,9 @@ class TcpIngressTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> owner.out().last("published").isPresent());
             // The owner's control connection drops (as with a NAT timeout); another identity asks for the port at once.
             server.registry().exposerOf("web").orElseThrow().channel().close();
+            // The close runs on the connection's event loop: the squatter must ask after the rendezvous saw the drop,
+            // or it meets an owner still online ("is taken") instead of the reservation.
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.registry().exposerOf("web").isEmpty());
             var squatter = rig.expose(Identity.generate("squatter"), rig.joinCode(), new Exposer.Service("other",
                     "127.0.0.1", web.port(), List.of(Exposer.Publication.tcp(rig.publicPort, List.of()))));
             assertEquals("cannot publish 'other': public TCP port " + rig.publicPort + " is kept for its owner while it"

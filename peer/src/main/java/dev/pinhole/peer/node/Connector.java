@@ -249,7 +249,7 @@ public final class Connector extends PeerNode {
                     quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
                     promise.trySuccess(quic);
                     // The punch may already have found a direct path: announce whichever carries the session now.
-                    Runnable announce = () -> announcePath(session, session.mux.path(session.virtual), null);
+                    Runnable announce = () -> session.announce(out, session.mux.path(session.virtual), null);
                     if (listener == null) {
                         listen(opened, announce);
                     } else {

@@ -14,7 +14,7 @@ final class HandshakeDeadline {
     private HandshakeDeadline() {}
 
     /** Ends {@code session} after {@code millis} unless its QUIC connection is up by then (on the node's loop). */
-    static void watch(PeerNode node, PeerNode.Session session, long millis) {
+    static void watch(PeerNode node, Session session, long millis) {
         node.loop.schedule(() -> {
             if (session.quic == null && node.sessions.get(session.id) == session) {
                 node.endSession(session, "no QUIC handshake within " + millis + " ms", true);

@@ -53,45 +53,6 @@ import java.util.function.Consumer;
  * table of sessions by id, each starting on the relay with a {@link Punch} looking for a direct path.
  */
 public abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, AutoCloseable {
-    /** One session with one other peer. */
-    static final class Session {
-        final int id;
-        final String name;
-        final String peerKey;
-        final InetSocketAddress virtual;
-        final RelayPath relay;
-        final ProbeCodec probes;
-        /** The mux (and so the socket and QUIC codec) this session's connection lives on. */
-        final PathMux mux;
-        final long since = System.currentTimeMillis();
-        final long openedNanos = System.nanoTime();
-        Punch punch;
-        QuicChannel quic;
-        /** The path last printed for this session. */
-        PacketPath announced;
-        /** Bytes last reported to the rendezvous (connector only). */
-        long reportedBytes;
-        /** Why this session will never try a direct path, or null when it does. */
-        String relayOnly;
-        /**
-         * The control connection dropped while this session was direct: it lives on that path alone (the
-         * rendezvous no longer knows it and cannot relay it), and ends if the path does.
-         */
-        boolean withoutRendezvous;
-        Runnable onExpiry = () -> {}; // more to undo when the handshake never comes: the connector's pending open
-
-        Session(int id, String name, String peerKey, InetSocketAddress virtual, RelayPath relay, SessionSecret secret,
-                PathMux mux) {
-            this.id = id;
-            this.mux = mux;
-            this.name = name;
-            this.peerKey = peerKey;
-            this.virtual = virtual;
-            this.relay = relay;
-            this.probes = new ProbeCodec(secret);
-        }
-    }
-
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Large socket buffers: a gigabit of MTU-sized QUIC packets arrives in bursts between event-loop turns. */
     private static final int SOCKET_BUFFER = 4 << 20;
@@ -262,30 +223,9 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         control.send(new ControlMessage.PathReport(session.id, path instanceof DirectPath));
         // A connector announces its first path when the handshake completes (after "ready"); a punch can be faster.
         if (session.quic != null || role() == Probe.Role.EXPOSER) {
-            announcePath(session, path, why);
+            session.announce(out, path, why);
         }
         writeStatus();
-    }
-
-    void announcePath(Session session, PacketPath path, String why) {
-        if (path == session.announced) {
-            return; // the handshake's announcement can come after the punch's
-        }
-        session.announced = path;
-        String id = Integer.toUnsignedString(session.id, 16);
-        // Time since the session was opened: how long the punch took, for users and for bench/direct.sh.
-        double elapsed = Math.round((System.nanoTime() - session.openedNanos) / 1e5) / 10.0;
-        if (path instanceof DirectPath direct) {
-            double rtt = Math.round(direct.rttMillis() * 100) / 100.0;
-            out.event("path", "path: direct " + direct.remote() + " rtt " + rtt + " ms",
-                    "path", "direct", "remote", direct.remote(), "rtt_ms", rtt, "peer", session.peerKey, "session", id,
-                    "elapsed_ms", elapsed);
-        } else {
-            String because = why != null ? why : session.relayOnly;
-            out.event("path", "path: relay via " + path.remote() + (because == null ? "" : " (" + because + ")"),
-                    "path", "relay", "remote", path.remote(), "rtt_ms", null, "peer", session.peerKey, "session", id,
-                    "elapsed_ms", elapsed, "reason", why != null ? why : session.relayOnly);
-        }
     }
 
     Session sessionOf(QuicChannel quic) {

@@ -27,9 +27,9 @@ import java.util.function.Consumer;
 /** The world as one session's {@link Punch} sees it: the node's socket, timers, control connection and mux. */
 final class SessionPaths implements Punch.Env {
     private final PeerNode node;
-    private final PeerNode.Session session;
+    private final Session session;
 
-    SessionPaths(PeerNode node, PeerNode.Session session) {
+    SessionPaths(PeerNode node, Session session) {
         this.node = node;
         this.session = session;
     }

@@ -32,14 +32,14 @@ public final class StatusFile {
         this.role = role == Probe.Role.CONNECTOR ? "connect" : "expose";
     }
 
-    void write(String server, List<PeerNode.Session> sessions, Function<PeerNode.Session, PacketPath> pathOf) {
+    void write(String server, List<Session> sessions, Function<Session, PacketPath> pathOf) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("pid", ProcessHandle.current().pid());
         status.put("role", role);
         status.put("server", server);
         status.put("started", started);
         List<Map<String, Object>> list = new ArrayList<>();
-        for (PeerNode.Session session : sessions) {
+        for (Session session : sessions) {
             PacketPath path = pathOf.apply(session);
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("session", Integer.toUnsignedString(session.id, 16));

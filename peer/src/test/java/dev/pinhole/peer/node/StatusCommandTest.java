@@ -37,7 +37,7 @@ class StatusCommandTest {
     void showsEachSessionWithItsPathAndForgetsDeadProcesses() throws Exception {
         Path run = home.resolve("run");
         StatusFile status = new StatusFile(run, Probe.Role.CONNECTOR);
-        PeerNode.Session relayed = new PeerNode.Session(0xabc, "web", "sha256:KEY", new InetSocketAddress("127.77.0.1", 7),
+        Session relayed = new Session(0xabc, "web", "sha256:KEY", new InetSocketAddress("127.77.0.1", 7),
                 new RelayPath(0xabc, () -> null, "203.0.113.10:7000"), SessionSecret.random(), null);
         DirectPath direct = new DirectPath(null, new EmbeddedChannel(), new InetSocketAddress("198.18.2.2", 40001), 0.31);
         status.write("203.0.113.10:7000", List.of(relayed), s -> direct);
