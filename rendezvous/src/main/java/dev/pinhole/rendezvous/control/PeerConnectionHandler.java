@@ -5,6 +5,7 @@ import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
+import dev.pinhole.protocol.ControlMessage.ListNames;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.PathReport;
@@ -13,6 +14,7 @@ import dev.pinhole.protocol.ControlMessage.Pong;
 import dev.pinhole.protocol.ControlMessage.Publish;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.ReleaseName;
 import dev.pinhole.protocol.ControlMessage.Traffic;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.ErrorCode;
@@ -97,6 +99,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         route(PathReport.class, reports::path);
         route(Traffic.class, reports::traffic);
         route(Publish.class, this::publish);
+        route(ListNames.class, (from, list) -> reply(registry.listNames(from, list)));
+        route(ReleaseName.class, (from, release) -> replyLater(registry.releaseName(from, release)));
         route(NatInfo.class, registry::reportNat);
         route(Ping.class, (from, ping) -> reply(new Pong(ping.nonce())));
         route(Pong.class, (from, pong) -> {}); // heartbeat answered; the idle handler has already seen the read
