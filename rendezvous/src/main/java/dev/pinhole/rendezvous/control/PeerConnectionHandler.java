@@ -18,6 +18,7 @@ import dev.pinhole.protocol.ControlMessage.ReleaseName;
 import dev.pinhole.protocol.ControlMessage.Traffic;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.ErrorCode;
+import dev.pinhole.protocol.PinholeVersion;
 import dev.pinhole.protocol.ProtocolException;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.RateLimitedLog;
@@ -51,7 +52,8 @@ import java.util.function.BiConsumer;
  * drains (docs/security.md, "Limits: connections, control plane, quotas").
  */
 public final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMessage> {
-    static final String SOFTWARE = "pinhole-rendezvous/0.1";
+    /** The release in Hello/Welcome, the same one --version prints. */
+    static final String SOFTWARE = "pinhole-rendezvous/" + PinholeVersion.version();
 
     private final Registry registry;
     private final Log log;
