@@ -42,7 +42,7 @@ final class NatTypeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (servers.size() > MAX_SERVERS) {
-            err.println("error: --server given " + servers.size() + " times (expected: at most " + MAX_SERVERS
+            err.println(DiagnosticsCli.ERROR + "--server given " + servers.size() + " times (expected: at most " + MAX_SERVERS
                     + "; a second server only serves to compare mappings)");
             return CommandLine.ExitCode.USAGE;
         }
@@ -51,7 +51,7 @@ final class NatTypeCommand implements Callable<Integer> {
             try {
                 targets.add(parse(server));
             } catch (IllegalArgumentException e) {
-                err.println("error: --server " + server + " (expected: HOST[:PORT], PORT 1..65535)");
+                err.println(DiagnosticsCli.ERROR + "--server " + server + " (expected: HOST[:PORT], PORT 1..65535)");
                 return CommandLine.ExitCode.USAGE;
             }
         }
@@ -59,17 +59,17 @@ final class NatTypeCommand implements Callable<Integer> {
             PeerHome peerHome = PeerHome.resolve(home);
             var code = peerHome.server();
             if (code.isEmpty()) {
-                err.println("error: no STUN server: pass --server HOST[:PORT] or run 'peer login JOIN_CODE'");
+                err.println(DiagnosticsCli.ERROR + "no STUN server: pass --server HOST[:PORT] or run 'peer login JOIN_CODE'");
                 return CommandLine.ExitCode.USAGE;
             }
             var port = peerHome.stunPort(code.get());
             if (port.isPresent() && port.get() == 0) {
-                err.println("error: the rendezvous " + code.get().address() + " runs no STUN (its operator turned it off):"
+                err.println(DiagnosticsCli.ERROR + "the rendezvous " + code.get().address() + " runs no STUN (its operator turned it off):"
                         + " pass --server HOST[:PORT] of another STUN server");
                 return CommandLine.ExitCode.USAGE;
             }
             if (port.isEmpty()) {
-                err.println("note: the STUN port of " + code.get().host() + " is not known until a 'peer expose' or 'peer"
+                err.println(DiagnosticsCli.NOTE + "the STUN port of " + code.get().host() + " is not known until a 'peer expose' or 'peer"
                         + " connect' has logged in there; trying " + DEFAULT_STUN_PORT + ", the default");
             }
             targets.add(new InetSocketAddress(code.get().host(), port.orElse(DEFAULT_STUN_PORT)));

@@ -206,7 +206,7 @@ class BadInputTest {
             assertEquals(0, id.exit(), id.err());
             String key = id.out().replaceAll("(?s).*\"key\":\"([^\"]+)\".*", "$1").trim();
             assertTrue(key.matches("sha256:[A-Za-z0-9_-]{43}"), id.out());
-            assertTrue(login.out().contains("this peer's key: " + key + "\n"), login.out());
+            assertTrue(login.out().contains(" as " + key + "\n"), login.out());
             // The saved join code is used when --server is absent: the rendezvous answers that the name is unknown.
             Run unknown = peer("connect", "nosuch", "--home", home.toString());
             assertEquals(2, unknown.exit());

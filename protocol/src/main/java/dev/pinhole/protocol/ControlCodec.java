@@ -72,6 +72,11 @@ import java.util.List;
  *                | string host header (empty: the visitor's; else printable ASCII, no spaces, at most 255 bytes)
  *   Published  = u8 17 | u32 request | string name | string url
  *   Traffic    = u8 18 | u32 session | u64 bytes sent | u64 bytes received (cumulative, not negative)
+ *   ListNames  = u8 19 | u32 request
+ *   Names      = u8 20 | u32 request | u32 total owned | u16 count (at most {@value #MAX_NAMES_LISTED})
+ *                | (string name | string token id (empty: none) | u64 created (epoch s) | u8 online (0/1))...
+ *   ReleaseName  = u8 21 | u32 request | string name
+ *   NameReleased = u8 22 | u32 request | string name
  * </pre>
  *
  * Decoding is strict: unknown types, short fields, invalid UTF-8 and trailing bytes are errors.
@@ -97,6 +102,11 @@ public final class ControlCodec {
      * every Open (docs/security.md, "Who may connect to a service").
      */
     public static final int MAX_ALLOWED_PEERS = 32;
+    /**
+     * Names in one {@code Names} reply: far above the default of 32 per identity, and small enough that the largest
+     * entries (a 63-byte name, a token id, 11 bytes of fields: about 90 bytes) fit a 65535-byte frame.
+     */
+    public static final int MAX_NAMES_LISTED = 500;
 
     static final int HELLO = 1;
     static final int WELCOME = 2;
@@ -116,6 +126,12 @@ public final class ControlCodec {
     static final int PUBLISH = 16;
     static final int PUBLISHED = 17;
     static final int TRAFFIC = 18;
+    static final int LIST_NAMES = 19;
+    static final int NAMES = 20;
+    static final int RELEASE_NAME = 21;
+    static final int NAME_RELEASED = 22;
+    /** The highest type number: decoding refuses any above it. */
+    static final int LAST_TYPE = NAME_RELEASED;
 
     private ControlCodec() {}
 
@@ -230,7 +246,7 @@ public final class ControlCodec {
         } else if (message instanceof Pong m) {
             out.writeByte(PONG);
             out.writeLong(m.nonce());
-        } else {
+        } else if (!NameCodec.encode(message, out)) {
             throw new IllegalArgumentException("unknown message: " + message);
         }
     }
@@ -263,7 +279,8 @@ public final class ControlCodec {
             case CLOSE -> new Close(i32(body, "session id"), readStr(body, "reason"));
             case PING -> new Ping(i64(body, "nonce"));
             case PONG -> new Pong(i64(body, "nonce"));
-            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + TRAFFIC + ")");
+            case LIST_NAMES, NAMES, RELEASE_NAME, NAME_RELEASED -> NameCodec.decode(type, body);
+            default -> throw new ProtocolException("message type: " + type + " (expected: 1.." + LAST_TYPE + ")");
         };
         if (body.isReadable()) {
             throw new ProtocolException("trailing bytes after message type " + type + ": " + body.readableBytes());

@@ -173,5 +173,33 @@ public sealed interface ControlMessage {
 
     record Ping(long nonce) implements ControlMessage {}
 
+    // Names a peer owns: 'peer names' and 'peer release' (docs/cli.md, "peer names and peer release").
+
+    /** Peer to server: which names does my identity own on this rendezvous? */
+    record ListNames(int requestId) implements ControlMessage {}
+
+    /**
+     * Server to peer: the names the asking identity owns, by name; at most {@link ControlCodec#MAX_NAMES_LISTED} of
+     * them, of {@code total} in all.
+     */
+    record Names(int requestId, int total, List<Entry> names) implements ControlMessage {
+        /**
+         * @param tokenId   the token the name was registered with (revoking it releases the name), empty if none
+         * @param createdAt epoch second of the first registration
+         * @param online    whether some connection of the owner exposes it right now
+         */
+        public record Entry(String name, String tokenId, long createdAt, boolean online) {}
+
+        public Names {
+            names = List.copyOf(names);
+        }
+    }
+
+    /** Peer to server: give up a name this identity owns, so that any identity may register it next. */
+    record ReleaseName(int requestId, String name) implements ControlMessage {}
+
+    /** Server to peer: released; a connection that exposed it has taken it offline. */
+    record NameReleased(int requestId, String name) implements ControlMessage {}
+
     record Pong(long nonce) implements ControlMessage {}
 }

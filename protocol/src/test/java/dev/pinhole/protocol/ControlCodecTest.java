@@ -10,6 +10,9 @@ import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
 import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.ListNames;
+import dev.pinhole.protocol.ControlMessage.NameReleased;
+import dev.pinhole.protocol.ControlMessage.Names;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.Opened;
@@ -22,6 +25,7 @@ import dev.pinhole.protocol.ControlMessage.Published;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.ReleaseName;
 import dev.pinhole.protocol.ControlMessage.Traffic;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import io.netty.buffer.ByteBuf;
@@ -78,7 +82,14 @@ class ControlCodecTest {
                 new Close(9, "the other peer disconnected"),
                 new Ping(Long.MIN_VALUE),
                 new Pong(42),
-                new Hello(1, "", "ünïcödé ✓"));
+                new Hello(1, "", "ünïcödé ✓"),
+                // Name messages (peer names, peer release)
+                new ListNames(11),
+                new Names(11, 2, List.of(new Names.Entry("nas", "0011aabb", 1_700_000_000L, true),
+                        new Names.Entry("old", "", 0, false))),
+                new Names(12, 0, List.of()),
+                new ReleaseName(13, "nas"),
+                new NameReleased(13, "nas"));
     }
 
     @ParameterizedTest
@@ -242,7 +253,33 @@ class ControlCodecTest {
                         "12"                            // type 18: Traffic
                         + "00000005"                    // u32 session id 5
                         + "0000000000000001"            // u64 bytes sent 1
-                        + "7fffffffffffffff"));         // u64 bytes received (cumulative, < 2^63)
+                        + "7fffffffffffffff"),          // u64 bytes received (cumulative, < 2^63)
+                // Name messages (peer names, peer release)
+                golden(new ListNames(9),
+                        "13"                            // type 19: ListNames
+                        + "00000009"),                  // u32 request id 9
+                golden(new Names(9, 3, List.of(new Names.Entry("web", "0011aabb", 0x65000000L, true),
+                                new Names.Entry("nas", "", 1, false))),
+                        "14"                            // type 20: Names
+                        + "00000009"                    // u32 request id 9
+                        + "00000003"                    // u32 total owned 3 (more than listed is allowed)
+                        + "0002"                        // u16 count 2
+                        + "0003" + "776562"             // string name "web"
+                        + "0008" + "3030313161616262"   // string token id "0011aabb"
+                        + "0000000065000000"            // u64 created, epoch seconds
+                        + "01"                          // u8 online 1
+                        + "0003" + "6e6173"             // string name "nas"
+                        + "0000"                        // string token id: empty, none
+                        + "0000000000000001"            // u64 created 1
+                        + "00"),                        // u8 online 0
+                golden(new ReleaseName(9, "web"),
+                        "15"                            // type 21: ReleaseName
+                        + "00000009"                    // u32 request id 9
+                        + "0003" + "776562"),           // string name "web"
+                golden(new NameReleased(9, "web"),
+                        "16"                            // type 22: NameReleased
+                        + "00000009"                    // u32 request id 9
+                        + "0003" + "776562"));          // string name "web"
     }
 
     static Arguments golden(ControlMessage message, String hex) {
@@ -293,8 +330,8 @@ class ControlCodecTest {
     static Stream<List<String>> malformed() {
         return Stream.of(
                 List.of("", "message type: needs 1 bytes, 0 left"),
-                List.of("63", "message type: 99 (expected: 1..18)"),
-                List.of("00", "message type: 0 (expected: 1..18)"),
+                List.of("63", "message type: 99 (expected: 1..22)"),
+                List.of("00", "message type: 0 (expected: 1..22)"),
                 List.of("0100", "version: needs 2 bytes, 1 left"),
                 List.of("01000104", "token length: needs 2 bytes, 1 left"),
                 List.of("010001" + "0005" + "6162", "token: needs 5 bytes, 2 left"),
@@ -333,7 +370,22 @@ class ControlCodecTest {
                 List.of("0d" + "00000003" + "00" + "01" + "05", "candidate 0 family: 5 (expected: 4 or 6)"),
                 List.of("0d" + "00000003" + "00" + "01" + "04c6130102" + "0000", "candidate 0 port: 0 (expected: 1..65535)"),
                 List.of("0d" + "00000003" + "02" + "04c613", "reflexive candidate address: needs 4 bytes, 2 left"),
-                List.of("07" + "00000004" + "00000001" + "0000" + "0000" + "0050" + "0041", "secret length: 65 (expected: <= 64)"));
+                List.of("07" + "00000004" + "00000001" + "0000" + "0000" + "0050" + "0041", "secret length: 65 (expected: <= 64)"),
+                // Name messages (peer names, peer release)
+                List.of("17", "message type: 23 (expected: 1..22)"),
+                List.of("13" + "000000", "request id: needs 4 bytes, 3 left"),
+                List.of("13" + "00000001" + "00", "trailing bytes after message type 19: 1"),
+                List.of("14" + "00000001" + "000001f5" + "01f5", "name count: 501 (expected: <= 500)"),
+                List.of("14" + "00000001" + "00000000" + "0001", "total names: 0 (expected: 1..2147483647)"),
+                List.of("14" + "00000001" + "ffffffff" + "0000", "total names: 4294967295 (expected: 0..2147483647)"),
+                List.of("14" + "00000001" + "00000001" + "0001" + "0001" + "61" + "0000" + "8000000000000000" + "00",
+                        "created 0: 9223372036854775808 (expected: < 2^63)"),
+                List.of("14" + "00000001" + "00000001" + "0001" + "0001" + "61" + "0000" + "0000000000000001" + "02",
+                        "online 0: 2 (expected: 0 or 1)"),
+                List.of("14" + "00000001" + "00000002" + "0002" + "0001" + "61" + "0000" + "0000000000000001" + "01",
+                        "name 1 length: needs 2 bytes, 0 left"),
+                List.of("15" + "00000001" + "0005" + "6e6173", "name: needs 5 bytes, 3 left"),
+                List.of("16" + "00000001" + "0001" + "61" + "00", "trailing bytes after message type 22: 1"));
     }
 
     @ParameterizedTest

@@ -80,7 +80,7 @@ class FrameDecoderTest {
     void malformedBodyFailsTheStreamWithoutLeaking() {
         ByteBuf frame = Unpooled.buffer().writeInt(1).writeByte(99);
         DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(frame));
-        assertEquals("message type: 99 (expected: 1..18)", e.getCause().getMessage());
+        assertEquals("message type: 99 (expected: 1..22)", e.getCause().getMessage());
         assertEquals(0, frame.refCnt());
         assertFalse(channel.finish());
     }

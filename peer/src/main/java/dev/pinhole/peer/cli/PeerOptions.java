@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 /** Options every peer command takes. */
 final class PeerOptions {
-    @Option(names = "--home", description = "Identity and settings (default: $PINHOLE_HOME or ~/.pinhole).")
+    @Option(names = "--home", paramLabel = "DIR", description = "Identity and settings (default: $PINHOLE_HOME or ~/.pinhole).")
     Path home;
 
     @Option(names = "--json", description = "One JSON object per line instead of text.")

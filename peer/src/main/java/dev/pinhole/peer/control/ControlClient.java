@@ -10,6 +10,7 @@ import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.FrameDecoder;
 import dev.pinhole.protocol.FrameEncoder;
 import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.PinholeVersion;
 import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
@@ -47,7 +48,8 @@ public final class ControlClient {
     static final long PING_SECONDS = 10;
     /** Nothing heard for this long (three pings unanswered) means the path to the rendezvous is dead. */
     static final long DEAD_SECONDS = 30;
-    static final String SOFTWARE = "pinhole-peer/0.1";
+    /** The release in Hello/Welcome, the same one --version prints. */
+    static final String SOFTWARE = "pinhole-peer/" + PinholeVersion.version();
     private static final EnumSet<ErrorCode> FATAL =
             EnumSet.of(ErrorCode.BAD_TOKEN, ErrorCode.UNSUPPORTED_VERSION, ErrorCode.NOT_LOGGED_IN, ErrorCode.TOKEN_REVOKED);
 

@@ -51,7 +51,7 @@ public final class Output {
         if (json) {
             event("error", message, "message", message);
         } else {
-            err.println("error: " + message);
+            err.println("peer: error: " + message);
             err.flush();
         }
     }

@@ -25,6 +25,6 @@ class OutputTest {
         output.event("path", "path: relay via rv:7000", "path", "relay");
         output.error("no such name");
         assertEquals("path: relay via rv:7000\n", out.toString());
-        assertEquals("error: no such name\n", err.toString());
+        assertEquals("peer: error: no such name\n", err.toString());
     }
 }

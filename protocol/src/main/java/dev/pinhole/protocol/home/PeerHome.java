@@ -30,6 +30,10 @@ public final class PeerHome {
 
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    private static final String KEY_FILE = "identity.key";
+    private static final String CERT_FILE = "identity.crt";
+    private static final String COMMON_NAME = "pinhole-peer";
+
     private final Path dir;
 
     public PeerHome(Path dir) {
@@ -51,7 +55,26 @@ public final class PeerHome {
     /** This peer's identity, created on first use. */
     public Identity identity() throws IOException {
         SecureFiles.createPrivateDirectories(dir);
-        return Identity.loadOrCreate(dir.resolve("identity.key"), dir.resolve("identity.crt"), "pinhole-peer");
+        return Identity.loadOrCreate(dir.resolve(KEY_FILE), dir.resolve(CERT_FILE), COMMON_NAME);
+    }
+
+    /**
+     * The identity if this home has one, else a new one that is not saved yet: {@code peer login} keeps it only
+     * once the rendezvous accepted it, so a failed login leaves the home as it was ({@link #keep}).
+     */
+    public Identity identityOrUnsaved() throws IOException {
+        Path key = dir.resolve(KEY_FILE);
+        Path cert = dir.resolve(CERT_FILE);
+        return Files.exists(key) || Files.exists(cert) ? Identity.loadOrCreate(key, cert, COMMON_NAME)
+                : Identity.generate(COMMON_NAME);
+    }
+
+    /** Saves {@code identity} as this home's, unless the home has one already. */
+    public void keep(Identity identity) throws IOException {
+        SecureFiles.createPrivateDirectories(dir);
+        if (!Files.exists(dir.resolve(KEY_FILE))) {
+            identity.save(dir.resolve(KEY_FILE), dir.resolve(CERT_FILE));
+        }
     }
 
     public void saveServer(JoinCode code) throws IOException {

@@ -84,13 +84,18 @@ public record Identity(PrivateKey privateKey, X509Certificate certificate) {
             throw new IOException("found only one of " + keyFile + " and " + certFile + "; restore the other or remove both");
         }
         Identity identity = generate(commonName);
-        SecureFiles.writeAtomically(keyFile, pem("PRIVATE KEY", identity.privateKey().getEncoded()));
+        identity.save(keyFile, certFile);
+        return identity;
+    }
+
+    /** Writes this identity to {@code keyFile} and {@code certFile} (PEM, mode 0600, each atomically). */
+    public void save(Path keyFile, Path certFile) throws IOException {
+        SecureFiles.writeAtomically(keyFile, pem("PRIVATE KEY", privateKey.getEncoded()));
         try {
-            SecureFiles.writeAtomically(certFile, pem("CERTIFICATE", identity.certificate().getEncoded()));
+            SecureFiles.writeAtomically(certFile, pem("CERTIFICATE", certificate.getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new IOException(e);
         }
-        return identity;
     }
 
     public static Identity load(Path keyFile, Path certFile) throws IOException {

@@ -25,14 +25,14 @@ final class JoinCodeCommand implements Callable<Integer> {
         DataDir dir = parent.openDataDir();
         Path file = dir.joinCodeFile();
         if (!Files.exists(file)) {
-            spec.commandLine().getErr().println("no join code in " + file + " yet: start the rendezvous once to create it");
-            return 1;
+            spec.commandLine().getErr().println(RendezvousCli.ERROR + "no join code in " + file + " yet: start the rendezvous once to create it");
+            return CommandLine.ExitCode.SOFTWARE;
         }
         JoinCode code = JoinCode.parse(Files.readString(file, StandardCharsets.UTF_8));
         if (Tokens.verify(dir.store().read(), code.token()).isEmpty()) {
-            spec.commandLine().getErr().println("the token in " + file + " was revoked: the next start of the rendezvous"
+            spec.commandLine().getErr().println(RendezvousCli.ERROR + "the token in " + file + " was revoked: the next start of the rendezvous"
                     + " issues a new one, or use 'rendezvous token create'");
-            return 1;
+            return CommandLine.ExitCode.SOFTWARE;
         }
         spec.commandLine().getOut().println(code);
         return 0;

@@ -54,8 +54,8 @@ final class NamesCommand {
                 spec.commandLine().getOut().println("name '" + canonical + "' released");
                 return 0;
             }
-            spec.commandLine().getErr().println("no owned name '" + canonical + "' (see 'names list')");
-            return 1;
+            spec.commandLine().getErr().println(RendezvousCli.ERROR + "no owned name '" + canonical + "' (see 'names list')");
+            return CommandLine.ExitCode.SOFTWARE;
         }
     }
 }

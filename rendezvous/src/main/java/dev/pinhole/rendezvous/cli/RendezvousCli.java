@@ -11,6 +11,7 @@ import dev.pinhole.rendezvous.RendezvousServer;
 import dev.pinhole.rendezvous.ingress.TcpIngress;
 import dev.pinhole.rendezvous.stun.StunServer;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,14 +27,20 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-@Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "pinhole-rendezvous 0.1",
-        description = "Runs the Pinhole rendezvous: peer registry, control plane and relay.",
-        subcommands = {TokenCommand.class, NamesCommand.class, JoinCodeCommand.class})
+@Command(name = "rendezvous", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        scope = ScopeType.INHERIT, description = "Runs the Pinhole rendezvous: peer registry, control plane and relay.",
+        subcommands = {HelpCommand.class, TokenCommand.class, NamesCommand.class, JoinCodeCommand.class,
+            CompletionCommand.class})
 public final class RendezvousCli implements Callable<Integer> {
+    /** What every error line starts with, so that scripts and logs can tell them from other output. */
+    static final String ERROR = "rendezvous: error: ";
+
     /** Settings a --config file may hold; command-line options win over it. */
     record FileConfig(String dataDir, String bind, Integer port, String publicHost, LimitOptions.FileLimits limits) {}
 
@@ -107,16 +114,28 @@ public final class RendezvousCli implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line {@code main} runs: a bad value (IllegalArgumentException) or unreadable file exits 2 with its message. */
+    /**
+     * The command line {@code main} runs: a bad value (IllegalArgumentException) or unreadable file exits 2 with its
+     * message; every error reads {@code rendezvous: error: ...} (docs/cli.md, "Exit codes").
+     */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new RendezvousCli());
         // A typo in an option or a --config file is a message, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof IOException) {
-                commandLine.getErr().println("rendezvous: " + e.getMessage());
-                return 2;
+                commandLine.getErr().println(ERROR + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
             }
             throw e;
+        });
+        // One line naming the problem and where help is, rather than the whole usage text after it.
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine commandLine = e.getCommandLine();
+            PrintWriter err = commandLine.getErr();
+            err.println(ERROR + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return CommandLine.ExitCode.USAGE;
         });
         return cli;
     }
@@ -130,8 +149,8 @@ public final class RendezvousCli implements Callable<Integer> {
             server.start();
         } catch (IOException e) {
             server.close();
-            spec.commandLine().getErr().println("rendezvous: " + e.getMessage());
-            return 1;
+            spec.commandLine().getErr().println(ERROR + e.getMessage());
+            return CommandLine.ExitCode.SOFTWARE;
         }
         running = server;
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "rendezvous-shutdown"));

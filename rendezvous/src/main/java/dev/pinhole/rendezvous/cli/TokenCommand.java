@@ -113,8 +113,8 @@ final class TokenCommand {
                 }
                 return 0;
             }
-            spec.commandLine().getErr().println("no active token with id " + id + " (see 'token list')");
-            return 1;
+            spec.commandLine().getErr().println(RendezvousCli.ERROR + "no active token with id " + id + " (see 'token list')");
+            return CommandLine.ExitCode.SOFTWARE;
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
+import dev.pinhole.protocol.ControlMessage.ListNames;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.PathReport;
@@ -13,9 +14,11 @@ import dev.pinhole.protocol.ControlMessage.Pong;
 import dev.pinhole.protocol.ControlMessage.Publish;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Relay;
+import dev.pinhole.protocol.ControlMessage.ReleaseName;
 import dev.pinhole.protocol.ControlMessage.Traffic;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.ErrorCode;
+import dev.pinhole.protocol.PinholeVersion;
 import dev.pinhole.protocol.ProtocolException;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.RateLimitedLog;
@@ -49,7 +52,8 @@ import java.util.function.BiConsumer;
  * drains (docs/security.md, "Limits: connections, control plane, quotas").
  */
 public final class PeerConnectionHandler extends SimpleChannelInboundHandler<ControlMessage> {
-    static final String SOFTWARE = "pinhole-rendezvous/0.1";
+    /** The release in Hello/Welcome, the same one --version prints. */
+    static final String SOFTWARE = "pinhole-rendezvous/" + PinholeVersion.version();
 
     private final Registry registry;
     private final Log log;
@@ -97,6 +101,8 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         route(PathReport.class, reports::path);
         route(Traffic.class, reports::traffic);
         route(Publish.class, this::publish);
+        route(ListNames.class, (from, list) -> reply(registry.listNames(from, list)));
+        route(ReleaseName.class, (from, release) -> replyLater(registry.releaseName(from, release)));
         route(NatInfo.class, registry::reportNat);
         route(Ping.class, (from, ping) -> reply(new Pong(ping.nonce())));
         route(Pong.class, (from, pong) -> {}); // heartbeat answered; the idle handler has already seen the read

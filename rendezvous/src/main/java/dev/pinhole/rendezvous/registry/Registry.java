@@ -4,11 +4,13 @@ import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
+import dev.pinhole.protocol.ControlMessage.ListNames;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.Opened;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ControlMessage.ReleaseName;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.protocol.SessionSecret;
@@ -68,6 +70,7 @@ public final class Registry {
     private final Map<Integer, RelaySession> sessions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final Quotas quotas;
+    private final OwnedNames ownedNames;
     private volatile int stunPort;
     private volatile int stunAltPort;
 
@@ -82,6 +85,17 @@ public final class Registry {
         this.log = log;
         this.startedAt = clock.millis();
         this.quotas = new Quotas(limits);
+        this.ownedNames = new OwnedNames(store, services, log);
+    }
+
+    /** {@code peer names}: the names the peer's identity owns. */
+    public ControlMessage listNames(Peer peer, ListNames request) {
+        return ownedNames.list(peer, request);
+    }
+
+    /** {@code peer release}: the peer's identity gives up one of its names; completes on the peer's event loop. */
+    public CompletableFuture<ControlMessage> releaseName(Peer peer, ReleaseName request) {
+        return ownedNames.release(peer, request);
     }
 
     public Limits limits() {
@@ -156,12 +170,20 @@ public final class Registry {
                     + " some or raise --max-names-per-peer)"));
         }
         CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
+        State.NameRecord claim = new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId());
         // Claimed under the store's lock: of two identities racing for a new name, one wins.
-        store.updateLater(s -> s.names().containsKey(name) ? s
-                        : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId())))
-                .whenComplete((next, error) -> peer.onLoop(() -> reply.complete(error != null
-                        ? stateUnavailable(request.requestId(), error)
-                        : claimed(peer, request, next.names().get(name)))));
+        store.updateLater(s -> s.names().containsKey(name) ? s : s.withName(claim))
+                .whenComplete((next, error) -> peer.onLoop(() -> {
+                    if (error != null) {
+                        reply.complete(stateUnavailable(request.requestId(), error));
+                        return;
+                    }
+                    ControlMessage answer = claimed(peer, request, next.names().get(name));
+                    if (answer instanceof Error && claim.equals(next.names().get(name))) {
+                        ownedNames.unclaim(claim); // refused after the claim (a quota): the name is not kept
+                    }
+                    reply.complete(answer);
+                }));
         return reply;
     }
 

@@ -56,12 +56,12 @@ class RendezvousCliTest {
         Files.writeString(config, "{\"dataDir\": \"" + dir.resolve("data") + "\", \"domain\": \"tunnels.example.org\"}");
         Run run = run("--config", config.toString(), "token", "list");
         assertEquals(2, run.exit(), run.out());
-        assertEquals("rendezvous: --config " + config + ": unknown key 'domain' (expected: dataDir, bind, port, publicHost, limits;"
+        assertEquals("rendezvous: error: --config " + config + ": unknown key 'domain' (expected: dataDir, bind, port, publicHost, limits;"
                 + " other settings are command-line options)\n", run.err());
         Files.writeString(config, "{\"port\": \"seven\"}");
         Run malformed = run("--config", config.toString(), "token", "list");
         assertEquals(2, malformed.exit(), malformed.out());
-        assertTrue(malformed.err().startsWith("rendezvous: --config " + config + ": "), malformed.err());
+        assertTrue(malformed.err().startsWith("rendezvous: error: --config " + config + ": "), malformed.err());
     }
 
     @Test

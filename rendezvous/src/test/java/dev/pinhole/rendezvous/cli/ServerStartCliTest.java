@@ -110,7 +110,7 @@ class ServerStartCliTest {
         Files.write(state, corrupt);
         Run run = run(args());
         assertEquals(1, run.exit(), run.out());
-        assertTrue(run.err().startsWith("rendezvous: " + state + " is not a valid state file ("), run.err());
+        assertTrue(run.err().startsWith("rendezvous: error: " + state + " is not a valid state file ("), run.err());
         assertTrue(run.err().contains("at line 2, column"), run.err());
         assertTrue(run.err().contains("it was left as it is"), run.err());
         assertArrayEquals(corrupt, Files.readAllBytes(state));

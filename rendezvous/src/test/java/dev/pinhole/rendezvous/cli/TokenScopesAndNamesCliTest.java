@@ -110,6 +110,6 @@ class TokenScopesAndNamesCliTest {
 
         Run unknown = run("--data-dir", dir.toString(), "names", "release", "web");
         assertEquals(1, unknown.exit());
-        assertEquals("no owned name 'web' (see 'names list')", unknown.err().trim());
+        assertEquals("rendezvous: error: no owned name 'web' (see 'names list')", unknown.err().trim());
     }
 }

@@ -1,0 +1,31 @@
+package dev.pinhole.rendezvous.cli;
+
+import java.util.concurrent.Callable;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code rendezvous completion bash|zsh}: picocli's generated script, which serves zsh through bashcompinit (the script
+ * loads it itself), so both shells get the same one (docs/cli.md, "Shell completion").
+ */
+@Command(name = "completion", description = {"Print a shell completion script for rendezvous.",
+    "bash: source <(rendezvous completion bash), or save it in /etc/bash_completion.d/rendezvous.",
+    "zsh: source <(rendezvous completion zsh) in ~/.zshrc."})
+final class CompletionCommand implements Callable<Integer> {
+    enum Shell { bash, zsh }
+
+    @Spec CommandLine.Model.CommandSpec spec;
+    @Parameters(paramLabel = "SHELL", description = "bash or zsh.")
+    Shell shell;
+
+    @Override
+    public Integer call() {
+        CommandLine root = spec.root().commandLine();
+        spec.commandLine().getOut().print(AutoComplete.bash(root.getCommandName(), root));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}
