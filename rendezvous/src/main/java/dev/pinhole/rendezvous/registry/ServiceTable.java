@@ -1,0 +1,142 @@
+package dev.pinhole.rendezvous.registry;
+
+import dev.pinhole.protocol.ControlMessage;
+import dev.pinhole.protocol.ControlMessage.Error;
+import dev.pinhole.protocol.ControlMessage.Register;
+import dev.pinhole.protocol.ControlMessage.Registered;
+import dev.pinhole.protocol.ErrorCode;
+import dev.pinhole.rendezvous.Log;
+import dev.pinhole.rendezvous.registry.Registry.ServiceView;
+import dev.pinhole.rendezvous.state.State;
+import dev.pinhole.rendezvous.state.StateStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Services by name: which connection exposes each name now, and the claims of names in the {@link StateStore}
+ * that put them there. A part of {@link Registry}, which alone calls it (docs/architecture.md, "Rendezvous
+ * registry"); the name and token checks that come before a claim are the registry's.
+ */
+final class ServiceTable {
+    private final Map<String, Peer> services = new ConcurrentHashMap<>();
+    private final StateStore store;
+    private final Quotas quotas;
+    private final Clock clock;
+    private final Log log;
+
+    ServiceTable(StateStore store, Quotas quotas, Clock clock, Log log) {
+        this.store = store;
+        this.quotas = quotas;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    /**
+     * Routes {@code name} (canonical, allowed by the peer's token) to the peer, claiming it first if nobody owns
+     * it in {@code state}; completes on the peer's event loop.
+     */
+    CompletableFuture<ControlMessage> register(Peer peer, Register request, String name, State state) {
+        if (state.names().containsKey(name)) {
+            return CompletableFuture.completedFuture(claimed(peer, request, state.names().get(name)));
+        }
+        long owned = state.names().values().stream().filter(n -> n.owner().equals(peer.id())).count();
+        if (owned >= quotas.limits.namesPerPeer()) {
+            return CompletableFuture.completedFuture(new Error(request.requestId(), ErrorCode.LIMIT, "names owned: "
+                    + quotas.limits.namesPerPeer() + " (limit per peer; reuse one of yours, or ask the operator to release"
+                    + " some or raise --max-names-per-peer)"));
+        }
+        CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
+        // Claimed under the store's lock: of two identities racing for a new name, one wins.
+        store.updateLater(s -> s.names().containsKey(name) ? s
+                        : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId())))
+                .whenComplete((next, error) -> peer.onLoop(() -> reply.complete(error != null
+                        ? stateUnavailable(request.requestId(), error)
+                        : claimed(peer, request, next.names().get(name)))));
+        return reply;
+    }
+
+    /** On the peer's event loop, where its drop runs: a route added after the drop would outlive it. */
+    private ControlMessage claimed(Peer peer, Register request, State.NameRecord owner) {
+        String name = owner.name();
+        if (!owner.owner().equals(peer.id())) {
+            return new Error(request.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
+                    + "' belongs to another identity (" + owner.owner() + "); pick another name");
+        }
+        if (peer.dropped()) {
+            return new Error(request.requestId(), ErrorCode.OTHER, "disconnected");
+        }
+        if (services.get(name) != peer) {
+            String limit = quotas.takeService(peer);
+            if (limit != null) {
+                return new Error(request.requestId(), ErrorCode.LIMIT, limit);
+            }
+        }
+        peer.exposes(name, request.port());
+        Peer previous = services.put(name, peer);
+        if (previous == peer) {
+            return new Registered(request.requestId(), name); // registered again on the same connection
+        }
+        if (previous != null) {
+            quotas.releaseService(previous);
+            log.info("service '" + name + "' moved to a newer connection of " + peer.id());
+        }
+        log.info("service '" + name + "' online, exposed by " + peer.id());
+        return new Registered(request.requestId(), name);
+    }
+
+    Error stateUnavailable(int requestId, Throwable e) {
+        log.info("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        return new Error(requestId, ErrorCode.OTHER, "the rendezvous cannot save its state");
+    }
+
+    /** The connection exposing {@code name} now, or null. */
+    Peer exposer(String name) {
+        return services.get(name);
+    }
+
+    String whyOffline(String name) {
+        try {
+            return store.read().names().containsKey(name)
+                    ? "service '" + name + "' is known but its peer is offline"
+                    : "no service named '" + name + "' on this rendezvous";
+        } catch (IOException e) {
+            return "no service named '" + name + "' is online";
+        }
+    }
+
+    /** The peer's connection closed: its services go offline. */
+    void dropAllOf(Peer peer) {
+        services.entrySet().removeIf(service -> {
+            if (service.getValue() == peer) {
+                quotas.releaseService(peer);
+                log.info("service '" + service.getKey() + "' offline");
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** Names no longer in {@code state} (released by the operator, or with their token) go offline. */
+    void keepOnlyNamesOf(State state) {
+        services.forEach((name, owner) -> {
+            if (!state.names().containsKey(name) && services.remove(name, owner)) {
+                quotas.releaseService(owner);
+                log.info("service '" + name + "' offline: its name was released by the operator");
+            }
+        });
+    }
+
+    /** By name. */
+    List<ServiceView> views() {
+        List<ServiceView> views = new ArrayList<>();
+        services.forEach((name, owner) -> views.add(new ServiceView(name, owner.id(), owner.port(name))));
+        views.sort(Comparator.comparing(ServiceView::name));
+        return views;
+    }
+}
