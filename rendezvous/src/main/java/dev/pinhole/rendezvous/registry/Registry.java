@@ -70,13 +70,13 @@ public final class Registry {
         this(store, clock, log, Limits.DEFAULTS);
     }
 
-    /** @param limits the quotas per identity, per token and per connection it enforces */
+    /** @param limits the quotas per identity and per token it enforces */
     public Registry(StateStore store, Clock clock, Log log, Limits limits) {
         this.store = store;
         this.clock = clock;
         this.log = log;
         this.startedAt = clock.millis();
-        this.quotas = new Quotas(limits);
+        this.quotas = new Quotas(limits, clock);
         this.services = new ServiceTable(store, quotas, clock, log);
         this.sessions = new SessionTable(quotas, clock);
     }
@@ -85,8 +85,14 @@ public final class Registry {
         return quotas.limits;
     }
 
-    Clock clock() {
-        return clock;
+    /** Whether a punching signal from {@code from} is within its identity's and token's Candidates rate. */
+    boolean maySignal(Peer from) {
+        return quotas.takeSignal(from);
+    }
+
+    /** Identities and tokens whose quotas are remembered now: the live ones and those resting (for tests). */
+    int rememberedQuotas() {
+        return quotas.remembered();
     }
 
     /** The token a Hello's secret proves, if it is known; the caller refuses it when it is revoked. */
@@ -102,9 +108,6 @@ public final class Registry {
     /** The key {@code id} proved itself and showed the token {@code tokenId}: it is online from now. */
     public Peer login(String id, String tokenId, Channel channel) {
         Peer peer = new Peer(id, tokenId, clock.millis(), channel);
-        Limits limits = quotas.limits;
-        peer.buckets(new TokenBucket(limits.openRate(), limits.openBurst(), clock.millis()),
-                new TokenBucket(limits.candidatesRate(), limits.openBurst(), clock.millis()));
         quotas.login(peer);
         peers.add(peer);
         try {
@@ -152,9 +155,9 @@ public final class Registry {
      */
     public ControlMessage openSession(Peer connector, Open request) {
         String name = request.name().toLowerCase(Locale.ROOT);
-        if (!connector.mayOpen(clock.millis())) {
-            return new Error(request.requestId(), ErrorCode.LIMIT, "Open rate: " + quotas.limits.openRate() + " per second, "
-                    + quotas.limits.openBurst() + " at once (limit per connection, --open-rate); try again in a second");
+        String tooFast = quotas.takeOpen(connector);
+        if (tooFast != null) {
+            return new Error(request.requestId(), ErrorCode.LIMIT, tooFast);
         }
         try {
             Optional<Error> refused = TokenChecks.refusal(store.read(), connector, request.requestId(), name, "connect to");

@@ -5,6 +5,7 @@ import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Register;
 import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ErrorCode;
+import dev.pinhole.rendezvous.Limits;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.registry.Registry.ServiceView;
 import dev.pinhole.rendezvous.state.State;
@@ -45,20 +46,44 @@ final class ServiceTable {
         if (state.names().containsKey(name)) {
             return CompletableFuture.completedFuture(claimed(peer, request, state.names().get(name)));
         }
-        long owned = state.names().values().stream().filter(n -> n.owner().equals(peer.id())).count();
-        if (owned >= quotas.limits.namesPerPeer()) {
-            return CompletableFuture.completedFuture(new Error(request.requestId(), ErrorCode.LIMIT, "names owned: "
-                    + quotas.limits.namesPerPeer() + " (limit per peer; reuse one of yours, or ask the operator to release"
-                    + " some or raise --max-names-per-peer)"));
+        String overQuota = namesOverQuota(state, peer);
+        if (overQuota != null) {
+            return CompletableFuture.completedFuture(new Error(request.requestId(), ErrorCode.LIMIT, overQuota));
         }
         CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
-        // Claimed under the store's lock: of two identities racing for a new name, one wins.
-        store.updateLater(s -> s.names().containsKey(name) ? s
+        // Claimed under the store's lock: of two identities racing for a new name one wins, and two connections of
+        // one identity or token cannot both take the last name of its quota.
+        store.updateLater(s -> s.names().containsKey(name) || namesOverQuota(s, peer) != null ? s
                         : s.withName(new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId())))
                 .whenComplete((next, error) -> peer.onLoop(() -> reply.complete(error != null
                         ? stateUnavailable(request.requestId(), error)
-                        : claimed(peer, request, next.names().get(name)))));
+                        : next.names().containsKey(name) ? claimed(peer, request, next.names().get(name))
+                        : new Error(request.requestId(), ErrorCode.LIMIT, namesOverQuota(next, peer)))));
         return reply;
+    }
+
+    /**
+     * The name quota one more name would break, or null: names owned by the peer's identity, and names bound to its
+     * token (a token holder minting keys still hits a ceiling: {@link Limits#TOKEN_FACTOR}).
+     */
+    private String namesOverQuota(State state, Peer peer) {
+        int byIdentity = 0;
+        int byToken = 0;
+        for (State.NameRecord owned : state.names().values()) {
+            byIdentity += owned.owner().equals(peer.id()) ? 1 : 0;
+            byToken += peer.tokenId().equals(owned.tokenId()) ? 1 : 0;
+        }
+        int perPeer = quotas.limits.namesPerPeer();
+        if (byIdentity >= perPeer) {
+            return "names owned: " + perPeer + " (limit per peer; reuse one of yours, or ask the operator to release"
+                    + " some or raise --max-names-per-peer)";
+        }
+        int perToken = perPeer * Limits.TOKEN_FACTOR;
+        if (byToken >= perToken) {
+            return "names owned: " + perToken + " (limit per token, " + Limits.TOKEN_FACTOR + " x --max-names-per-peer;"
+                    + " reuse one of the token's names, or ask the operator to release some: rendezvous names release)";
+        }
+        return null;
     }
 
     /** On the peer's event loop, where its drop runs: a route added after the drop would outlive it. */
