@@ -15,10 +15,11 @@ import java.time.Duration;
  * @param sessionsPerPeer      sessions one identity has opened (as a connector) and not yet ended; four times as
  *                             many per token
  * @param sessionsPerExposer   sessions to one exposer connection, from everyone, open at once
- * @param openRate             Open requests per second, per connection (token bucket)
- * @param openBurst            the bucket's size
- * @param candidatesRate       Candidates (and path reports passed on) per second, per connection
- * @param namesPerPeer         names one identity may own (kept across restarts in state.json)
+ * @param openRate             Open requests per second, per identity (token bucket); four times as many per token
+ * @param openBurst            the bucket's size; also the Candidates bucket's
+ * @param candidatesRate       Candidates (and path reports passed on) per second, per identity; four times per token
+ * @param namesPerPeer         names one identity may own (kept across restarts in state.json); four times as many per
+ *                             token (names bound to it)
  * @param servicesPerPeer      names one identity exposes at once; four times as many per token
  * @param portsPerPeer         public TCP ports one identity holds at once; four times as many per token
  */

@@ -45,14 +45,14 @@ final class LimitOptions {
             description = "Sessions open at once to one exposer, from everyone (default: 1024).")
     Integer maxSessionsPerExposer;
 
-    @Option(names = "--open-rate", paramLabel = "PER_SECOND", description = "Open requests per second per connection (default: 10).")
+    @Option(names = "--open-rate", paramLabel = "PER_SECOND", description = "Open requests per second per identity, 4x per token (default: 10).")
     Double openRate;
 
-    @Option(names = "--open-burst", paramLabel = "N", description = "Open requests at once per connection (default: 20).")
+    @Option(names = "--open-burst", paramLabel = "N", description = "Open requests at once per identity, 4x per token (default: 20).")
     Integer openBurst;
 
     @Option(names = "--candidates-rate", paramLabel = "PER_SECOND",
-            description = "Candidates and path reports passed on per second per connection (default: 10).")
+            description = "Candidates and path reports passed on per second per identity, 4x per token (default: 10).")
     Double candidatesRate;
 
     @Option(names = "--max-names-per-peer", paramLabel = "N", description = "Names one identity may own (default: 32).")

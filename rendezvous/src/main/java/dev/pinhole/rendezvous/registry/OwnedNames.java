@@ -14,7 +14,6 @@ import dev.pinhole.rendezvous.state.State;
 import dev.pinhole.rendezvous.state.StateStore;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,10 +24,10 @@ import java.util.concurrent.CompletableFuture;
  */
 final class OwnedNames {
     private final StateStore store;
-    private final Map<String, Peer> services;
+    private final ServiceTable services;
     private final Log log;
 
-    OwnedNames(StateStore store, Map<String, Peer> services, Log log) {
+    OwnedNames(StateStore store, ServiceTable services, Log log) {
         this.store = store;
         this.services = services;
         this.log = log;
@@ -43,7 +42,7 @@ final class OwnedNames {
         }
         List<Names.Entry> owned = state.namesSorted().stream().filter(n -> n.owner().equals(peer.id()))
                 .map(n -> new Names.Entry(n.name(), n.tokenId() == null ? "" : n.tokenId(), n.createdAt(),
-                        services.containsKey(n.name())))
+                        services.exposer(n.name()) != null))
                 .toList();
         return new Names(request.requestId(), owned.size(), owned.subList(0, Math.min(owned.size(), ControlCodec.MAX_NAMES_LISTED)));
     }
@@ -77,18 +76,5 @@ final class OwnedNames {
     private static Error notOwned(ReleaseName request, String name) {
         return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, "this identity owns no name '" + name
                 + "' on this rendezvous (see 'peer names')");
-    }
-
-    /**
-     * Takes back a name that {@code register} claimed for a registration it then refused (a quota, a dropped
-     * connection): a refused {@code expose} leaves no name behind.
-     */
-    void unclaim(State.NameRecord claimed) {
-        store.updateLater(state -> claimed.equals(state.names().get(claimed.name())) ? state.withoutName(claimed.name()) : state)
-                .whenComplete((next, error) -> {
-                    if (error == null) {
-                        log.info("name '" + claimed.name() + "' not kept: its registration was refused");
-                    }
-                });
     }
 }

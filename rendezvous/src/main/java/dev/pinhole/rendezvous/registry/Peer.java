@@ -33,11 +33,9 @@ public final class Peer {
     private final AtomicBoolean cut = new AtomicBoolean();
     /** Relayed bytes handed to this connection's event loop and not written yet (see {@link #inFlight()}). */
     private final AtomicLong inFlight = new AtomicLong();
-    private Quotas.Usage identityUsage = new Quotas.Usage();
-    private Quotas.Usage tokenUsage = new Quotas.Usage();
-    /** Requests this connection sends, on its own event loop: Open, and Candidates with the path reports passed on. */
-    private TokenBucket opens;
-    private TokenBucket signals;
+    /** Shared with the identity's and the token's other connections; set at login. */
+    private Quotas.Usage identityUsage;
+    private Quotas.Usage tokenUsage;
 
     Peer(String id, String tokenId, long loggedInAt, Channel channel) {
         this.id = id;
@@ -91,20 +89,6 @@ public final class Peer {
 
     Quotas.Usage tokenUsage() {
         return tokenUsage;
-    }
-
-    void buckets(TokenBucket opens, TokenBucket signals) {
-        this.opens = opens;
-        this.signals = signals;
-    }
-
-    /** Whether this Open is within the connection's rate (always, for a peer made without limits). */
-    boolean mayOpen(long nowMillis) {
-        return opens == null || opens.tryTake(nowMillis);
-    }
-
-    boolean maySignal(long nowMillis) {
-        return signals == null || signals.tryTake(nowMillis);
     }
 
     /** The fingerprint of the peer's key, proved by its TLS client certificate. */

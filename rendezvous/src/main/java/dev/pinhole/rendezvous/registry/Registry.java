@@ -1,7 +1,6 @@
 package dev.pinhole.rendezvous.registry;
 
 import dev.pinhole.protocol.ControlMessage;
-import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
 import dev.pinhole.protocol.ControlMessage.ListNames;
@@ -9,7 +8,6 @@ import dev.pinhole.protocol.ControlMessage.NatInfo;
 import dev.pinhole.protocol.ControlMessage.Open;
 import dev.pinhole.protocol.ControlMessage.Opened;
 import dev.pinhole.protocol.ControlMessage.Register;
-import dev.pinhole.protocol.ControlMessage.Registered;
 import dev.pinhole.protocol.ControlMessage.ReleaseName;
 import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.ServiceName;
@@ -22,13 +20,10 @@ import dev.pinhole.rendezvous.state.StateStore;
 import dev.pinhole.rendezvous.state.Tokens;
 import io.netty.channel.Channel;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -38,9 +33,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Who is online right now: logged-in peers, services by name, relay sessions by id; and, through the
  * {@link StateStore}, which token a peer holds and which identity owns a name. This class is the only
- * code that changes them. Control connections run on two event loops and public ingress on one of
- * them, so the maps are concurrent and every change is one call here (docs/architecture.md,
- * "Rendezvous registry").
+ * code that changes them (its package-private parts {@link ServiceTable}, {@link SessionTable} and
+ * {@link Quotas} keep the tables; only this class calls them). Control connections run on two event loops
+ * and public ingress on one of them, so the maps are concurrent and every change is one call here
+ * (docs/architecture.md, "Rendezvous registry").
  */
 public final class Registry {
     /** What the dashboard sees of a peer. */
@@ -66,10 +62,9 @@ public final class Registry {
     private final Log log;
     private final long startedAt;
     private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
-    private final Map<String, Peer> services = new ConcurrentHashMap<>();
-    private final Map<Integer, RelaySession> sessions = new ConcurrentHashMap<>();
-    private final SecureRandom random = new SecureRandom();
     private final Quotas quotas;
+    private final ServiceTable services;
+    private final SessionTable sessions;
     private final OwnedNames ownedNames;
     private volatile int stunPort;
     private volatile int stunAltPort;
@@ -78,13 +73,15 @@ public final class Registry {
         this(store, clock, log, Limits.DEFAULTS);
     }
 
-    /** @param limits the quotas per identity, per token and per connection it enforces */
+    /** @param limits the quotas per identity and per token it enforces */
     public Registry(StateStore store, Clock clock, Log log, Limits limits) {
         this.store = store;
         this.clock = clock;
         this.log = log;
         this.startedAt = clock.millis();
-        this.quotas = new Quotas(limits);
+        this.quotas = new Quotas(limits, clock);
+        this.services = new ServiceTable(store, quotas, clock, log);
+        this.sessions = new SessionTable(quotas, clock);
         this.ownedNames = new OwnedNames(store, services, log);
     }
 
@@ -102,8 +99,14 @@ public final class Registry {
         return quotas.limits;
     }
 
-    Clock clock() {
-        return clock;
+    /** Whether a punching signal from {@code from} is within its identity's and token's Candidates rate. */
+    boolean maySignal(Peer from) {
+        return quotas.takeSignal(from);
+    }
+
+    /** Identities and tokens whose quotas are remembered now: the live ones and those resting (for tests). */
+    int rememberedQuotas() {
+        return quotas.remembered();
     }
 
     /** The token a Hello's secret proves, if it is known; the caller refuses it when it is revoked. */
@@ -119,9 +122,6 @@ public final class Registry {
     /** The key {@code id} proved itself and showed the token {@code tokenId}: it is online from now. */
     public Peer login(String id, String tokenId, Channel channel) {
         Peer peer = new Peer(id, tokenId, clock.millis(), channel);
-        Limits limits = quotas.limits;
-        peer.buckets(new TokenBucket(limits.openRate(), limits.openBurst(), clock.millis()),
-                new TokenBucket(limits.candidatesRate(), limits.openBurst(), clock.millis()));
         quotas.login(peer);
         peers.add(peer);
         try {
@@ -154,71 +154,13 @@ public final class Registry {
         try {
             state = store.read();
         } catch (IOException e) {
-            return CompletableFuture.completedFuture(stateUnavailable(request.requestId(), e));
+            return CompletableFuture.completedFuture(services.stateUnavailable(request.requestId(), e));
         }
         Optional<Error> refused = TokenChecks.refusal(state, peer, request.requestId(), name, "register");
         if (refused.isPresent()) {
             return CompletableFuture.completedFuture(refused.get());
         }
-        if (state.names().containsKey(name)) {
-            return CompletableFuture.completedFuture(claimed(peer, request, state.names().get(name)));
-        }
-        long owned = state.names().values().stream().filter(n -> n.owner().equals(peer.id())).count();
-        if (owned >= quotas.limits.namesPerPeer()) {
-            return CompletableFuture.completedFuture(new Error(request.requestId(), ErrorCode.LIMIT, "names owned: "
-                    + quotas.limits.namesPerPeer() + " (limit per peer; reuse one of yours, or ask the operator to release"
-                    + " some or raise --max-names-per-peer)"));
-        }
-        CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
-        State.NameRecord claim = new State.NameRecord(name, peer.id(), clock.instant().getEpochSecond(), peer.tokenId());
-        // Claimed under the store's lock: of two identities racing for a new name, one wins.
-        store.updateLater(s -> s.names().containsKey(name) ? s : s.withName(claim))
-                .whenComplete((next, error) -> peer.onLoop(() -> {
-                    if (error != null) {
-                        reply.complete(stateUnavailable(request.requestId(), error));
-                        return;
-                    }
-                    ControlMessage answer = claimed(peer, request, next.names().get(name));
-                    if (answer instanceof Error && claim.equals(next.names().get(name))) {
-                        ownedNames.unclaim(claim); // refused after the claim (a quota): the name is not kept
-                    }
-                    reply.complete(answer);
-                }));
-        return reply;
-    }
-
-    /** On the peer's event loop, where its {@link #drop} runs: a route added after the drop would outlive it. */
-    private ControlMessage claimed(Peer peer, Register request, State.NameRecord owner) {
-        String name = owner.name();
-        if (!owner.owner().equals(peer.id())) {
-            return new Error(request.requestId(), ErrorCode.NAME_TAKEN, "name '" + name
-                    + "' belongs to another identity (" + owner.owner() + "); pick another name");
-        }
-        if (peer.dropped()) {
-            return new Error(request.requestId(), ErrorCode.OTHER, "disconnected");
-        }
-        if (services.get(name) != peer) {
-            String limit = quotas.takeService(peer);
-            if (limit != null) {
-                return new Error(request.requestId(), ErrorCode.LIMIT, limit);
-            }
-        }
-        peer.exposes(name, request.port(), request.allowPeers());
-        Peer previous = services.put(name, peer);
-        if (previous == peer) {
-            return new Registered(request.requestId(), name); // registered again on the same connection
-        }
-        if (previous != null) {
-            quotas.releaseService(previous);
-            log.info("service '" + name + "' moved to a newer connection of " + peer.id());
-        }
-        log.info("service '" + name + "' online, exposed by " + peer.id());
-        return new Registered(request.requestId(), name);
-    }
-
-    private Error stateUnavailable(int requestId, Throwable e) {
-        log.info("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
-        return new Error(requestId, ErrorCode.OTHER, "the rendezvous cannot save its state");
+        return services.register(peer, request, name, state);
     }
 
     /**
@@ -227,29 +169,29 @@ public final class Registry {
      */
     public ControlMessage openSession(Peer connector, Open request) {
         String name = request.name().toLowerCase(Locale.ROOT);
-        if (!connector.mayOpen(clock.millis())) {
-            return new Error(request.requestId(), ErrorCode.LIMIT, "Open rate: " + quotas.limits.openRate() + " per second, "
-                    + quotas.limits.openBurst() + " at once (limit per connection, --open-rate); try again in a second");
+        String tooFast = quotas.takeOpen(connector);
+        if (tooFast != null) {
+            return new Error(request.requestId(), ErrorCode.LIMIT, tooFast);
         }
         State state;
         try {
             state = store.read();
         } catch (IOException e) {
-            return stateUnavailable(request.requestId(), e);
+            return services.stateUnavailable(request.requestId(), e);
         }
         Optional<Error> refused = TokenChecks.refusal(state, connector, request.requestId(), name, "connect to");
         if (refused.isPresent()) {
             return refused.get();
         }
-        Peer exposer = services.get(name);
+        Peer exposer = services.exposer(name);
         if (exposer == null) {
-            return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, whyOffline(name));
+            return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, services.whyOffline(name));
         }
         refused = AccessPolicy.refusal(state, exposer.allowed(name), connector, request.requestId(), name);
         if (refused.isPresent()) {
             return refused.get();
         }
-        String busy = exposerBusy(exposer);
+        String busy = sessions.exposerBusy(exposer);
         if (busy != null) {
             return new Error(request.requestId(), ErrorCode.LIMIT, busy);
         }
@@ -257,10 +199,10 @@ public final class Registry {
         if (limit != null) {
             return new Error(request.requestId(), ErrorCode.LIMIT, limit);
         }
-        RelaySession session = open(name, connector, exposer, null);
+        RelaySession session = sessions.open(name, connector, exposer, null);
         if (session == null) {
             quotas.releaseSession(connector);
-            return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, whyOffline(name));
+            return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, services.whyOffline(name));
         }
         log.info("session " + Integer.toUnsignedString(session.id(), 16) + ": " + connector.id() + " -> '" + name + "'");
         SessionSecret secret = SessionSecret.random();
@@ -274,80 +216,28 @@ public final class Registry {
      * announced to the exposer like any other; empty when the service is offline.
      */
     public Optional<RelaySession> openIngressSession(String name, String connectorKey, IngressConnector ingress) {
-        Peer exposer = services.get(name);
-        RelaySession session = exposer == null || exposerBusy(exposer) != null ? null : open(name, null, exposer, ingress);
+        Peer exposer = services.exposer(name);
+        RelaySession session = exposer == null || sessions.exposerBusy(exposer) != null ? null
+                : sessions.open(name, null, exposer, ingress);
         if (session != null) {
             exposer.send(new Incoming(session.id(), name, connectorKey, SessionSecret.random()));
         }
         return Optional.ofNullable(session);
     }
 
-    /** Session ids are random so that a stale peer cannot guess its way into a live session's stream. */
-    private RelaySession open(String name, Peer connector, Peer exposer, IngressConnector ingress) {
-        if (!exposer.channel().isActive()) {
-            return null; // closed, its drop not run yet (it runs on the exposer's event loop)
-        }
-        int id;
-        RelaySession session;
-        do {
-            id = random.nextInt();
-            session = new RelaySession(id, name, connector, exposer, ingress, clock.millis());
-        } while (id == 0 || sessions.putIfAbsent(id, session) != null);
-        if (connector != null) {
-            connector.sessions().add(session.id());
-        }
-        exposer.sessions().add(session.id());
-        // The exposer may have gone since the check above: once its drop has begun, it may have swept its
-        // sessions before this one was added, so this one is taken back (or the drop has ended it already).
-        if (exposer.dropped()) {
-            if (sessions.remove(session.id(), session)) {
-                forgetIds(session);
-            }
-            return null;
-        }
-        return session;
-    }
-
-    /**
-     * Why the exposer cannot take one more session now, or null: it has as many as one exposer may, or it has not
-     * read what it was sent (an Incoming would only queue up behind it).
-     */
-    private String exposerBusy(Peer exposer) {
-        if (exposer.sessions().size() >= quotas.limits.sessionsPerExposer()) {
-            return "sessions open at once to this exposer: " + quotas.limits.sessionsPerExposer()
-                    + " (limit per exposer, --max-sessions-per-exposer); try again later";
-        }
-        if (!exposer.writable() && exposer.channel().isActive()) { // a closed one is offline: open() says so
-            return "the exposer is not keeping up with what the rendezvous sends it; try again later";
-        }
-        return null;
-    }
-
-    private String whyOffline(String name) {
-        try {
-            return store.read().names().containsKey(name)
-                    ? "service '" + name + "' is known but its peer is offline"
-                    : "no service named '" + name + "' on this rendezvous";
-        } catch (IOException e) {
-            return "no service named '" + name + "' is online";
-        }
-    }
-
     /** A party's {@code Close}: the session ends and its other side hears {@code reason}; others' sessions are left be. */
     public void end(Peer from, int sessionId, String reason) {
         RelaySession session = sessions.get(sessionId);
-        boolean party = session != null
-                && (session.other(from) != null || session.ingress() != null && session.exposer() == from);
-        if (party && sessions.remove(sessionId, session)) {
-            finish(session, from, reason);
+        if (session != null && (session.other(from) != null || session.ingress() != null && session.exposer() == from)) {
+            sessions.end(session, from, reason);
         }
     }
 
     /** Public ingress ended its session (its QUIC connection closed): the exposer forgets it and hears {@code reason}. */
     public void endIngressSession(int sessionId, String reason) {
         RelaySession session = sessions.get(sessionId);
-        if (session != null && session.ingress() != null && sessions.remove(sessionId, session)) {
-            finish(session, null, reason);
+        if (session != null && session.ingress() != null) {
+            sessions.end(session, null, reason);
         }
     }
 
@@ -357,20 +247,8 @@ public final class Registry {
      */
     public void drop(Peer peer) {
         peer.markDropped();
-        services.entrySet().removeIf(service -> {
-            if (service.getValue() == peer) {
-                quotas.releaseService(peer);
-                log.info("service '" + service.getKey() + "' offline");
-                return true;
-            }
-            return false;
-        });
-        for (Integer id : List.copyOf(peer.sessions())) {
-            RelaySession session = sessions.remove(id);
-            if (session != null) {
-                finish(session, peer, session.direct() ? null : "the other peer disconnected");
-            }
-        }
+        services.dropAllOf(peer);
+        sessions.endAllOf(peer, "the other peer disconnected", false);
         peers.remove(peer);
         quotas.logout(peer);
         log.info("peer " + peer.id() + " disconnected");
@@ -388,12 +266,7 @@ public final class Registry {
                 cut(peer, TokenChecks.revokedMessage(peer.tokenId()));
             }
         }
-        services.forEach((name, owner) -> {
-            if (!state.names().containsKey(name) && services.remove(name, owner)) {
-                quotas.releaseService(owner);
-                log.info("service '" + name + "' offline: its name was released by the operator");
-            }
-        });
+        services.keepOnlyNamesOf(state);
     }
 
     /**
@@ -406,40 +279,12 @@ public final class Registry {
                 return;
             }
             log.info("cutting peer " + peer.id() + " off: " + reason);
-            for (Integer id : List.copyOf(peer.sessions())) {
-                RelaySession session = sessions.remove(id);
-                if (session != null) {
-                    finish(session, peer, "the other peer's token was revoked");
-                }
-            }
+            sessions.endAllOf(peer, "the other peer's token was revoked", true);
             peer.channel().writeAndFlush(new Error(0, ErrorCode.TOKEN_REVOKED, reason));
             // Not closed at once: closing a socket with unread bytes in it sends a reset, which can make the peer's
             // kernel discard the Error before the peer reads it. An honest peer closes first; others are closed here.
             peer.channel().eventLoop().schedule(() -> peer.channel().close(), CUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         });
-    }
-
-    /**
-     * @param from   the side that ended the session, or null for public ingress
-     * @param reason what the other side is told, or null to leave it be
-     */
-    private void finish(RelaySession session, Peer from, String reason) {
-        if (session.ingress() != null && from != null) {
-            session.ingress().ended(session.id());
-        }
-        forgetIds(session);
-        Peer other = from == null ? session.exposer() : session.other(from);
-        if (other != null && reason != null && other.channel().isActive()) {
-            other.send(new Close(session.id(), reason));
-        }
-    }
-
-    private void forgetIds(RelaySession session) {
-        if (session.connector() != null) {
-            session.connector().sessions().remove(session.id());
-            quotas.releaseSession(session.connector());
-        }
-        session.exposer().sessions().remove(session.id());
     }
 
     /** The live session {@code id}, or null. (On the relay's hot path: no Optional.) */
@@ -449,7 +294,7 @@ public final class Registry {
 
     /** The connection that exposes {@code name} now, if any; it may have just closed (check its channel). */
     public Optional<Peer> exposerOf(String name) {
-        return Optional.ofNullable(services.get(name));
+        return Optional.ofNullable(services.exposer(name));
     }
 
     /** STUN is listening: {@code Welcome} announces these ports from now on (0: none). */
@@ -480,19 +325,10 @@ public final class Registry {
 
     /** By name. */
     public List<ServiceView> services() {
-        List<ServiceView> views = new ArrayList<>();
-        services.forEach((name, owner) -> views.add(new ServiceView(name, owner.id(), owner.port(name))));
-        views.sort(Comparator.comparing(ServiceView::name));
-        return views;
+        return services.views();
     }
 
     public List<SessionView> sessions() {
-        List<SessionView> views = new ArrayList<>();
-        for (RelaySession session : sessions.values()) {
-            views.add(new SessionView(session.id(), session.name(),
-                    session.connector() == null ? null : session.connector().id(),
-                    session.direct(), session.bytes(), session.relayedBytes(), session.openedAt()));
-        }
-        return views;
+        return sessions.views();
     }
 }

@@ -45,7 +45,7 @@ public final class SessionReports {
      * lost one costs a punch round, never the session.
      */
     private boolean passOn(Peer from, Peer other) {
-        if (!from.maySignal(registry.clock().millis()) || !other.writable()) {
+        if (!registry.maySignal(from) || !other.writable()) {
             registry.metrics.droppedSignals.increment();
             return false;
         }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Quotas per identity, per token and per connection, as a peer meets them: an Error naming the limit. */
+/** Quotas per identity and per token, as a peer meets them: an Error naming the limit. */
 class QuotasTest {
     /** A clock the test moves by hand. */
     static final class ManualClock extends Clock {
@@ -78,8 +78,9 @@ class QuotasTest {
     /** Logs in with {@code token}, made a valid token first (a revoked or unknown one is refused every request). */
     Peer login(Registry registry, String id, String token) {
         try {
-            store.update(state -> state.tokens().containsKey(token) ? state
-                    : state.withToken(new TokenRecord(token, "test", "", 0, null, null)));
+            if (!store.read().tokens().containsKey(token)) {
+                store.update(state -> state.withToken(new TokenRecord(token, "test", "", 0, null, null)));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -140,7 +141,7 @@ class QuotasTest {
     }
 
     @Test
-    void opensAreRateLimitedPerConnectionAndTheBucketRefills() {
+    void opensAreRateLimitedPerIdentityAndTheBucketRefills() {
         Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
         registry.register(exposer, new Register(1, "web", 80, List.of())).join();
@@ -149,7 +150,7 @@ class QuotasTest {
             assertInstanceOf(Opened.class, registry.openSession(connector, new Open(i, "web")));
         }
         assertTrue(errorOf(registry.openSession(connector, new Open(99, "web")), ErrorCode.LIMIT)
-                .startsWith("Open rate: 10.0 per second, 20 at once (limit per connection, --open-rate)"));
+                .startsWith("Open rate: 10.0 per second, 20 at once (limit per identity, --open-rate and --open-burst)"));
         clock.now = clock.now.plus(Duration.ofMillis(500));
         for (int i = 0; i < 5; i++) {
             assertInstanceOf(Opened.class, registry.openSession(connector, new Open(100 + i, "web")));
@@ -216,5 +217,125 @@ class QuotasTest {
         }
         assertEquals(20, passedOn); // the burst
         assertEquals(80, registry.metrics.droppedSignals.sum());
+    }
+
+    /** Opens until the first Error; returns how many were Opened and that Error's message. */
+    static String openUntilRefused(Registry registry, Peer connector, int[] opened) {
+        for (int i = 0; i < 1000; i++) {
+            ControlMessage reply = registry.openSession(connector, new Open(i, "web"));
+            if (reply instanceof Error error) {
+                return error.message();
+            }
+            opened[0]++;
+        }
+        return null;
+    }
+
+    @Test
+    void connectionsOfOneIdentityShareItsOpenBucketAndAReconnectDoesNotRefillIt() {
+        Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
+        Peer exposer = login(registry, "exposer", "t1");
+        registry.register(exposer, new Register(1, "web", 80)).join();
+        Peer first = login(registry, "connector", "t2");
+        Peer second = login(registry, "connector", "t2");
+        int[] opened = {0};
+        for (int i = 0; i < 10; i++) {
+            assertInstanceOf(Opened.class, registry.openSession(first, new Open(i, "web")));
+            assertInstanceOf(Opened.class, registry.openSession(second, new Open(i, "web")));
+        }
+        assertTrue(errorOf(registry.openSession(second, new Open(99, "web")), ErrorCode.LIMIT).contains("limit per identity"));
+        // Both connections close and the identity comes back at once: its bucket is still empty.
+        registry.drop(first);
+        registry.drop(second);
+        Peer back = login(registry, "connector", "t2");
+        assertTrue(openUntilRefused(registry, back, opened).contains("limit per identity"));
+        assertEquals(0, opened[0]);
+        // Once it has had time to fill, the identity is forgotten and starts again with a full bucket.
+        registry.drop(back);
+        clock.now = clock.now.plus(Duration.ofSeconds(2));
+        assertTrue(openUntilRefused(registry, login(registry, "connector", "t2"), opened).contains("limit per identity"));
+        assertEquals(20, opened[0]);
+    }
+
+    @Test
+    void aTokenOpensAtFourTimesAnIdentitysRateHoweverManyKeysItMints() {
+        Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
+        Peer exposer = login(registry, "exposer", "t1");
+        registry.register(exposer, new Register(1, "web", 80)).join();
+        int[] opened = {0};
+        String refusal = null;
+        for (int key = 0; key < 10 && refusal == null; key++) {
+            String message = openUntilRefused(registry, login(registry, "key" + key, "shared"), opened);
+            refusal = message.contains("limit per token") ? message : null;
+        }
+        assertEquals(80, opened[0]);
+        assertEquals("Open rate: 40.0 per second, 80 at once (limit per token, 4 x --open-rate and --open-burst); try again"
+                + " in a second", refusal);
+    }
+
+    @Test
+    void candidatesOfOneIdentityShareABucketAcrossItsConnections() {
+        Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
+        Peer exposer = login(registry, "exposer", "t1");
+        registry.register(exposer, new Register(1, "web", 80)).join();
+        SessionReports reports = new SessionReports(registry);
+        for (int connection = 0; connection < 3; connection++) {
+            Peer connector = login(registry, "connector", "t2");
+            Opened opened = assertInstanceOf(Opened.class, registry.openSession(connector, new Open(1, "web")));
+            Candidates candidates = new Candidates(opened.sessionId(), false, new InetSocketAddress("198.51.100.1", 4000),
+                    List.of());
+            for (int i = 0; i < 20; i++) {
+                reports.candidates(connector, candidates);
+            }
+        }
+        int passedOn = 0;
+        EmbeddedChannel channel = (EmbeddedChannel) exposer.channel();
+        for (Object message; (message = channel.readOutbound()) != null; ) {
+            passedOn += message instanceof Candidates ? 1 : 0;
+        }
+        assertEquals(20, passedOn); // one burst for the identity, not one per connection
+        assertEquals(40, registry.metrics.droppedSignals.sum());
+    }
+
+    @Test
+    void namesOwnedAreCappedPerTokenHoweverManyKeysItMints() {
+        Registry registry = registry(limits(64, 1024, 10, 20, 2, 16));
+        int claimed = 0;
+        String refusal = null;
+        for (int key = 0; key < 10 && refusal == null; key++) {
+            Peer fresh = login(registry, "key" + key, "shared");
+            for (int name = 0; name < 2 && refusal == null; name++) {
+                ControlMessage reply = registry.register(fresh, new Register(name, "n" + key + "-" + name, 80)).join();
+                if (reply instanceof Error error) {
+                    refusal = errorOf(error, ErrorCode.LIMIT);
+                } else {
+                    claimed++;
+                }
+            }
+            registry.drop(fresh); // names are owned across connections: dropping frees no quota
+        }
+        assertEquals(8, claimed);
+        assertEquals("names owned: 8 (limit per token, 4 x --max-names-per-peer; reuse one of the token's names, or ask"
+                + " the operator to release some: rendezvous names release)", refusal);
+        // Another token is not affected.
+        assertInstanceOf(Registered.class, registry.register(login(registry, "other", "t2"), new Register(1, "mine", 80)).join());
+    }
+
+    @Test
+    void identitiesAndTokensThatLeftAreForgottenOnceTheirBucketsAreFull() {
+        Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
+        Peer exposer = login(registry, "exposer", "t1");
+        registry.register(exposer, new Register(1, "web", 80)).join();
+        for (int key = 0; key < 1_000; key++) {
+            Peer fresh = login(registry, "key" + key, "t2"); // fresh keys of one token, each leaving a bucket not full
+            registry.openSession(fresh, new Open(1, "web"));
+            registry.drop(fresh);
+            clock.now = clock.now.plus(Duration.ofMillis(10));
+            // Within the 2 s a bucket takes to fill, 200 keys were active: they, the exposer and the 2 tokens remain.
+            assertTrue(registry.rememberedQuotas() <= 200 + 1 + 2, registry.rememberedQuotas() + " remembered");
+        }
+        clock.now = clock.now.plus(Duration.ofSeconds(2));
+        login(registry, "late", "t2");
+        assertEquals(2 + 2, registry.rememberedQuotas()); // the exposer, the one just logged in, and their tokens
     }
 }
