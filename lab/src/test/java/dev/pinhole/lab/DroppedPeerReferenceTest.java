@@ -35,7 +35,7 @@ class DroppedPeerReferenceTest {
      */
     static WeakReference<Peer> publishAndLeave(Rig rig, RendezvousServer server, Identity identity) throws Exception {
         try (RawControlClient exposer = new RawControlClient(rig.joinCode(), identity, 1 << 16)) {
-            exposer.send(new Register(1, "gone", 80));
+            exposer.send(new Register(1, "gone", 80, List.of()));
             assertInstanceOf(Registered.class, exposer.read());
             exposer.send(new Publish(2, "gone", Kind.HTTP, 0, "", List.of(), ""));
             assertInstanceOf(Published.class, exposer.read());

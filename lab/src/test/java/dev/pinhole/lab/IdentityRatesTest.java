@@ -126,7 +126,7 @@ class IdentityRatesTest {
             try (RawControlClient exposer = new RawControlClient(rig.joinCode(), Identity.generate("exposer"), RECEIVE_BUFFER);
                  RawControlClient first = new RawControlClient(mallory, attacker, RECEIVE_BUFFER);
                  RawControlClient second = new RawControlClient(mallory, attacker, RECEIVE_BUFFER)) {
-                exposer.send(new ControlMessage.Register(1, "raw", 80));
+                exposer.send(new ControlMessage.Register(1, "raw", 80, List.of()));
                 assertInstanceOf(ControlMessage.Registered.class, exposer.read());
                 for (RawControlClient connection : List.of(first, second)) {
                     Opened opened = assertInstanceOf(Opened.class, open(connection, "raw", 1).get(0));

@@ -57,7 +57,7 @@ class RelayHandOffTest {
             throws Exception {
         RawControlClient client = new RawControlClient(rig.joinCode(), Identity.generate(name), 4096);
         open.add(client);
-        client.send(new Register(1, name, 80));
+        client.send(new Register(1, name, 80, List.of()));
         assertInstanceOf(Registered.class, client.read());
         return client;
     }

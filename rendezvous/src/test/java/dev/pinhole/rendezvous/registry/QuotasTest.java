@@ -235,7 +235,7 @@ class QuotasTest {
     void connectionsOfOneIdentityShareItsOpenBucketAndAReconnectDoesNotRefillIt() {
         Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         Peer first = login(registry, "connector", "t2");
         Peer second = login(registry, "connector", "t2");
         int[] opened = {0};
@@ -261,7 +261,7 @@ class QuotasTest {
     void aTokenOpensAtFourTimesAnIdentitysRateHoweverManyKeysItMints() {
         Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         int[] opened = {0};
         String refusal = null;
         for (int key = 0; key < 10 && refusal == null; key++) {
@@ -277,7 +277,7 @@ class QuotasTest {
     void candidatesOfOneIdentityShareABucketAcrossItsConnections() {
         Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         SessionReports reports = new SessionReports(registry);
         for (int connection = 0; connection < 3; connection++) {
             Peer connector = login(registry, "connector", "t2");
@@ -305,7 +305,7 @@ class QuotasTest {
         for (int key = 0; key < 10 && refusal == null; key++) {
             Peer fresh = login(registry, "key" + key, "shared");
             for (int name = 0; name < 2 && refusal == null; name++) {
-                ControlMessage reply = registry.register(fresh, new Register(name, "n" + key + "-" + name, 80)).join();
+                ControlMessage reply = registry.register(fresh, new Register(name, "n" + key + "-" + name, 80, List.of())).join();
                 if (reply instanceof Error error) {
                     refusal = errorOf(error, ErrorCode.LIMIT);
                 } else {
@@ -318,14 +318,14 @@ class QuotasTest {
         assertEquals("names owned: 8 (limit per token, 4 x --max-names-per-peer; reuse one of the token's names, or ask"
                 + " the operator to release some: rendezvous names release)", refusal);
         // Another token is not affected.
-        assertInstanceOf(Registered.class, registry.register(login(registry, "other", "t2"), new Register(1, "mine", 80)).join());
+        assertInstanceOf(Registered.class, registry.register(login(registry, "other", "t2"), new Register(1, "mine", 80, List.of())).join());
     }
 
     @Test
     void identitiesAndTokensThatLeftAreForgottenOnceTheirBucketsAreFull() {
         Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80)).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
         for (int key = 0; key < 1_000; key++) {
             Peer fresh = login(registry, "key" + key, "t2"); // fresh keys of one token, each leaving a bucket not full
             registry.openSession(fresh, new Open(1, "web"));
