@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * One visitor's HTTP/1.1 connection at the rendezvous ("HTTP by name" in docs/ingress-and-dashboard.md):
@@ -42,14 +43,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final Backlog queued = new Backlog();
     private final Exchange exchange = new Exchange();
     private final ExchangeClock clock;
+    private final Duration splicedIdle; // once spliced (WebSocket)
     private ChannelHandlerContext ctx;
     private Channel backend;
     private String backendName;
     /** Only in {@link Phase#SPLICED}. */
     private UpgradeSplice splice;
 
-    HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress, ExchangeClock clock) {
+    HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress, ExchangeClock clock, Duration splicedIdle) {
         this.clock = clock;
+        this.splicedIdle = splicedIdle;
         this.routes = routes;
         this.domain = domain;
         this.visitorAddress = visitorAddress;
@@ -332,7 +335,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** The 101 is through: from now on the pair is spliced like any TCP connection. */
     private void upgrade() {
-        splice = new UpgradeSplice();
+        splice = new UpgradeSplice(splicedIdle);
         exchange.to(Phase.SPLICED);
         Channel stream = backend;
         ctx.flush();
