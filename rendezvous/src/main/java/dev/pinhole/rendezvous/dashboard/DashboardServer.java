@@ -6,6 +6,7 @@ import dev.pinhole.rendezvous.RateLimitedLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -54,13 +55,17 @@ public final class DashboardServer implements AutoCloseable {
                         if (!budget.admit(ch, "dashboard")) {
                             return;
                         }
-                        ch.pipeline().addLast(new DashboardClock(TimeUnit.SECONDS.toNanos(IDLE_SECONDS),
-                                        TimeUnit.SECONDS.toNanos(REQUEST_SECONDS)),
-                                new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), handler);
+                        install(ch.pipeline(), handler);
                     }
                 })
                 .bind(address).sync().channel();
         return new DashboardServer(channel);
+    }
+
+    /** The handlers of one dashboard connection, in order: clock, codec, aggregator, routes. */
+    static void install(ChannelPipeline pipeline, DashboardHandler handler) {
+        pipeline.addLast(new DashboardClock(TimeUnit.SECONDS.toNanos(IDLE_SECONDS), TimeUnit.SECONDS.toNanos(REQUEST_SECONDS)),
+                new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), handler);
     }
 
     public InetSocketAddress address() {
