@@ -43,16 +43,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final Backlog queued = new Backlog();
     private final Exchange exchange = new Exchange();
     private final ExchangeClock clock;
-    private final Duration splicedIdle; // once spliced (WebSocket)
     private ChannelHandlerContext ctx;
     private Channel backend;
     private String backendName;
-    /** Only in {@link Phase#SPLICED}. */
-    private UpgradeSplice splice;
+    private final UpgradeSplice splice; // used only once the phase is SPLICED (WebSocket)
 
     HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress, ExchangeClock clock, Duration splicedIdle) {
         this.clock = clock;
-        this.splicedIdle = splicedIdle;
+        this.splice = new UpgradeSplice(splicedIdle);
         this.routes = routes;
         this.domain = domain;
         this.visitorAddress = visitorAddress;
@@ -335,7 +333,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** The 101 is through: from now on the pair is spliced like any TCP connection. */
     private void upgrade() {
-        splice = new UpgradeSplice(splicedIdle);
         exchange.to(Phase.SPLICED);
         Channel stream = backend;
         ctx.flush();
