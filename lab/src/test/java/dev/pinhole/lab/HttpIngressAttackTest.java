@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -62,8 +63,12 @@ class HttpIngressAttackTest {
         return URI.create(exposer.out().last("published").orElseThrow().path("url").asText());
     }
 
+    /** From an address of its own (127.0.0.100): the attackers' address is at its per-source cap in some tests. */
     static void honestVisit(URI url) throws IOException {
-        try (RawHttp honest = new RawHttp("127.0.0.1", url.getPort())) {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress("127.0.0.100", 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", url.getPort()), 5_000);
+        try (RawHttp honest = new RawHttp(socket)) {
             RawHttp.Response page = honest.get(url.getAuthority(), "/hello");
             assertEquals(200, page.status());
             assertEquals(LocalWebServer.HELLO, page.body());

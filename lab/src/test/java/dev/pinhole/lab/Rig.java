@@ -69,7 +69,7 @@ final class Rig implements AutoCloseable {
         return startServerWithStun(Deadlines.DEFAULT, limitFlags);
     }
 
-    private RendezvousServer startServerWithStun(Deadlines deadlines, String... limitFlags) throws Exception {
+    RendezvousServer startServerWithStun(Deadlines deadlines, String... limitFlags) throws Exception {
         List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
         args.addAll(List.of(limitFlags));
         RendezvousConfig typed = RendezvousCli.settingsOf(args.toArray(String[]::new));

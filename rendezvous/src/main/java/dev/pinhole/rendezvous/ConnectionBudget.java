@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Open TCP connections per source and in all, across the listeners that share it (the control port and the
- * public TCP ports): a stranger holding sockets open uses up its own share, not everyone's file descriptors.
+ * Open TCP connections per source and in all, across the listeners that share it (one budget for the control
+ * port and the public TCP ports, one for the public HTTP and HTTPS ports, one for the dashboard: docs/security.md,
+ * "Limits: HTTP, HTTPS and dashboard listeners" says why): a stranger holding sockets open uses up its own share,
+ * not everyone's file descriptors.
  * A source is an IPv4 address or an IPv6 /64, since one IPv6 host is usually given a whole /64 (RFC 6177).
  * The table holds only sources with a connection open right now, so it is never larger than the global cap
  * (docs/security.md, "Limits: connections, control plane, quotas").
@@ -24,14 +26,25 @@ public final class ConnectionBudget {
     private final int perSource;
     private final int total;
     private final RateLimitedLog log;
+    /** What raises each cap, named when a connection is refused. */
+    private final String perSourceRemedy;
+    private final String totalRemedy;
     private final Map<Source, AtomicInteger> bySource = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
 
+    /** The control port's and public TCP ports' budget, set by {@code --max-connections-per-source} and {@code --max-connections}. */
     public ConnectionBudget(int perSource, int total, RateLimitedLog log) {
+        this(perSource, total, log, "--max-connections-per-source", "--max-connections");
+    }
+
+    /** {@code perSourceRemedy}, {@code totalRemedy}: what raises each cap (a flag), named when a connection is refused. */
+    public ConnectionBudget(int perSource, int total, RateLimitedLog log, String perSourceRemedy, String totalRemedy) {
         this.perSource = perSource;
         this.total = total;
         this.log = log;
+        this.perSourceRemedy = perSourceRemedy;
+        this.totalRemedy = totalRemedy;
     }
 
     /**
@@ -43,7 +56,7 @@ public final class ConnectionBudget {
         Source source = sourceOf(address);
         if (open.incrementAndGet() > total) {
             open.decrementAndGet();
-            refuse(channel, listener, total + " connections open in all (--max-connections)");
+            refuse(channel, listener, total + " connections open in all (" + totalRemedy + ")");
             return false;
         }
         AtomicInteger mine = bySource.compute(source, (s, count) -> {
@@ -54,7 +67,7 @@ public final class ConnectionBudget {
         if (mine.get() > perSource) {
             release(source);
             refuse(channel, listener, perSource + " connections open from "
-                    + (source.v6() ? "its /64" : "its address") + " (--max-connections-per-source)");
+                    + (source.v6() ? "its /64" : "its address") + " (" + perSourceRemedy + ")");
             return false;
         }
         channel.closeFuture().addListener(f -> release(source));

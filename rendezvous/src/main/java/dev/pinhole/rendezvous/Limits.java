@@ -11,7 +11,8 @@ import java.time.Duration;
  *                             port and public TCP ports together
  * @param connections          open TCP connections in all, same listeners
  * @param tlsTimeout           TCP accepted to TLS handshake done, on the control port
- * @param tcpIdle              a public TCP port's visitor connection with no byte either way for this long is closed
+ * @param tcpIdle              a public TCP port's visitor connection, a WebSocket or an HTTPS passthrough (bytes the
+ *                             rendezvous splices without reading) with no byte either way for this long is closed
  * @param sessionsPerPeer      sessions one identity has opened (as a connector) and not yet ended; four times as
  *                             many per token
  * @param sessionsPerExposer   sessions to one exposer connection, from everyone, open at once
@@ -22,10 +23,15 @@ import java.time.Duration;
  *                             token (names bound to it)
  * @param servicesPerPeer      names one identity exposes at once; four times as many per token
  * @param portsPerPeer         public TCP ports one identity holds at once; four times as many per token
+ * @param webConnectionsPerSource open connections from one source to the public HTTP and HTTPS ports together (a
+ *                             budget of their own, apart from the control port's: docs/security.md, "Limits:
+ *                             HTTP, HTTPS and dashboard listeners")
+ * @param webConnections       open connections in all to the public HTTP and HTTPS ports
  */
 public record Limits(int connectionsPerSource, int connections, Duration tlsTimeout, Duration tcpIdle,
                      int sessionsPerPeer, int sessionsPerExposer, double openRate, int openBurst,
-                     double candidatesRate, int namesPerPeer, int servicesPerPeer, int portsPerPeer) {
+                     double candidatesRate, int namesPerPeer, int servicesPerPeer, int portsPerPeer,
+                     int webConnectionsPerSource, int webConnections) {
     /**
      * A token is usually shared by one person's or team's few machines: its quotas are this many times an
      * identity's, so one machine cannot use up the others' share, and a token holder who mints fresh keys
@@ -35,7 +41,7 @@ public record Limits(int connectionsPerSource, int connections, Duration tlsTime
 
     /** Sizes a 2-core server with the default 20,000 file descriptors survives; docs/security.md says why each. */
     public static final Limits DEFAULTS = new Limits(64, 10_000, Duration.ofSeconds(10), Duration.ofMinutes(10),
-            64, 1024, 10, 20, 10, 32, 16, 4);
+            64, 1024, 10, 20, 10, 32, 16, 4, 128, 6_000);
 
     public Limits {
         positive("connections per source", connectionsPerSource);
@@ -46,6 +52,8 @@ public record Limits(int connectionsPerSource, int connections, Duration tlsTime
         positive("names per peer", namesPerPeer);
         positive("services per peer", servicesPerPeer);
         positive("public ports per peer", portsPerPeer);
+        positive("web connections per source", webConnectionsPerSource);
+        positive("web connections", webConnections);
         if (!(openRate > 0) || !(candidatesRate > 0)) {
             throw new IllegalArgumentException("rates: " + openRate + ", " + candidatesRate + " (expected: above 0 per second)");
         }

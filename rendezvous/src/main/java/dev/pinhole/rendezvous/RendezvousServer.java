@@ -67,6 +67,10 @@ public final class RendezvousServer implements AutoCloseable {
     private final RateLimitedLog strangers;
     /** Open connections per source and in all: control port and public TCP ports. */
     private final ConnectionBudget budget;
+    /** The same for the public HTTP and HTTPS ports, apart, so visitors cannot use up the peers' share. */
+    private final ConnectionBudget webBudget;
+    /** The same for the dashboard, apart, so neither peers nor visitors can lock the operator out. */
+    private final ConnectionBudget dashboardBudget;
     private EventLoopGroup group;
     /** Every accepted connection, so a shutdown closes them (peers then reconnect at once, not after a timeout). */
     private ChannelGroup connections;
@@ -88,6 +92,9 @@ public final class RendezvousServer implements AutoCloseable {
         this.registry = new Registry(state, Clock.systemUTC(), log, config.limits());
         this.strangers = new RateLimitedLog(log, System::nanoTime);
         this.budget = new ConnectionBudget(config.limits().connectionsPerSource(), config.limits().connections(), strangers);
+        this.webBudget = new ConnectionBudget(config.limits().webConnectionsPerSource(), config.limits().webConnections(),
+                strangers, "--max-web-connections-per-source", "--max-web-connections");
+        this.dashboardBudget = DashboardServer.budget(strangers);
     }
 
     /** @throws FileStateStore.CorruptStateException when {@code state.json} cannot be read (it is left as it is) */
@@ -107,7 +114,7 @@ public final class RendezvousServer implements AutoCloseable {
                 config.allowPorts() == null ? null : TcpIngress.PortRange.parse(config.allowPorts()), config.limits(),
                 budget, System::nanoTime);
         if (config.web() != null) {
-            web = new WebIngress(registry, ingress, config.web());
+            web = new WebIngress(registry, ingress, config.web(), webBudget, config.limits().tcpIdle());
             try {
                 web.start(config.bindAddress());
             } catch (Exception e) {
@@ -161,7 +168,7 @@ public final class RendezvousServer implements AutoCloseable {
             try {
                 adminSecret = AdminSecret.loadOrCreate(dataDir.dashboardSecretFile());
                 DashboardState state = new DashboardState(registry, publisher::urlsOf, () -> stun);
-                dashboard = DashboardServer.start(group, config.dashboard(), adminSecret, state,
+                dashboard = DashboardServer.start(group, config.dashboard(), dashboardBudget, adminSecret, state,
                         registry.metrics.dashboardLoginFailures::increment);
             } catch (Exception e) {
                 close();
@@ -214,6 +221,16 @@ public final class RendezvousServer implements AutoCloseable {
     /** Open connections per source and in all (control port and public TCP ports). */
     public ConnectionBudget connectionBudget() {
         return budget;
+    }
+
+    /** Open connections per source and in all to the public HTTP and HTTPS ports. */
+    public ConnectionBudget webConnectionBudget() {
+        return webBudget;
+    }
+
+    /** Open connections per source and in all to the dashboard. */
+    public ConnectionBudget dashboardConnectionBudget() {
+        return dashboardBudget;
     }
 
     /** The STUN service, or null when disabled. */

@@ -14,9 +14,9 @@ final class LimitOptions {
     record FileLimits(Integer maxConnectionsPerSource, Integer maxConnections, Integer tlsTimeout, Integer loginTimeout,
                       Integer tcpIdleTimeout, Integer maxSessionsPerPeer, Integer maxSessionsPerExposer, Double openRate,
                       Integer openBurst, Double candidatesRate, Integer maxNamesPerPeer, Integer maxServicesPerPeer,
-                      Integer maxPortsPerPeer) {
+                      Integer maxPortsPerPeer, Integer maxWebConnectionsPerSource, Integer maxWebConnections) {
         static final FileLimits NONE = new FileLimits(null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null, null);
     }
 
     @Option(names = "--max-connections-per-source", paramLabel = "N",
@@ -34,7 +34,8 @@ final class LimitOptions {
     Integer loginTimeout;
 
     @Option(names = "--tcp-idle-timeout", paramLabel = "SECONDS",
-            description = "A public TCP port's connection with no data either way for this long is closed (default: 600).")
+            description = "A public TCP port's connection, a WebSocket or an HTTPS passthrough with no data either way for this long"
+                    + " is closed (default: 600).")
     Integer tcpIdleTimeout;
 
     @Option(names = "--max-sessions-per-peer", paramLabel = "N",
@@ -66,6 +67,14 @@ final class LimitOptions {
             description = "Public TCP ports one identity holds at once; 4x per token (default: 4).")
     Integer maxPortsPerPeer;
 
+    @Option(names = "--max-web-connections-per-source", paramLabel = "N",
+            description = "Open connections from one IPv4 address or IPv6 /64 to the HTTP and HTTPS ports together (default: 128).")
+    Integer maxWebConnectionsPerSource;
+
+    @Option(names = "--max-web-connections", paramLabel = "N",
+            description = "Open connections in all to the HTTP and HTTPS ports (default: 6000).")
+    Integer maxWebConnections;
+
     /** The limits the flags, then the file, then the defaults say. */
     Limits limits(FileLimits file) {
         Limits d = Limits.DEFAULTS;
@@ -82,7 +91,9 @@ final class LimitOptions {
                 pick(candidatesRate, f.candidatesRate(), d.candidatesRate()),
                 pick(maxNamesPerPeer, f.maxNamesPerPeer(), d.namesPerPeer()),
                 pick(maxServicesPerPeer, f.maxServicesPerPeer(), d.servicesPerPeer()),
-                pick(maxPortsPerPeer, f.maxPortsPerPeer(), d.portsPerPeer()));
+                pick(maxPortsPerPeer, f.maxPortsPerPeer(), d.portsPerPeer()),
+                pick(maxWebConnectionsPerSource, f.maxWebConnectionsPerSource(), d.webConnectionsPerSource()),
+                pick(maxWebConnections, f.maxWebConnections(), d.webConnections()));
     }
 
     Duration loginTimeout(FileLimits file) {

@@ -57,6 +57,12 @@ final class DashboardHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) throws JsonProcessingException {
+        if (!ctx.channel().isWritable()) {
+            // Another request while our last answers still wait to be taken: browsers do not pipeline, and
+            // answering would buffer for a client that does not read.
+            ctx.close();
+            return;
+        }
         String path = new QueryStringDecoder(request.uri()).path();
         boolean get = request.method().equals(HttpMethod.GET);
         boolean post = request.method().equals(HttpMethod.POST);

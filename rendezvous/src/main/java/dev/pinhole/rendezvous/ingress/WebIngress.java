@@ -2,6 +2,7 @@ package dev.pinhole.rendezvous.ingress;
 
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage.Publish;
+import dev.pinhole.rendezvous.ConnectionBudget;
 import dev.pinhole.rendezvous.RendezvousConfig;
 import dev.pinhole.rendezvous.ingress.http.Route;
 import dev.pinhole.rendezvous.ingress.http.Routes;
@@ -16,6 +17,7 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,9 @@ import java.util.concurrent.atomic.LongAdder;
  * ({@code --domain}): {@code mypc.DOMAIN} reaches the service {@code mypc} if its owner published it with
  * {@code --http} or {@code --https}. A publication outlives its exposer's connection (until the server
  * restarts), so a visitor of a service that is away gets "offline" (502) rather than "no such name" (404).
+ * Visitors of both ports count against one {@link ConnectionBudget} of their own, apart from the control port's,
+ * so a flood of visitors cannot keep peers from logging in (docs/security.md, "Limits: HTTP, HTTPS and
+ * dashboard listeners").
  */
 public final class WebIngress {
     /** @param owner the connection that published it, or null once that connection closed (nothing keeps it alive) */
@@ -35,6 +40,9 @@ public final class WebIngress {
     private final Registry registry;
     private final Ingress ingress;
     private final RendezvousConfig.Web config;
+    private final ConnectionBudget budget;
+    /** A WebSocket's or an HTTPS passthrough's idle limit: the public TCP ports' ({@code --tcp-idle-timeout}). */
+    private final Duration splicedIdle;
     /**
      * Wrong passwords per visitor address (IPv6: /64) and service: 10 at once, then one every 6 s (10 a minute,
      * 14,400 a day), so a password of 8 random letters and digits would take 10^8 days from one source.
@@ -45,25 +53,34 @@ public final class WebIngress {
     private Channel httpListener;
     private Channel httpsListener;
 
-    public WebIngress(Registry registry, Ingress ingress, RendezvousConfig.Web config) {
+    public WebIngress(Registry registry, Ingress ingress, RendezvousConfig.Web config, ConnectionBudget budget,
+                      Duration splicedIdle) {
         this.registry = registry;
         this.ingress = ingress;
         this.config = config;
+        this.budget = budget;
+        this.splicedIdle = splicedIdle;
     }
 
     public WebIngress start(String bindAddress) throws InterruptedException {
         if (config.httpPort() != null) {
             Routes routes = routes(http);
-            httpListener = Visitors.listener(ingress.loop(), visitor -> VisitorPipeline.install(visitor.pipeline(), routes,
-                    config.domain(), (InetSocketAddress) visitor.remoteAddress(), config.deadlines()))
-                    .bind(bindAddress, config.httpPort()).sync().channel();
+            httpListener = Visitors.listener(ingress.loop(), visitor -> {
+                if (budget.admit(visitor, "HTTP port")) {
+                    VisitorPipeline.install(visitor.pipeline(), routes, config.domain(),
+                            (InetSocketAddress) visitor.remoteAddress(), config.deadlines(), splicedIdle);
+                }
+            }).bind(bindAddress, config.httpPort()).sync().channel();
         }
         if (config.httpsPort() != null) {
             Routes routes = routes(https);
-            httpsListener = Visitors.listener(ingress.loop(), visitor -> visitor.pipeline().addLast(
-                    new SniRouter(routes, config.domain(), (InetSocketAddress) visitor.remoteAddress(),
-                            config.deadlines().clientHello().toMillis())))
-                    .bind(bindAddress, config.httpsPort()).sync().channel();
+            httpsListener = Visitors.listener(ingress.loop(), visitor -> {
+                if (budget.admit(visitor, "HTTPS port")) {
+                    visitor.pipeline().addLast(new SniRouter(routes, config.domain(),
+                            (InetSocketAddress) visitor.remoteAddress(), config.deadlines().clientHello().toMillis(),
+                            splicedIdle));
+                }
+            }).bind(bindAddress, config.httpsPort()).sync().channel();
         }
         return this;
     }

@@ -31,8 +31,9 @@ class LimitOptionsTest {
                 "--max-connections-per-source", "8", "--max-connections", "500", "--tls-timeout", "3",
                 "--login-timeout", "4", "--tcp-idle-timeout", "60", "--max-sessions-per-peer", "5",
                 "--max-sessions-per-exposer", "50", "--open-rate", "2.5", "--open-burst", "4", "--candidates-rate", "3",
-                "--max-names-per-peer", "6", "--max-services-per-peer", "7", "--max-ports-per-peer", "2");
-        assertEquals(new Limits(8, 500, Duration.ofSeconds(3), Duration.ofSeconds(60), 5, 50, 2.5, 4, 3, 6, 7, 2),
+                "--max-names-per-peer", "6", "--max-services-per-peer", "7", "--max-ports-per-peer", "2",
+                "--max-web-connections-per-source", "9", "--max-web-connections", "300");
+        assertEquals(new Limits(8, 500, Duration.ofSeconds(3), Duration.ofSeconds(60), 5, 50, 2.5, 4, 3, 6, 7, 2, 9, 300),
                 config.limits());
         assertEquals(Duration.ofSeconds(4), config.loginTimeout());
     }
@@ -47,6 +48,22 @@ class LimitOptionsTest {
         assertEquals(16, config.limits().connectionsPerSource());
         assertEquals(12, config.limits().sessionsPerPeer());
         assertEquals(Duration.ofSeconds(20), config.loginTimeout());
+    }
+
+    @Test
+    void theWebPortsBudgetCanBeSetInTheConfigFileAndByFlag() throws Exception {
+        Path file = dir.resolve("rendezvous.json");
+        Files.writeString(file, "{\"limits\": {\"maxWebConnectionsPerSource\": 20, \"maxWebConnections\": 400}}");
+        RendezvousConfig fromFile = RendezvousCli.settingsOf("--data-dir", dir.toString(), "--config", file.toString());
+        assertEquals(20, fromFile.limits().webConnectionsPerSource());
+        assertEquals(400, fromFile.limits().webConnections());
+        assertEquals(64, fromFile.limits().connectionsPerSource(), "the control port's budget is another");
+        RendezvousConfig flagWins = RendezvousCli.settingsOf("--data-dir", dir.toString(), "--config", file.toString(),
+                "--max-web-connections", "900");
+        assertEquals(900, flagWins.limits().webConnections());
+        Run zero = run("--data-dir", dir.toString(), "--max-web-connections-per-source", "0");
+        assertEquals(2, zero.exit());
+        assertTrue(zero.err().contains("web connections per source: 0 (expected: 1 or more)"), zero.err());
     }
 
     record Run(int exit, String err) {}

@@ -67,7 +67,8 @@ class QuotasTest {
     static Limits limits(int sessionsPerPeer, int sessionsPerExposer, double openRate, int openBurst, int names, int services) {
         Limits d = Limits.DEFAULTS;
         return new Limits(d.connectionsPerSource(), d.connections(), d.tlsTimeout(), d.tcpIdle(), sessionsPerPeer,
-                sessionsPerExposer, openRate, openBurst, d.candidatesRate(), names, services, d.portsPerPeer());
+                sessionsPerExposer, openRate, openBurst, d.candidatesRate(), names, services, d.portsPerPeer(),
+                d.webConnectionsPerSource(), d.webConnections());
     }
 
     Registry registry(Limits limits) {

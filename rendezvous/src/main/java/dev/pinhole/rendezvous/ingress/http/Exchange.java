@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * The bookkeeping of {@link HttpProxyHandler}'s connection, without I/O: its {@link Phase}, changed only
@@ -20,6 +21,7 @@ final class Exchange {
     // Facts of the request, fixed by its head; the close may also be asked for by the response or the visitor.
     private boolean head;
     private boolean upgradeAsked;
+    private boolean http10;
     private boolean closeAfterResponse;
     /** Our own pages so far on this connection (404, 401, ...). */
     private int ownPages;
@@ -42,7 +44,10 @@ final class Exchange {
         head = HttpMethod.HEAD.equals(request.method());
         closeAfterResponse = !HttpUtil.isKeepAlive(request);
         upgradeAsked = HeaderRules.webSocketUpgrade(request.headers());
+        http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
     }
+
+
 
     boolean head() {
         return head;
@@ -93,7 +98,10 @@ final class Exchange {
         return phase == Phase.RESPONDED || phase == Phase.DISCARDING;
     }
 
-    /** The service's response head came: an interim one, the 101 to an upgrade request, or the final one. */
+    /**
+     * The service's response head came: an interim one, the 101 to an upgrade request, or the final one; its
+     * headers become the ones the visitor sees ({@link HeaderRules#toVisitor}).
+     */
     void responseBegins(HttpResponse response) {
         int code = response.status().code();
         if (code == 101 && upgradeAsked) {
@@ -104,6 +112,8 @@ final class Exchange {
             to(Phase.RESPONDING);
             closeAfterResponse |= !HttpUtil.isKeepAlive(response) || closeDelimited(response);
         }
+        boolean last = phase == Phase.RESPONDING; // the final response, not a 1xx
+        HeaderRules.toVisitor(response, phase == Phase.UPGRADING, last && closeAfterResponse, last && http10);
     }
 
     /** A response whose end only the closing of the connection marks (no length, not chunked). */

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -128,6 +129,52 @@ public final class HeaderRules {
         }
         if (!route.hostHeader().isEmpty()) {
             headers.set(HttpHeaderNames.HOST, route.hostHeader());
+        }
+    }
+
+    /**
+     * Makes the service's {@code response} headers the ones the visitor sees: hop-by-hop headers, and those its
+     * {@code Connection} nominates, were meant for the rendezvous (the service's keep-alive, its proxy
+     * challenges, an {@code Upgrade: h2c} offer the rendezvous does not take) and are removed. What is left
+     * of {@code Connection} is the rendezvous' own: {@code Upgrade} for the 101 of a WebSocket ({@code Upgrade}
+     * stays), {@code close} when it closes after this response, {@code keep-alive} for an HTTP/1.0 visitor it
+     * keeps. {@code Transfer-Encoding} stays as framing, written exactly {@code chunked}, since the visitor's
+     * codec frames the body by it.
+     */
+    static void toVisitor(HttpResponse response, boolean webSocket, boolean close, boolean visitorHttp10) {
+        HttpHeaders headers = response.headers();
+        List<String> drop = new ArrayList<>(HOP_BY_HOP);
+        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                drop.add(token.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        // Kept, or rewritten in place below, so that what was already right keeps its place among the headers.
+        drop.removeAll(List.of("connection", "transfer-encoding"));
+        if (webSocket) {
+            drop.removeAll(List.of("upgrade"));
+        }
+        for (String name : List.copyOf(headers.names())) {
+            if (drop.contains(name.toLowerCase(Locale.ROOT))) {
+                headers.remove(name);
+            }
+        }
+        if (HttpUtil.isTransferEncodingChunked(response)) {
+            rewrite(headers, "Transfer-Encoding", HttpHeaderValues.CHUNKED);
+        }
+        CharSequence connection = webSocket ? HttpHeaderValues.UPGRADE : close ? HttpHeaderValues.CLOSE
+                : visitorHttp10 ? HttpHeaderValues.KEEP_ALIVE : null;
+        rewrite(headers, "Connection", connection);
+    }
+
+    /** Sets {@code name} to exactly {@code value} (null: removes it), leaving it where it was if it was that already. */
+    private static void rewrite(HttpHeaders headers, String name, CharSequence value) {
+        List<String> now = headers.getAll(name);
+        if (value == null) {
+            headers.remove(name);
+        } else if (now.size() != 1 || !now.get(0).trim().equalsIgnoreCase(value.toString())) {
+            headers.remove(name);
+            headers.set(name, value);
         }
     }
 

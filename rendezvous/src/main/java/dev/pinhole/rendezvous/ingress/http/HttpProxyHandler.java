@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * One visitor's HTTP/1.1 connection at the rendezvous ("HTTP by name" in docs/ingress-and-dashboard.md):
@@ -45,11 +46,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Channel backend;
     private String backendName;
-    /** Only in {@link Phase#SPLICED}. */
-    private UpgradeSplice splice;
+    private final UpgradeSplice splice; // used only once the phase is SPLICED (WebSocket)
 
-    HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress, ExchangeClock clock) {
+    HttpProxyHandler(Routes routes, String domain, InetSocketAddress visitorAddress, ExchangeClock clock, Duration splicedIdle) {
         this.clock = clock;
+        this.splice = new UpgradeSplice(splicedIdle);
         this.routes = routes;
         this.domain = domain;
         this.visitorAddress = visitorAddress;
@@ -332,7 +333,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** The 101 is through: from now on the pair is spliced like any TCP connection. */
     private void upgrade() {
-        splice = new UpgradeSplice();
         exchange.to(Phase.SPLICED);
         Channel stream = backend;
         ctx.flush();

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * HTTPS ingress by TLS passthrough (docs/ingress-and-dashboard.md, "HTTPS by name"): reads the visitor's
@@ -30,15 +31,20 @@ public final class SniRouter extends AbstractSniHandler<Route> {
     private final Routes routes;
     private final String domain;
     private final InetSocketAddress visitorAddress;
+    private final Duration splicedIdle;
     /** More bytes may be read before the ClientHello is handed on; they must not route it twice. */
     private boolean routed;
 
-    /** {@code helloMillis}: from accept to a whole ClientHello ({@link Deadlines#clientHello}), else closed. */
-    public SniRouter(Routes routes, String domain, InetSocketAddress visitorAddress, long helloMillis) {
+    /**
+     * {@code helloMillis}: from accept to a whole ClientHello ({@link Deadlines#clientHello}), else closed;
+     * {@code splicedIdle}: once routed, no byte either way for this long closes the pair ({@link SplicedIdleLimit}).
+     */
+    public SniRouter(Routes routes, String domain, InetSocketAddress visitorAddress, long helloMillis, Duration splicedIdle) {
         super(MAX_HELLO, helloMillis);
         this.routes = routes;
         this.domain = domain;
         this.visitorAddress = visitorAddress;
+        this.splicedIdle = splicedIdle;
     }
 
     @Override
@@ -97,6 +103,7 @@ public final class SniRouter extends AbstractSniHandler<Route> {
         visitor.pipeline().remove(this);
         visitor.pipeline().remove(forwarder);
         stream.flush();
+        visitor.pipeline().addFirst(new SplicedIdleLimit(splicedIdle));
         Splice.join(visitor, stream);
     }
 

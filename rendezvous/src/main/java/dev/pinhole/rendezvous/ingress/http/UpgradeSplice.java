@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpServerCodec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +18,12 @@ import java.util.List;
 final class UpgradeSplice {
     private final List<ByteBuf> toBackend = new ArrayList<>();
     private final List<ByteBuf> toVisitor = new ArrayList<>();
+    private final Duration idle;
+
+    /** {@code idle}: no byte either way for this long closes the pair ({@link SplicedIdleLimit}). */
+    UpgradeSplice(Duration idle) {
+        this.idle = idle;
+    }
 
     /** Raw bytes the visitor sent after the upgrade, released by its codec's removal. */
     void fromVisitor(ByteBuf bytes) {
@@ -28,7 +35,7 @@ final class UpgradeSplice {
         toVisitor.add(bytes);
     }
 
-    /** Removes both codecs, {@code proxy}'s handler and the stream's {@link BackendHandler}, then splices. */
+    /** Removes both codecs, {@code proxy}'s handler and the stream's {@link BackendHandler}, then splices with an idle limit. */
     void join(ChannelHandlerContext proxy, Channel stream, String streamCodec) {
         Channel visitor = proxy.channel();
         stream.pipeline().remove(streamCodec);
@@ -39,6 +46,7 @@ final class UpgradeSplice {
         toBackend.forEach(buf -> stream.write(buf, stream.voidPromise()));
         visitor.flush();
         stream.flush();
+        visitor.pipeline().addFirst(new SplicedIdleLimit(idle));
         Splice.join(visitor, stream);
     }
 }

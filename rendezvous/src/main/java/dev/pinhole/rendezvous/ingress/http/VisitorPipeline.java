@@ -4,6 +4,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /** The handlers of one visitor connection on the public HTTP port, in order: clock, codec, proxy. */
 public final class VisitorPipeline {
@@ -15,10 +16,12 @@ public final class VisitorPipeline {
 
     private VisitorPipeline() {}
 
+    /** {@code splicedIdle}: the idle limit of a connection upgraded to a WebSocket ({@link SplicedIdleLimit}). */
     public static void install(ChannelPipeline pipeline, Routes routes, String domain, InetSocketAddress visitor,
-                               Deadlines deadlines) {
+                               Deadlines deadlines, Duration splicedIdle) {
         ExchangeClock clock = new ExchangeClock(deadlines);
-        pipeline.addLast(clock, new HttpServerCodec(codecConfig()), new HttpProxyHandler(routes, domain, visitor, clock));
+        pipeline.addLast(clock, new HttpServerCodec(codecConfig()),
+                new HttpProxyHandler(routes, domain, visitor, clock, splicedIdle));
     }
 
     /**

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -64,11 +65,14 @@ final class FakeRoutes implements Routes {
         guesses.tryAcquire(visitor, name);
     }
 
+    /** The production idle limit of a WebSocket (the lab tests it shortened, over real sockets). */
+    static final Duration SPLICED_IDLE = Duration.ofMinutes(10);
+
     /** A visitor's connection from {@code address}, with the handlers and deadlines of the public HTTP port. */
     EmbeddedChannel visitor(String address, Deadlines deadlines) {
         EmbeddedChannel visitor = new EmbeddedChannel();
         VisitorPipeline.install(visitor.pipeline(), this, HttpProxyHandlerTest.DOMAIN, new InetSocketAddress(address, 50123),
-                deadlines);
+                deadlines, SPLICED_IDLE);
         return visitor;
     }
 

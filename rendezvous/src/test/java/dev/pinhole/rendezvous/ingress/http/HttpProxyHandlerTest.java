@@ -283,12 +283,29 @@ class HttpProxyHandlerTest {
     }
 
     @Test
+    void hopByHopHeadersOfTheServiceDoNotReachTheVisitor() {
+        start("203.0.113.7");
+        visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\n\r\n");
+        answer(streams.get(0), "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Internal\r\nKeep-Alive: timeout=5\r\n"
+                + "X-Internal: 10.0.0.7\r\nProxy-Authenticate: Basic realm=\"lan\"\r\nUpgrade: h2c\r\nTrailer: X-Sum\r\n"
+                + "Content-Length: 2\r\nX-Kept: yes\r\n\r\nok");
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Kept: yes\r\n\r\nok", written(visitor));
+        assertTrue(visitor.isOpen());
+        // An HTTP/1.0 visitor kept open is told so by the rendezvous, whatever the service said.
+        visit("GET / HTTP/1.0\r\nHost: mypc.pinhole.test\r\nConnection: keep-alive\r\n\r\n");
+        answer(streams.get(0), "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=100\r\nContent-Length: 1\r\n\r\n!");
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: keep-alive\r\n\r\n!", written(visitor));
+        assertTrue(visitor.isOpen());
+    }
+
+    @Test
     void aResponseThatEndsWithTheConnectionClosesTheVisitorToo() {
         start("203.0.113.7");
         visit("GET / HTTP/1.1\r\nHost: mypc.pinhole.test\r\n\r\n");
         answer(streams.get(0), "HTTP/1.1 200 OK\r\n\r\nuntil the end");
         streams.get(0).pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        assertEquals("HTTP/1.1 200 OK\r\n\r\nuntil the end", written(visitor));
+        // The rendezvous says it closes (the service's framing told only the rendezvous).
+        assertEquals("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", written(visitor));
         assertFalse(visitor.isOpen(), "only the close tells the visitor the body ended");
     }
 

@@ -168,7 +168,7 @@ class HttpProxyPhasesTest {
         visitor.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         assertTrue(visitor.isOpen());
         answer(streams.get(0), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", written(visitor));
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", written(visitor));
         assertFalse(visitor.isOpen());
     }
 

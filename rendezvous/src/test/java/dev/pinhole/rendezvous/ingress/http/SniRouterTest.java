@@ -55,7 +55,7 @@ class SniRouterTest {
 
     void start(String address) {
         visitor = new EmbeddedChannel(new SniRouter(routes, "pinhole.test", new InetSocketAddress(address, 40000),
-                Deadlines.CLIENT_HELLO.toMillis()));
+                Deadlines.CLIENT_HELLO.toMillis(), FakeRoutes.SPLICED_IDLE));
     }
 
     byte[] written(EmbeddedChannel channel) {
