@@ -104,6 +104,13 @@ class RevocationTest {
             String bobToken = created.out().split(" ")[1];
             JoinCode bob = JoinCode.parse(created.out().lines().toList().get(1));
 
+            // A peer with the exposer's own token, whose session must live through the other token's revocation. It
+            // connects first, which puts the relayed connector's control connection on another event loop of the
+            // rendezvous than the exposer's: the exposer's packets then race the revocation's Close across loops, and
+            // must still hear that Close first, not "no such session" (docs/security.md, "Peer side: reconnects,
+            // path tests and the attack-test audit").
+            var honest = rig.connectReady(Identity.generate("e"), "web");
+            assertEquals(LocalWebServer.HELLO, hello(honest));
             var direct = rig.connect(Identity.generate("b"), bob, "web", null);
             var relayed = rig.connect(Identity.generate("c"), bob, "web", null, false);
             // Generous: punching on a loaded 2-core machine can take seconds (DirectTunnelTest times it unloaded).
@@ -112,12 +119,6 @@ class RevocationTest {
             } catch (ConditionTimeoutException e) {
                 throw new AssertionError("no direct path or no relayed session:\n" + direct.out() + "\n" + relayed.out(), e);
             }
-            // A peer with the exposer's own token, whose session must live through the other token's revocation. It
-            // connects last: the relayed connector's control connection then shares the exposer's event loop, as it
-            // always did here (on the other loop the exposer may hear "no such session" before the revocation's Close;
-            // docs/security.md, "Peer side: reconnects, path tests and the attack-test audit").
-            var honest = rig.connectReady(Identity.generate("e"), "web");
-            assertEquals(LocalWebServer.HELLO, hello(honest));
             await().atMost(Duration.ofSeconds(10)).until(() -> exposer.out().count("session") == 3);
             List<Transfer> transfers = List.of(new Transfer(Rig.port(direct)), new Transfer(Rig.port(relayed)));
             long flowing = 1L << 20;

@@ -279,7 +279,7 @@ public final class Registry {
                 return;
             }
             log.info("cutting peer " + peer.id() + " off: " + reason);
-            sessions.endAllOf(peer, "the other peer's token was revoked", true);
+            sessions.endAllOfCut(peer, "the other peer's token was revoked");
             peer.channel().writeAndFlush(new Error(0, ErrorCode.TOKEN_REVOKED, reason));
             // Not closed at once: closing a socket with unread bytes in it sends a reset, which can make the peer's
             // kernel discard the Error before the peer reads it. An honest peer closes first; others are closed here.

@@ -95,6 +95,26 @@ final class SessionTable {
     }
 
     /**
+     * Ends every session of a peer being cut off (a revoked token), each on its other side's event loop: a packet
+     * that side relays meanwhile still finds its session rather than a "no such session" answer, so the first Close
+     * it hears names the revocation (docs/security.md, "Peer side: reconnects, path tests and the attack-test
+     * audit"). Nothing the cut peer sends is served meanwhile ({@link Peer#isCut}).
+     */
+    void endAllOfCut(Peer peer, String reason) {
+        for (Integer id : List.copyOf(peer.sessions())) {
+            RelaySession session = sessions.get(id);
+            Peer other = session == null ? null : session.other(peer);
+            if (other == null) {
+                if (session != null) {
+                    end(session, peer, reason);
+                }
+            } else {
+                other.onLoop(() -> end(session, peer, reason));
+            }
+        }
+    }
+
+    /**
      * @param from   the side that ended the session, or null for public ingress
      * @param reason what the other side is told, or null to leave it be
      */
