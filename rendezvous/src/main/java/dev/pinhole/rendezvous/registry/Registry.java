@@ -195,7 +195,7 @@ public final class Registry {
     }
 
     private Error stateUnavailable(int requestId, Throwable e) {
-        log.info("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        log.error("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         return new Error(requestId, ErrorCode.OTHER, "the rendezvous cannot save its state");
     }
 
@@ -234,7 +234,7 @@ public final class Registry {
             quotas.releaseSession(connector);
             return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, whyOffline(name));
         }
-        log.info("session " + Integer.toUnsignedString(session.id(), 16) + ": " + connector.id() + " -> '" + name + "'");
+        log.debug("session " + Integer.toUnsignedString(session.id(), 16) + ": " + connector.id() + " -> '" + name + "'");
         SessionSecret secret = SessionSecret.random();
         exposer.send(new Incoming(session.id(), name, connector.id(), secret));
         return new Opened(request.requestId(), session.id(), name, exposer.id(), exposer.port(name), secret,
