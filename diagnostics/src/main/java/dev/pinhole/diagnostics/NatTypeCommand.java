@@ -3,11 +3,15 @@ package dev.pinhole.diagnostics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pinhole.protocol.home.PeerHome;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,8 +31,9 @@ final class NatTypeCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--server", paramLabel = "HOST[:PORT]",
-            description = "STUN server (at most twice, for a second server's view of the mapping; default: the rendezvous"
-                    + " from 'peer login', on the STUN port its last expose/connect was told, else 3478).")
+            description = "STUN server (at most twice, for a second server's view of the mapping; default:"
+                    + " $PINHOLE_STUN_SERVERS, else the rendezvous from 'peer login' on the STUN port its last"
+                    + " expose/connect was told, else two built-in public servers, which test the mapping only).")
     List<String> servers = new ArrayList<>();
 
     @Option(names = "--home", description = "Peer home holding the 'peer login' settings.")
@@ -36,6 +41,40 @@ final class NatTypeCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
+
+    /** Finds a host's address (DNS); tests answer without asking. */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress resolve(String host) throws UnknownHostException;
+    }
+
+    /** Runs the RFC 5780 tests against resolved servers; tests record the servers instead of sending. */
+    @FunctionalInterface
+    interface Prober {
+        Observations probe(List<InetSocketAddress> servers) throws IOException;
+    }
+
+    private final Map<String, String> env;
+    private final Resolver resolver;
+    private final Prober prober;
+
+    NatTypeCommand() {
+        this(System.getenv(), InetAddress::getByName, servers -> {
+            try (StunProber prober = new StunProber(servers.get(0))) {
+                return prober.run(servers);
+            }
+        });
+    }
+
+    NatTypeCommand(Map<String, String> env, Resolver resolver, Prober prober) {
+        this.env = env;
+        this.resolver = resolver;
+        this.prober = prober;
+    }
+
+    Prober prober() {
+        return prober;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -55,29 +94,66 @@ final class NatTypeCommand implements Callable<Integer> {
                 return CommandLine.ExitCode.USAGE;
             }
         }
+        String fromEnv = env.get(StunServers.ENV);
+        if (targets.isEmpty() && fromEnv != null && !fromEnv.isBlank()) {
+            try {
+                targets.addAll(StunServers.parseList(fromEnv));
+            } catch (IllegalArgumentException e) {
+                err.println(DiagnosticsCli.ERROR + "$" + StunServers.ENV + ": " + e.getMessage() + " (expected: HOST[:PORT], comma-separated)");
+                return CommandLine.ExitCode.USAGE;
+            }
+            if (targets.size() > MAX_SERVERS) {
+                err.println(DiagnosticsCli.ERROR + "$" + StunServers.ENV + " names " + targets.size() + " servers (expected: at most "
+                        + MAX_SERVERS + ")");
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+        boolean builtIn = false;
         if (targets.isEmpty()) {
             PeerHome peerHome = PeerHome.resolve(home);
             var code = peerHome.server();
             if (code.isEmpty()) {
-                err.println(DiagnosticsCli.ERROR + "no STUN server: pass --server HOST[:PORT] or run 'peer login JOIN_CODE'");
-                return CommandLine.ExitCode.USAGE;
+                builtIn = true;
+            } else {
+                var port = peerHome.stunPort(code.get());
+                if (port.isPresent() && port.get() == 0) {
+                    err.println(DiagnosticsCli.ERROR + "the rendezvous " + code.get().address() + " runs no STUN (its operator turned it off):"
+                            + " pass --server HOST[:PORT] of another STUN server");
+                    return CommandLine.ExitCode.USAGE;
+                }
+                if (port.isEmpty()) {
+                    err.println(DiagnosticsCli.NOTE + "the STUN port of " + code.get().host() + " is not known until a 'peer expose' or 'peer"
+                            + " connect' has logged in there; trying " + DEFAULT_STUN_PORT + ", the default");
+                }
+                targets.add(InetSocketAddress.createUnresolved(code.get().host(), port.orElse(DEFAULT_STUN_PORT)));
             }
-            var port = peerHome.stunPort(code.get());
-            if (port.isPresent() && port.get() == 0) {
-                err.println(DiagnosticsCli.ERROR + "the rendezvous " + code.get().address() + " runs no STUN (its operator turned it off):"
-                        + " pass --server HOST[:PORT] of another STUN server");
-                return CommandLine.ExitCode.USAGE;
-            }
-            if (port.isEmpty()) {
-                err.println(DiagnosticsCli.NOTE + "the STUN port of " + code.get().host() + " is not known until a 'peer expose' or 'peer"
-                        + " connect' has logged in there; trying " + DEFAULT_STUN_PORT + ", the default");
-            }
-            targets.add(new InetSocketAddress(code.get().host(), port.orElse(DEFAULT_STUN_PORT)));
         }
-        Observations observations;
-        try (StunProber prober = new StunProber(targets.get(0))) {
-            observations = prober.run(targets);
+        List<InetSocketAddress> resolved = new ArrayList<>();
+        for (InetSocketAddress target : builtIn ? StunServers.BUILT_IN.stream().map(StunServers::parse).toList() : targets) {
+            try {
+                resolved.add(new InetSocketAddress(resolver.resolve(target.getHostString()), target.getPort()));
+            } catch (UnknownHostException e) {
+                if (!builtIn) {
+                    err.println(DiagnosticsCli.ERROR + "cannot resolve " + target.getHostString() + " (no DNS, or a typo in the name)");
+                    return UDP_BLOCKED;
+                }
+            }
+            if (builtIn && resolved.size() == MAX_SERVERS) {
+                break;
+            }
         }
+        if (builtIn) {
+            if (resolved.isEmpty()) {
+                err.println(DiagnosticsCli.ERROR + "none of the built-in public STUN servers resolves (no DNS?): pass --server HOST[:PORT]");
+                return UDP_BLOCKED;
+            }
+            err.println(DiagnosticsCli.NOTE + "no --server, $" + StunServers.ENV + " or 'peer login': using the public STUN servers "
+                    + String.join(" and ", resolved.stream().map(a -> a.getHostString() + ":" + a.getPort()).toList())
+                    + " (built in); they test the mapping only: filtering needs an RFC 5780 server, such as a Pinhole"
+                    + " rendezvous with --alt-address (--server HOST)");
+            err.flush();
+        }
+        Observations observations = prober.probe(resolved);
         NatReport report = NatClassifier.classify(observations);
         if (json) {
             out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
@@ -89,14 +165,6 @@ final class NatTypeCommand implements Callable<Integer> {
     }
 
     static InetSocketAddress parse(String server) {
-        int colon = server.lastIndexOf(':');
-        boolean hasPort = colon > 0 && server.indexOf(':') == colon || server.startsWith("[") && server.contains("]:");
-        String host = hasPort ? server.substring(0, colon) : server;
-        int port = hasPort ? Integer.parseInt(server.substring(colon + 1)) : DEFAULT_STUN_PORT;
-        host = host.replace("[", "").replace("]", "");
-        if (host.isEmpty() || port < 1 || port > 65535) {
-            throw new IllegalArgumentException(server);
-        }
-        return new InetSocketAddress(host, port);
+        return StunServers.parse(server);
     }
 }

@@ -114,7 +114,7 @@ class ProcessTunnelTest {
                 "--home", dir.resolve("b").toString());
         assertTrue(connect.waitFor(30, TimeUnit.SECONDS));
         assertEquals(2, connect.exitValue());
-        assertTrue(read(log).contains("error: the rendezvous refused token 12345678"), read(log));
+        assertTrue(read(log).contains(" ERROR the rendezvous refused token 12345678"), read(log));
     }
 
     @Test

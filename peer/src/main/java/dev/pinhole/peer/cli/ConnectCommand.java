@@ -19,6 +19,7 @@ final class ConnectCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin PeerOptions options;
     @Mixin ServerOption server;
+    @Mixin LogOptions logging;
     @Parameters(paramLabel = "NAME", description = "The service's name.")
     String name;
     @Option(names = "--listen", paramLabel = "[HOST:]PORT",
@@ -33,7 +34,7 @@ final class ConnectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Output out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), options.json);
+        Output out = logging.output(spec, options.json);
         String host = "127.0.0.1";
         Integer port = null;
         if (listen != null) {

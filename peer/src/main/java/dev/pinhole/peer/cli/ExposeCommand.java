@@ -25,6 +25,7 @@ final class ExposeCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin PeerOptions options;
     @Mixin ServerOption server;
+    @Mixin LogOptions logging;
     @Parameters(paramLabel = "PORT", description = "Local port of the service.")
     int port;
     @Option(names = "--name", required = true, description = "Name to publish (a DNS label, e.g. mypc).")
@@ -70,7 +71,7 @@ final class ExposeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Output out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), options.json);
+        Output out = logging.output(spec, options.json);
         var problem = ServiceName.problem(name);
         if (problem.isPresent()) {
             out.error(problem.get());

@@ -2,13 +2,18 @@ package dev.pinhole.peer.node;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pinhole.protocol.log.LogFormat;
+import dev.pinhole.protocol.log.LogLevel;
 import java.io.PrintWriter;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * What a peer command tells its user: a line of text per event, or with {@code --json} one JSON object
  * per line ({@code {"event":"ready",...}}) for scripts. Errors go to stderr as text, to stdout as JSON.
+ * The long-running commands log: each line also carries date, time and level, and {@code --log-level} leaves out
+ * the less severe ones (docs/operations.md, "Logging"); events are INFO, notes WARN, errors ERROR.
  */
 public final class Output {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -16,43 +21,68 @@ public final class Output {
     private final PrintWriter out;
     private final PrintWriter err;
     private final boolean json;
+    /** Null for a one-shot command's plain answer; else the least severe level printed. */
+    private final LogLevel threshold;
+    private final Clock clock;
 
+    /** A one-shot command's output: plain lines, no date or level. */
     public Output(PrintWriter out, PrintWriter err, boolean json) {
+        this(out, err, json, null, null);
+    }
+
+    private Output(PrintWriter out, PrintWriter err, boolean json, LogLevel threshold, Clock clock) {
         this.out = out;
         this.err = err;
         this.json = json;
+        this.threshold = threshold;
+        this.clock = clock;
+    }
+
+    /** A long-running command's output: log lines with date, time and level, from {@code threshold} up. */
+    public static Output logging(PrintWriter out, PrintWriter err, LogLevel threshold, LogFormat format, Clock clock) {
+        return new Output(out, err, format == LogFormat.JSON, threshold, clock);
     }
 
     /** @param fields key/value pairs, in order */
-    public synchronized void event(String event, String text, Object... fields) {
+    public void event(String event, String text, Object... fields) {
+        print(LogLevel.INFO, event, text, fields);
+    }
+
+    /** Something the user should know about that is not an event of its own (warnings, retries). */
+    public void note(String text) {
+        print(LogLevel.WARN, "note", text, "message", text);
+    }
+
+    public void error(String message) {
+        print(LogLevel.ERROR, "error", message, "message", message);
+    }
+
+    private synchronized void print(LogLevel level, String event, String text, Object... fields) {
+        if (threshold != null && !threshold.allows(level)) {
+            return;
+        }
+        boolean toErr = level == LogLevel.ERROR && !json;
+        PrintWriter to = toErr ? err : out;
         if (json) {
             Map<String, Object> object = new LinkedHashMap<>();
             object.put("event", event);
             for (int i = 0; i + 1 < fields.length; i += 2) {
                 object.put((String) fields[i], fields[i + 1]);
             }
-            try {
-                out.println(JSON.writeValueAsString(object));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            to.println(threshold == null ? plainJson(object) : LogFormat.JSON.line(clock, level, text, object));
+        } else if (threshold == null) {
+            to.println(toErr ? "peer: error: " + text : text);
         } else {
-            out.println(text);
+            to.println(LogFormat.TEXT.line(clock, level, text, Map.of()));
         }
-        out.flush();
+        to.flush();
     }
 
-    /** Something the user should know about that is not an event of its own (warnings, retries). */
-    public void note(String text) {
-        event("note", text, "message", text);
-    }
-
-    public synchronized void error(String message) {
-        if (json) {
-            event("error", message, "message", message);
-        } else {
-            err.println("peer: error: " + message);
-            err.flush();
+    private static String plainJson(Map<String, Object> object) {
+        try {
+            return JSON.writeValueAsString(object);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -7,18 +7,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code rendezvous} flags for budgets and quotas; each value, its default and why are in docs/security.md,
- * "Limits: connections, control plane, quotas". A flag wins over the {@code limits} object of {@code --config}.
+ * "Limits: connections, control plane, quotas". A flag wins over its key in the {@code [limits]} table of {@code --config}.
  */
 final class LimitOptions {
-    /** The {@code "limits"} object of a {@code --config} file: the flags' names in camelCase, all optional. */
-    record FileLimits(Integer maxConnectionsPerSource, Integer maxConnections, Integer tlsTimeout, Integer loginTimeout,
-                      Integer tcpIdleTimeout, Integer maxSessionsPerPeer, Integer maxSessionsPerExposer, Double openRate,
-                      Integer openBurst, Double candidatesRate, Integer maxNamesPerPeer, Integer maxServicesPerPeer,
-                      Integer maxPortsPerPeer, Integer maxWebConnectionsPerSource, Integer maxWebConnections) {
-        static final FileLimits NONE = new FileLimits(null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null);
-    }
-
     @Option(names = "--max-connections-per-source", paramLabel = "N",
             description = "Open TCP connections from one IPv4 address or IPv6 /64, control and public TCP ports together (default: 64).")
     Integer maxConnectionsPerSource;
@@ -75,37 +66,35 @@ final class LimitOptions {
             description = "Open connections in all to the HTTP and HTTPS ports (default: 6000).")
     Integer maxWebConnections;
 
-    /** The limits the flags, then the file, then the defaults say. */
-    Limits limits(FileLimits file) {
+    /** The limits the flags (with the --config file's keys filled in) say, else the defaults. */
+    Limits limits() {
         Limits d = Limits.DEFAULTS;
-        FileLimits f = file == null ? FileLimits.NONE : file;
         return new Limits(
-                pick(maxConnectionsPerSource, f.maxConnectionsPerSource(), d.connectionsPerSource()),
-                pick(maxConnections, f.maxConnections(), d.connections()),
-                Duration.ofSeconds(pick(tlsTimeout, f.tlsTimeout(), (int) d.tlsTimeout().toSeconds())),
-                Duration.ofSeconds(pick(tcpIdleTimeout, f.tcpIdleTimeout(), (int) d.tcpIdle().toSeconds())),
-                pick(maxSessionsPerPeer, f.maxSessionsPerPeer(), d.sessionsPerPeer()),
-                pick(maxSessionsPerExposer, f.maxSessionsPerExposer(), d.sessionsPerExposer()),
-                pick(openRate, f.openRate(), d.openRate()),
-                pick(openBurst, f.openBurst(), d.openBurst()),
-                pick(candidatesRate, f.candidatesRate(), d.candidatesRate()),
-                pick(maxNamesPerPeer, f.maxNamesPerPeer(), d.namesPerPeer()),
-                pick(maxServicesPerPeer, f.maxServicesPerPeer(), d.servicesPerPeer()),
-                pick(maxPortsPerPeer, f.maxPortsPerPeer(), d.portsPerPeer()),
-                pick(maxWebConnectionsPerSource, f.maxWebConnectionsPerSource(), d.webConnectionsPerSource()),
-                pick(maxWebConnections, f.maxWebConnections(), d.webConnections()));
+                pick(maxConnectionsPerSource, d.connectionsPerSource()),
+                pick(maxConnections, d.connections()),
+                Duration.ofSeconds(pick(tlsTimeout, (int) d.tlsTimeout().toSeconds())),
+                Duration.ofSeconds(pick(tcpIdleTimeout, (int) d.tcpIdle().toSeconds())),
+                pick(maxSessionsPerPeer, d.sessionsPerPeer()),
+                pick(maxSessionsPerExposer, d.sessionsPerExposer()),
+                pick(openRate, d.openRate()),
+                pick(openBurst, d.openBurst()),
+                pick(candidatesRate, d.candidatesRate()),
+                pick(maxNamesPerPeer, d.namesPerPeer()),
+                pick(maxServicesPerPeer, d.servicesPerPeer()),
+                pick(maxPortsPerPeer, d.portsPerPeer()),
+                pick(maxWebConnectionsPerSource, d.webConnectionsPerSource()),
+                pick(maxWebConnections, d.webConnections()));
     }
 
-    Duration loginTimeout(FileLimits file) {
-        Integer fromFile = file == null ? null : file.loginTimeout();
-        int seconds = pick(loginTimeout, fromFile, (int) RendezvousConfig.DEFAULT_LOGIN_TIMEOUT.toSeconds());
+    Duration loginTimeout() {
+        int seconds = pick(loginTimeout, (int) RendezvousConfig.DEFAULT_LOGIN_TIMEOUT.toSeconds());
         if (seconds < 1) {
             throw new IllegalArgumentException("--login-timeout " + seconds + " (expected: 1 or more seconds)");
         }
         return Duration.ofSeconds(seconds);
     }
 
-    private static <T> T pick(T flag, T file, T standard) {
-        return flag != null ? flag : file != null ? file : standard;
+    private static <T> T pick(T flag, T standard) {
+        return flag != null ? flag : standard;
     }
 }

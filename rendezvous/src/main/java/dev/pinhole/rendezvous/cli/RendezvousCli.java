@@ -1,9 +1,6 @@
 package dev.pinhole.rendezvous.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.pinhole.protocol.log.LogWriter;
 import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.RendezvousConfig;
@@ -12,14 +9,10 @@ import dev.pinhole.rendezvous.ingress.TcpIngress;
 import dev.pinhole.rendezvous.stun.StunServer;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Collections;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -41,9 +34,6 @@ public final class RendezvousCli implements Callable<Integer> {
     /** What every error line starts with, so that scripts and logs can tell them from other output. */
     static final String ERROR = "rendezvous: error: ";
 
-    /** Settings a --config file may hold; command-line options win over it. */
-    record FileConfig(String dataDir, String bind, Integer port, String publicHost, LimitOptions.FileLimits limits) {}
-
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -59,7 +49,9 @@ public final class RendezvousCli implements Callable<Integer> {
     @Option(names = "--public-host", description = "Host name or address peers dial; goes into the join code.")
     String publicHost;
 
-    @Option(names = "--config", description = "JSON file with dataDir, bind, port, publicHost (any other key is an error).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "TOML file with any of these flags as keys: public_host = \"rv.example.org\", [limits] for the"
+                    + " limits (docs/operations.md); a flag given here wins over its key.")
     Path config;
 
     @Option(names = "--stun-port", description = "STUN (RFC 8489) UDP port (default: 3478; 0 picks a free one).")
@@ -100,6 +92,12 @@ public final class RendezvousCli implements Callable<Integer> {
     @Mixin
     LimitOptions limits = new LimitOptions();
 
+    @Mixin
+    LogOptions log = new LogOptions();
+
+    /** Whether the --config file's keys have been copied into the flags the command line left out. */
+    private boolean configApplied;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile RendezvousServer running;
 
@@ -119,7 +117,11 @@ public final class RendezvousCli implements Callable<Integer> {
      * message; every error reads {@code rendezvous: error: ...} (docs/cli.md, "Exit codes").
      */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new RendezvousCli());
+        return commandLine(new RendezvousCli());
+    }
+
+    static CommandLine commandLine(RendezvousCli command) {
+        CommandLine cli = new CommandLine(command);
         // A typo in an option or a --config file is a message, not a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof IOException) {
@@ -144,7 +146,12 @@ public final class RendezvousCli implements Callable<Integer> {
     public Integer call() throws Exception {
         RendezvousConfig settings = settings();
         var out = spec.commandLine().getOut();
-        RendezvousServer server = new RendezvousServer(settings, Log.printingTo(System.err));
+        LogOptions.Settings logging = logging();
+        Log logTo = Log.to(new LogWriter(spec.commandLine().getErr(), logging.level(), logging.format(), Clock.systemDefaultZone()));
+        if (publicHost == null && PublicHostGuess.isPrivate(settings.publicHost())) {
+            logTo.warn(PublicHostGuess.warning(settings.publicHost()));
+        }
+        RendezvousServer server = new RendezvousServer(settings, logTo);
         try {
             server.start();
         } catch (IOException e) {
@@ -179,36 +186,30 @@ public final class RendezvousCli implements Callable<Integer> {
         return 0;
     }
 
-    /** The --config file's settings (all null without one); a key it does not know is an error, not ignored. */
-    FileConfig fileConfig() throws IOException {
-        if (config == null) {
-            return new FileConfig(null, null, null, null, null);
+    /** Copies the --config file's keys into the flags the command line left out (once). */
+    private void applyConfig() throws IOException {
+        if (config != null && !configApplied) {
+            ConfigFile.read(config, spec).applyTo(spec);
         }
-        try {
-            return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                    .readValue(config.toFile(), FileConfig.class);
-        } catch (UnrecognizedPropertyException e) {
-            if (e.getPath().size() > 1) { // inside "limits": each key is a flag's name in camelCase
-                throw new IllegalArgumentException("--config " + config + ": unknown key 'limits." + e.getPropertyName()
-                        + "' (expected one of: " + String.join(", ", e.getKnownPropertyIds().stream().map(String::valueOf)
-                        .sorted().toList()) + ")");
-            }
-            throw new IllegalArgumentException("--config " + config + ": unknown key '" + e.getPropertyName()
-                    + "' (expected: dataDir, bind, port, publicHost, limits; other settings are command-line options)");
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("--config " + config + ": " + e.getOriginalMessage()
-                    + " (expected: a JSON object with dataDir, bind, port, publicHost, limits)");
-        }
+        configApplied = true;
     }
 
     /** The host for join codes if the operator named one (option or --config), else null. */
     String chosenPublicHost() throws IOException {
-        return publicHost != null ? publicHost : fileConfig().publicHost();
+        applyConfig();
+        return publicHost;
     }
 
     /** The port for join codes if the operator named one (option or --config), else null. */
     Integer chosenPort() throws IOException {
-        return port != null ? port : fileConfig().port();
+        applyConfig();
+        return port;
+    }
+
+    /** The --log-level and --log-format the options and --config say. */
+    LogOptions.Settings logging() throws IOException {
+        applyConfig();
+        return log.settings();
     }
 
     /** What Ctrl-C does (the shutdown hook); tests call it to end a server started through {@link #call}. */
@@ -226,16 +227,16 @@ public final class RendezvousCli implements Callable<Integer> {
     }
 
     RendezvousConfig settings() throws IOException {
-        FileConfig file = fileConfig();
-        Path dir = dataDir != null ? dataDir : file.dataDir() != null ? Path.of(file.dataDir()) : defaultDataDir();
-        String bindTo = bind != null ? bind : file.bind() != null ? file.bind() : "0.0.0.0";
-        int listenPort = port != null ? port : file.port() != null ? file.port() : RendezvousConfig.DEFAULT_PORT;
-        String host = publicHost != null ? publicHost : file.publicHost() != null ? file.publicHost() : guessPublicHost(bindTo);
+        applyConfig();
+        Path dir = dataDir != null ? dataDir : defaultDataDir();
+        String bindTo = bind != null ? bind : "0.0.0.0";
+        int listenPort = port != null ? port : RendezvousConfig.DEFAULT_PORT;
+        String host = publicHost != null ? publicHost : PublicHostGuess.guess(bindTo);
         if (allowPorts != null) {
             TcpIngress.PortRange.parse(allowPorts); // a typo is a usage error now, not a refusal later
         }
-        return new RendezvousConfig(dir, bindTo, listenPort, host, limits.loginTimeout(file.limits()), stun(bindTo),
-                dashboardAddress(), allowPorts, web(), limits.limits(file.limits()));
+        return new RendezvousConfig(dir, bindTo, listenPort, host, limits.loginTimeout(), stun(bindTo),
+                dashboardAddress(), allowPorts, web(), limits.limits());
     }
 
     /**
@@ -328,27 +329,5 @@ public final class RendezvousCli implements Callable<Integer> {
     static Path defaultDataDir() {
         String env = System.getenv("PINHOLE_RENDEZVOUS_DATA");
         return env != null && !env.isEmpty() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".pinhole", "rendezvous");
-    }
-
-    /** The bound address if specific, else the first non-loopback IPv4 address; the operator should say. */
-    static String guessPublicHost(String bind) {
-        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
-            return bind;
-        }
-        try {
-            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                if (!nic.isUp() || nic.isLoopback()) {
-                    continue;
-                }
-                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
-                    if (address instanceof Inet4Address) {
-                        return address.getHostAddress();
-                    }
-                }
-            }
-        } catch (SocketException e) {
-            // Fall through to loopback.
-        }
-        return "127.0.0.1";
     }
 }

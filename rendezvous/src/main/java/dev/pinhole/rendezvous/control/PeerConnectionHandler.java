@@ -234,7 +234,7 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
         try {
             token = registry.token(hello.token());
         } catch (IOException e) {
-            log.info("cannot read state: " + e.getMessage());
+            log.error("cannot read state: " + e.getMessage());
             fail(ErrorCode.OTHER, "the rendezvous cannot read its state; try again later");
             return;
         }
@@ -297,7 +297,7 @@ public final class PeerConnectionHandler extends SimpleChannelInboundHandler<Con
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause.getCause() instanceof ProtocolException ? cause.getCause() : cause;
         if (root instanceof ProtocolException) {
-            log.info("protocol error from " + describe() + ": " + root.getMessage());
+            log.warn("protocol error from " + describe() + ": " + root.getMessage());
             fail(ErrorCode.PROTOCOL, root.getMessage());
         } else {
             log.info("closing " + describe() + ": " + root);

@@ -204,7 +204,7 @@ public final class Registry {
             quotas.releaseSession(connector);
             return new Error(request.requestId(), ErrorCode.UNKNOWN_NAME, services.whyOffline(name));
         }
-        log.info("session " + Integer.toUnsignedString(session.id(), 16) + ": " + connector.id() + " -> '" + name + "'");
+        log.debug("session " + Integer.toUnsignedString(session.id(), 16) + ": " + connector.id() + " -> '" + name + "'");
         SessionSecret secret = SessionSecret.random();
         exposer.send(new Incoming(session.id(), name, connector.id(), secret));
         return new Opened(request.requestId(), session.id(), name, exposer.id(), exposer.port(name), secret,

@@ -138,7 +138,7 @@ final class ServiceTable {
     }
 
     Error stateUnavailable(int requestId, Throwable e) {
-        log.info("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        log.error("cannot save state: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         return new Error(requestId, ErrorCode.OTHER, "the rendezvous cannot save its state");
     }
 

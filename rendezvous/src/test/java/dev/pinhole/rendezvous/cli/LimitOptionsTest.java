@@ -40,9 +40,8 @@ class LimitOptionsTest {
 
     @Test
     void aConfigFileCanHoldThemAndFlagsWin() throws Exception {
-        Path file = dir.resolve("rendezvous.json");
-        Files.writeString(file, "{\"limits\": {\"maxConnectionsPerSource\": 16, \"maxSessionsPerPeer\": 9,"
-                + " \"loginTimeout\": 20}}");
+        Path file = dir.resolve("rendezvous.toml");
+        Files.writeString(file, "[limits]\nmax_connections_per_source = 16\nmax_sessions_per_peer = 9\nlogin_timeout = 20\n");
         RendezvousConfig config = RendezvousCli.settingsOf("--data-dir", dir.toString(), "--config", file.toString(),
                 "--max-sessions-per-peer", "12");
         assertEquals(16, config.limits().connectionsPerSource());

@@ -52,16 +52,17 @@ class RendezvousCliTest {
 
     @Test
     void aConfigKeyTheRendezvousDoesNotKnowIsAnErrorNamingIt() throws Exception {
-        Path config = dir.resolve("rendezvous.json");
-        Files.writeString(config, "{\"dataDir\": \"" + dir.resolve("data") + "\", \"domain\": \"tunnels.example.org\"}");
+        Path config = dir.resolve("rendezvous.toml");
+        Files.writeString(config, "data_dir = \"" + dir.resolve("data") + "\"\ndomain_name = \"tunnels.example.org\"\n");
         Run run = run("--config", config.toString(), "token", "list");
         assertEquals(2, run.exit(), run.out());
-        assertEquals("rendezvous: error: --config " + config + ": unknown key 'domain' (expected: dataDir, bind, port, publicHost, limits;"
-                + " other settings are command-line options)\n", run.err());
-        Files.writeString(config, "{\"port\": \"seven\"}");
+        assertTrue(run.err().startsWith("rendezvous: error: --config " + config + ":2: unknown key 'domain_name' (expected one of:"
+                + " allow_ports, alt_address,"), run.err());
+        Files.writeString(config, "port = \"seven\"");
         Run malformed = run("--config", config.toString(), "token", "list");
         assertEquals(2, malformed.exit(), malformed.out());
-        assertTrue(malformed.err().startsWith("rendezvous: error: --config " + config + ": "), malformed.err());
+        assertEquals("rendezvous: error: --config " + config + ":1: port: \"seven\" is a string (expected: a whole number)\n",
+                malformed.err());
     }
 
     @Test
@@ -69,8 +70,8 @@ class RendezvousCliTest {
         Path data = dir.resolve("data");
         DataDir dataDir = new DataDir(data, Clock.systemUTC());
         dataDir.joinCode("198.51.100.1", 7443, dataDir.identity().certificateFingerprint());
-        Path config = dir.resolve("rendezvous.json");
-        Files.writeString(config, "{\"dataDir\": \"" + data + "\", \"publicHost\": \"rv.example.org\"}");
+        Path config = dir.resolve("rendezvous.toml");
+        Files.writeString(config, "data_dir = \"" + data + "\"\npublic_host = \"rv.example.org\"\n");
         Run fromConfig = run("--config", config.toString(), "token", "create");
         assertEquals(0, fromConfig.exit(), fromConfig.err());
         assertTrue(fromConfig.out().contains("@rv.example.org:7443?fp="), fromConfig.out());
