@@ -123,7 +123,8 @@ class ConfigFileTest {
                 + " alt_address, alt_port, bind, dashboard, data_dir, domain, http_port, https_port, limits.candidates_rate,"
                 + " limits.login_timeout, limits.max_connections, limits.max_connections_per_source,"
                 + " limits.max_names_per_peer, limits.max_ports_per_peer, limits.max_services_per_peer,"
-                + " limits.max_sessions_per_exposer, limits.max_sessions_per_peer, limits.open_burst, limits.open_rate,"
+                + " limits.max_sessions_per_exposer, limits.max_sessions_per_peer, limits.max_web_connections,"
+                + " limits.max_web_connections_per_source, limits.open_burst, limits.open_rate,"
                 + " limits.tcp_idle_timeout, limits.tls_timeout, log_format, log_level, no_dashboard, no_stun, port,"
                 + " public_host, stun_port)");
         refused("port = \"7000\"\n", ":2: port: \"7000\" is a string (expected: a whole number)");

@@ -52,7 +52,7 @@ class LimitOptionsTest {
     @Test
     void theWebPortsBudgetCanBeSetInTheConfigFileAndByFlag() throws Exception {
         Path file = dir.resolve("rendezvous.json");
-        Files.writeString(file, "{\"limits\": {\"maxWebConnectionsPerSource\": 20, \"maxWebConnections\": 400}}");
+        Files.writeString(file, "{\"limits\": {\"max_web_connections_per_source\": 20, \"max_web_connections\": 400}}");
         RendezvousConfig fromFile = RendezvousCli.settingsOf("--data-dir", dir.toString(), "--config", file.toString());
         assertEquals(20, fromFile.limits().webConnectionsPerSource());
         assertEquals(400, fromFile.limits().webConnections());
