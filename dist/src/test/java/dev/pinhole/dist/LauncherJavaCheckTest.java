@@ -88,6 +88,6 @@ class LauncherJavaCheckTest {
         Path onPath = Files.createDirectories(scratch.resolve("path-bin"));
         Files.createSymbolicLink(onPath.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
         String out = runPeer(Map.of("PATH", onPath + ":/usr/bin:/bin"), 0);
-        assertTrue(out.startsWith("pinhole-peer "), out);
+        assertTrue(out.startsWith("pinhole " + UnpackedArchive.version() + "\n"), out);
     }
 }
