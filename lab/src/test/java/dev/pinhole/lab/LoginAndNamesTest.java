@@ -197,7 +197,7 @@ class LoginAndNamesTest {
                 first.awaitMatch("exposing \\S+ as '(one)'");
                 Run second = peer("expose", String.valueOf(web.port()), "--name", "two", "--server", join, "--home", home("a"));
                 assertEquals(2, second.code());
-                assertTrue(second.err().startsWith("peer: error: services exposed at once: 1 (limit per peer;"), second.err());
+                assertTrue(second.err().contains(" ERROR services exposed at once: 1 (limit per peer;"), second.err());
                 // The claim is taken back on the state's own thread, queued before the refusal was sent.
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                     Run names = peer("names", "--server", join, "--home", home("a"));

@@ -48,7 +48,7 @@ final class ConnectCommand implements Callable<Integer> {
                 port = -1;
             }
             if (host.isEmpty() || port < 0 || port > 65535) {
-                out.error("--listen " + listen + " (expected: [HOST:]PORT, PORT 0..65535, 0 for any free one)");
+                out.usage("--listen " + listen + " (expected: [HOST:]PORT, PORT 0..65535, 0 for any free one)");
                 return CommandLine.ExitCode.USAGE;
             }
         }
@@ -56,7 +56,7 @@ final class ConnectCommand implements Callable<Integer> {
             try {
                 Fingerprint.parse(expectKey);
             } catch (IllegalArgumentException e) {
-                out.error("--expect-key: " + e.getMessage());
+                out.usage("--expect-key: " + e.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }
         }

@@ -74,11 +74,11 @@ final class ExposeCommand implements Callable<Integer> {
         Output out = logging.output(spec, options.json);
         var problem = ServiceName.problem(name);
         if (problem.isPresent()) {
-            out.error(problem.get());
+            out.usage(problem.get());
             return CommandLine.ExitCode.USAGE;
         }
         if (port < 1 || port > 65535) {
-            out.error("port " + port + " (expected: 1..65535)");
+            out.usage("port " + port + " (expected: 1..65535)");
             return CommandLine.ExitCode.USAGE;
         }
         Integer publicPort = null;
@@ -89,22 +89,22 @@ final class ExposeCommand implements Callable<Integer> {
                     throw new NumberFormatException();
                 }
             } catch (NumberFormatException e) {
-                out.error("--tcp-port " + tcpPort + " (expected: a port number or auto)");
+                out.usage("--tcp-port " + tcpPort + " (expected: a port number or auto)");
                 return CommandLine.ExitCode.USAGE;
             }
         }
         if (basicAuth != null && !http) {
-            out.error("--basic-auth guards HTTP ingress: add --http");
+            out.usage("--basic-auth guards HTTP ingress: add --http");
             return CommandLine.ExitCode.USAGE;
         }
         String password = password();
         if (password != null && (password.indexOf(':') < 1 || password.indexOf(':') == password.length() - 1)) {
-            out.error((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " (expected: USER:PASS, both non-empty)");
+            out.usage((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " (expected: USER:PASS, both non-empty)");
             return CommandLine.ExitCode.USAGE;
         }
         if (password != null && (https || publicPort != null)) {
             // TLS passthrough and raw TCP carry no HTTP: a password there would be silently not applied.
-            out.error((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " guards HTTP only and cannot protect "
+            out.usage((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " guards HTTP only and cannot protect "
                     + (https ? "--https" : "--tcp-port") + " (the rendezvous does not read those bytes): drop "
                     + (https ? "--https" : "--tcp-port") + ", or publish it under another --name with --allow-ip");
             return CommandLine.ExitCode.USAGE;
@@ -114,21 +114,21 @@ final class ExposeCommand implements Callable<Integer> {
             try {
                 allow.add(Cidr.parse(block));
             } catch (IllegalArgumentException e) {
-                out.error("--allow-ip: " + e.getMessage());
+                out.usage("--allow-ip: " + e.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }
         }
         if (!allow.isEmpty() && !http && !https && publicPort == null) {
-            out.error("--allow-ip limits public ingress: add --http, --https or --tcp-port");
+            out.usage("--allow-ip limits public ingress: add --http, --https or --tcp-port");
             return CommandLine.ExitCode.USAGE;
         }
         if (host.isEmpty()) {
-            out.error("--host '' (expected: the service's host name or address, e.g. 127.0.0.1)");
+            out.usage("--host '' (expected: the service's host name or address, e.g. 127.0.0.1)");
             return CommandLine.ExitCode.USAGE;
         }
         String hostHeaderValue = hostHeader == null ? "" : hostHeader.equals("rewrite") ? hostAndPort(host, port) : hostHeader;
         if (!hostHeaderValue.isEmpty() && (!http || !hostHeaderValue.matches("[A-Za-z0-9.:\\[\\]-]{1,255}"))) {
-            out.error(!http ? "--host-header applies to HTTP ingress: add --http"
+            out.usage(!http ? "--host-header applies to HTTP ingress: add --http"
                     : "--host-header " + hostHeader + " (expected: rewrite, or HOST[:PORT])");
             return CommandLine.ExitCode.USAGE;
         }
@@ -137,12 +137,12 @@ final class ExposeCommand implements Callable<Integer> {
             try {
                 allowPeers.add(AllowedPeer.parse(entry));
             } catch (IllegalArgumentException e) {
-                out.error("--allow-peer: " + e.getMessage());
+                out.usage("--allow-peer: " + e.getMessage());
                 return CommandLine.ExitCode.USAGE;
             }
         }
         if (allowPeers.size() > ControlCodec.MAX_ALLOWED_PEERS) {
-            out.error("--allow-peer: " + allowPeers.size() + " peers (expected: at most " + ControlCodec.MAX_ALLOWED_PEERS
+            out.usage("--allow-peer: " + allowPeers.size() + " peers (expected: at most " + ControlCodec.MAX_ALLOWED_PEERS
                     + "; for a larger group ask the operator for a token of its own, rendezvous token create --label"
                     + " LABEL, and allow label:LABEL)");
             return CommandLine.ExitCode.USAGE;

@@ -53,8 +53,22 @@ public final class Output {
         print(LogLevel.WARN, "note", text, "message", text);
     }
 
+    /** An error once the command runs: a log line at ERROR (the reason it gives up, a refusal it met). */
     public void error(String message) {
         print(LogLevel.ERROR, "error", message, "message", message);
+    }
+
+    /**
+     * Bad input found before anything started: {@code peer: error: ...} on stderr as for picocli's own usage errors
+     * (or an error event with {@code --json}), whatever the log level (docs/cli.md, "Exit codes").
+     */
+    public synchronized void usage(String message) {
+        if (json) {
+            print(LogLevel.ERROR, "error", message, "message", message);
+        } else {
+            err.println("peer: error: " + message);
+            err.flush();
+        }
     }
 
     private synchronized void print(LogLevel level, String event, String text, Object... fields) {
