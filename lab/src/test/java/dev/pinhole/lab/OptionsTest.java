@@ -38,12 +38,14 @@ class OptionsTest {
         try (Rig rig = new Rig(dir); LocalWebServer web = new LocalWebServer("127.0.0.2")) {
             String join = rig.startServer(0).joinCode().toString();
             try (PeerCommand expose = new PeerCommand("expose", String.valueOf(web.port()), "--name", "web",
-                    "--host", "127.0.0.2", "--server", join, "--home", home("a"));
-                 PeerCommand connect = new PeerCommand("connect", "web", "--listen", "127.0.0.1:0", "--json",
-                         "--server", join, "--home", home("b"))) {
+                    "--host", "127.0.0.2", "--server", join, "--home", home("a"))) {
+                // Registered before the connector asks for the name (a connect to an unknown name gives up at once).
                 assertEquals("127.0.0.2:" + web.port(), expose.awaitMatch("exposing (\\S+) as 'web'"));
-                String listen = connect.awaitMatch("\"event\":\"ready\",\"listen\":\"([^\"]+)\"");
-                assertEquals(LocalWebServer.HELLO, get("http://" + listen + "/hello"));
+                try (PeerCommand connect = new PeerCommand("connect", "web", "--listen", "127.0.0.1:0", "--json",
+                        "--server", join, "--home", home("b"))) {
+                    String listen = connect.awaitMatch("\"event\":\"ready\",\"listen\":\"([^\"]+)\"");
+                    assertEquals(LocalWebServer.HELLO, get("http://" + listen + "/hello"));
+                }
             }
         }
     }
