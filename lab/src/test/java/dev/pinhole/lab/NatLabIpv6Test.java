@@ -1,6 +1,7 @@
 package dev.pinhole.lab;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ class NatLabIpv6Test {
             assertTrue(remote.startsWith("2001:db8:1:"), "the exposer's IPv6 address: " + remote);
             String verdict = tunnel.fetch(20 * MB, 0, 60);
             assertTrue(verdict.startsWith("ok " + 20 * MB), verdict);
-            assertTrue(tunnel.path().equals("direct"));
+            assertEquals("direct", tunnel.path(), "still direct after the transfer\n" + NatLabPunchTest.logsOf(tunnel));
         }
     }
 }

@@ -78,9 +78,15 @@ final class WebDriver implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * The rendered text of the first element matching {@code css}, or "" when there is none. Found and read in one
+     * script: the dashboard redraws its tables every 2 s, and an element found by one call may be gone by the next.
+     */
     String text(String css) throws Exception {
-        List<String> ids = find(css);
-        return ids.isEmpty() ? "" : call("GET", "/session/" + session + "/element/" + ids.get(0) + "/text", null).path("value").asText();
+        var args = JSON.createArrayNode().add(css);
+        return call("POST", "/session/" + session + "/execute/sync", JSON.createObjectNode()
+                .put("script", "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '';")
+                .set("args", args)).path("value").asText();
     }
 
     void type(String css, String text) throws Exception {
