@@ -9,15 +9,13 @@ import dev.pinhole.protocol.ErrorCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousServer;
 import io.netty.buffer.Unpooled;
-import io.netty.util.ResourceLeakDetector;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bounded and an honest exposer and connector keep working (docs/security.md, "Limits: connections, control
  * plane, quotas").
  */
+@ExtendWith(AtRealSpeed.class)
 class ControlFloodTest {
     /** What the flood may send at most: enough to grow an unbounded buffer far past the bound below. */
     static final long FLOOD_BYTES = 96L << 20;
@@ -38,24 +37,6 @@ class ControlFloodTest {
     static final long HEAP_BOUND = 128L << 20;
 
     @TempDir Path dir;
-
-    /**
-     * The build runs tests with paranoid leak detection, which records a stack trace on every buffer access: it
-     * slows the server so much that no flood gets far enough to show anything. Leaks are checked by every other
-     * test; here the server runs at its real speed.
-     */
-    static ResourceLeakDetector.Level leakDetection;
-
-    @BeforeAll
-    static void realSpeed() {
-        leakDetection = ResourceLeakDetector.getLevel();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        ResourceLeakDetector.setLevel(leakDetection);
-    }
 
     /**
      * Writes {@code frame} over and over, up to {@link #FLOOD_BYTES}, on its own thread; blocks when the server stops

@@ -32,12 +32,45 @@ final class RawControlClient implements AutoCloseable {
 
     /** Connects, logs in with {@code code}'s token and reads the Welcome; {@code receiveBuffer} bytes of socket buffer. */
     RawControlClient(JoinCode code, Identity identity, int receiveBuffer) throws Exception {
+        this(code, identity, receiveBuffer, true);
+    }
+
+    /** Connects and finishes TLS only: the caller sends the Hello it wants to try. */
+    static RawControlClient beforeLogin(JoinCode code, Identity identity) throws Exception {
+        return new RawControlClient(code, identity, 1 << 16, false);
+    }
+
+    private RawControlClient(JoinCode code, Identity identity, int receiveBuffer, boolean login) throws Exception {
+        SSLContext tls = tls(identity);
+        Socket plain = new Socket();
+        plain.setReceiveBufferSize(receiveBuffer);
+        plain.connect(new InetSocketAddress(code.host(), code.port()), 5_000);
+        socket = (SSLSocket) tls.getSocketFactory().createSocket(plain, code.host(), code.port(), true);
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        out = socket.getOutputStream();
+        in = new DataInputStream(socket.getInputStream());
+        if (login) {
+            send(new ControlMessage.Hello(ControlMessage.VERSION, code.token(), "raw"));
+            ControlMessage welcome = read();
+            if (!(welcome instanceof ControlMessage.Welcome)) {
+                throw new IOException("expected Welcome, got " + welcome);
+            }
+        }
+    }
+
+    /**
+     * The JDK's TLS 1.3 with {@code identity}'s key and certificate, trusting any certificate on the other side:
+     * what a hand-written client (or a stand-in server) of the tests needs, the rendezvous checking the client's
+     * key itself.
+     */
+    static SSLContext tls(Identity identity) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         keys.setKeyEntry("me", identity.privateKey(), new char[0], new Certificate[] {identity.certificate()});
         KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keyManagers.init(keys, new char[0]);
-        TrustManager anyServer = new X509TrustManager() {
+        TrustManager anyPeer = new X509TrustManager() {
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
@@ -50,20 +83,8 @@ final class RawControlClient implements AutoCloseable {
             }
         };
         SSLContext tls = SSLContext.getInstance("TLSv1.3");
-        tls.init(keyManagers.getKeyManagers(), new TrustManager[] {anyServer}, null);
-        Socket plain = new Socket();
-        plain.setReceiveBufferSize(receiveBuffer);
-        plain.connect(new InetSocketAddress(code.host(), code.port()), 5_000);
-        socket = (SSLSocket) tls.getSocketFactory().createSocket(plain, code.host(), code.port(), true);
-        socket.setSoTimeout(10_000);
-        socket.startHandshake();
-        out = socket.getOutputStream();
-        in = new DataInputStream(socket.getInputStream());
-        send(new ControlMessage.Hello(ControlMessage.VERSION, code.token(), "raw"));
-        ControlMessage welcome = read();
-        if (!(welcome instanceof ControlMessage.Welcome)) {
-            throw new IOException("expected Welcome, got " + welcome);
-        }
+        tls.init(keyManagers.getKeyManagers(), new TrustManager[] {anyPeer}, null);
+        return tls;
     }
 
     /** {@code u32 length | body}, as FrameEncoder writes it. */

@@ -12,7 +12,6 @@ import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousServer;
 import dev.pinhole.rendezvous.registry.Peer;
 import io.netty.buffer.Unpooled;
-import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,9 +20,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,25 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
  * by the test) makes the rendezvous drop packets, not queue them (docs/security.md, "Limits: connections, control
  * plane, quotas"). Real TLS connections on loopback.
  */
+@ExtendWith(AtRealSpeed.class)
 class RelayHandOffTest {
     /** The server's direct memory may grow by the 4 MiB in flight, read buffers and pool chunks; not by the flood. */
     static final long DIRECT_BOUND = 24L << 20;
 
     @TempDir Path dir;
-
-    static ResourceLeakDetector.Level leakDetection;
-
-    /** As in {@link ControlFloodTest}: paranoid leak detection slows the server too much for a flood to show. */
-    @BeforeAll
-    static void realSpeed() {
-        leakDetection = ResourceLeakDetector.getLevel();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        ResourceLeakDetector.setLevel(leakDetection);
-    }
 
     /** Logs in and registers {@code name}; returns the client and the server's {@link Peer} for it. */
     static RawControlClient registered(Rig rig, RendezvousServer server, String name, List<RawControlClient> open)

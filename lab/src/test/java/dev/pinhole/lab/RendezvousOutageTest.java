@@ -17,7 +17,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The rendezvous goes away while a session is direct: the session, and the transfer on it, go on. */
+/**
+ * The rendezvous goes away while a session is direct: the session, and the transfer on it, go on; neither peer says
+ * the session closed until one of them stops.
+ */
 class RendezvousOutageTest {
     @TempDir Path dir;
 
@@ -62,6 +65,10 @@ class RendezvousOutageTest {
             }
             assertEquals(0, connector.out().count("session-closed"), connector.out().toString());
             assertEquals(0, exposer.out().count("session-closed"), exposer.out().toString());
+            assertTrue(connector.out().direct(), connector.out().toString());
+            // Both sides do say when the session ends: here when the exposer stops, over the direct path alone.
+            exposer.node().close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> connector.out().count("session-closed") == 1);
         }
     }
 }

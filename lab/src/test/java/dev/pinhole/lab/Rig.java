@@ -70,16 +70,26 @@ final class Rig implements AutoCloseable {
     }
 
     RendezvousServer startServerWithStun(Deadlines deadlines, String... limitFlags) throws Exception {
+        return startServerWithStun(deadlines, 1, limitFlags);
+    }
+
+    /**
+     * The same, allowing {@code publicPorts} public TCP ports from {@link #publicPort} on: that one was free when
+     * the rig started the server; a later one that is not makes the rendezvous try the next (quota tests).
+     */
+    RendezvousServer startServerWithStun(Deadlines deadlines, int publicPorts, String... limitFlags) throws Exception {
         List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
         args.addAll(List.of(limitFlags));
         RendezvousConfig typed = RendezvousCli.settingsOf(args.toArray(String[]::new));
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            publicPort = free.getLocalPort();
-        }
+        do {
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                publicPort = free.getLocalPort();
+            }
+        } while (publicPort + publicPorts - 1 > 65535);
         var stun = new StunServer.Config(InetAddress.getLoopbackAddress(), 0, null, 0);
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", 0, "127.0.0.1",
                 typed.loginTimeout(), stun, new InetSocketAddress("127.0.0.1", 0),
-                publicPort + "-" + publicPort, new RendezvousConfig.Web(DOMAIN, 0, 0, deadlines), typed.limits()),
+                publicPort + "-" + (publicPort + publicPorts - 1), new RendezvousConfig.Web(DOMAIN, 0, 0, deadlines), typed.limits()),
                 serverLog::add).start();
         open.add(server);
         return server;

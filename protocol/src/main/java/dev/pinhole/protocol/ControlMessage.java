@@ -11,8 +11,13 @@ import java.util.List;
  */
 public sealed interface ControlMessage {
 
-    /** The protocol version this build speaks; a {@link Hello} with another is refused. */
-    int VERSION = 1;
+    /**
+     * The protocol version this build speaks; a {@link Hello} with another is refused with
+     * {@link ErrorCode#UNSUPPORTED_VERSION}. 2: {@link Register} carries the allow list, and the name messages
+     * (types 19 to 22) exist. The layouts of {@link Hello} and {@link Error} never change, so that any two versions
+     * can tell each other that they do not match (docs/architecture.md, "Control protocol").
+     */
+    int VERSION = 2;
 
     /** Peer to server, first message after TLS. The peer's identity is its TLS client certificate. */
     record Hello(int version, String token, String software) implements ControlMessage {}

@@ -292,6 +292,16 @@ public final class Connector extends PeerNode {
                 "listen", listen, "name", opened.name(), "peer", opened.peerKey());
     }
 
+    /**
+     * Says when a session ends, as the exposer does: the visitors on it are cut, and the next one opens a new
+     * session. Without it, a session that outlives the rendezvous could not be told from one that ended.
+     */
+    @Override
+    void sessionEnded(Session session, String reason) {
+        out.event("session-closed", "session to '" + session.name + "' closed: " + reason,
+                "session", Integer.toUnsignedString(session.id, 16), "reason", reason);
+    }
+
     private void accept(Channel visitor) {
         Visitors.carry(session(), visitor);
     }

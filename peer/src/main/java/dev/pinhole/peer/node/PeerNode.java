@@ -200,9 +200,12 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         if (sessions.remove(session.id, session)) {
             byAddress.remove(session.virtual);
             session.punch.close();
-            session.mux.close(session.virtual);
             if (session.quic != null) {
-                session.quic.close();
+                // The route goes once QUIC has sent its CONNECTION_CLOSE on it: that tells the other peer at once,
+                // even when no rendezvous is there to pass on a Close (docs/architecture.md, "One session, many paths").
+                session.quic.close().addListener(closed -> session.mux.close(session.virtual));
+            } else {
+                session.mux.close(session.virtual);
             }
             if (tellServer) {
                 control.send(new Close(session.id, reason));

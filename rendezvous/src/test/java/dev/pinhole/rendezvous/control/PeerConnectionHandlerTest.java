@@ -147,10 +147,10 @@ class PeerConnectionHandlerTest {
     @Test
     void otherProtocolVersionIsRefusedWithBothVersionsNamed() {
         EmbeddedChannel channel = connect(ALICE);
-        channel.writeInbound(new Hello(2, token, "future"));
+        channel.writeInbound(new Hello(3, token, "future"));
         Error refused = error(channel);
         assertEquals(ErrorCode.UNSUPPORTED_VERSION, refused.code());
-        assertTrue(refused.message().startsWith("protocol version 2 is not supported (expected: 1)"), refused.message());
+        assertTrue(refused.message().startsWith("protocol version 3 is not supported (expected: 2)"), refused.message());
     }
 
     @Test
