@@ -24,10 +24,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelBootstrap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -55,7 +57,12 @@ public final class Connector extends PeerNode {
     private Channel listener;
 
     public Connector(Identity identity, JoinCode server, Output out, Target target) {
-        super(identity, server, out);
+        this(identity, server, out, target, null);
+    }
+
+    /** @param shared the event loop group shared with other nodes, or null for one of its own */
+    public Connector(Identity identity, JoinCode server, Output out, Target target, EventLoopGroup shared) {
+        super(identity, server, out, shared);
         this.target = target;
     }
 
@@ -83,8 +90,10 @@ public final class Connector extends PeerNode {
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
         super.start();
-        loop.scheduleWithFixedDelay(this::reportTraffic, TRAFFIC_SECONDS, TRAFFIC_SECONDS, TimeUnit.SECONDS);
+        traffic = loop.scheduleWithFixedDelay(this::reportTraffic, TRAFFIC_SECONDS, TRAFFIC_SECONDS, TimeUnit.SECONDS);
     }
+
+    private ScheduledFuture<?> traffic;
 
     /** How often sessions' byte counts go to the rendezvous' dashboard: fresh enough to watch, rare enough to cost nothing. */
     static final long TRAFFIC_SECONDS = 5;
@@ -286,8 +295,8 @@ public final class Connector extends PeerNode {
 
     private void ready(Channel channel, Opened opened) {
         listener = channel;
-        InetSocketAddress address = (InetSocketAddress) channel.localAddress();
-        String listen = address.getAddress().getHostAddress() + ":" + address.getPort();
+        String listen = local();
+        writeStatus();
         out.event("ready", "listening on " + listen + " -> '" + opened.name() + "' (key " + opened.peerKey() + ")",
                 "listen", listen, "name", opened.name(), "peer", opened.peerKey());
     }
@@ -297,10 +306,25 @@ public final class Connector extends PeerNode {
     }
 
     @Override
-    public void close() {
+    void stopped() {
         if (listener != null) {
             listener.close();
         }
-        super.close();
+        if (relayUdp != null) {
+            relayUdp.close();
+        }
+        if (traffic != null) {
+            traffic.cancel(false);
+        }
+    }
+
+    /** Where this connector listens, once it does (HOST:PORT), for {@code peer status}. */
+    @Override
+    String local() {
+        if (listener == null) {
+            return null;
+        }
+        InetSocketAddress address = (InetSocketAddress) listener.localAddress();
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 }
