@@ -79,7 +79,7 @@ final class TunnelEntry {
                         + "' (expected: every [[" + role + "]] has " + String.join(" and ", required) + ")");
             }
         }
-        // In the command's order, whatever the file's: the same settings written in another order are the same tunnel.
+        // In the command's order, whatever the file's, so that messages and logs show one form.
         List<String> args = new ArrayList<>();
         List<String> positional = new ArrayList<>();
         for (ArgSpec arg : keys.values()) {
@@ -94,8 +94,7 @@ final class TunnelEntry {
                 ExposeCommand command = new ExposeCommand();
                 new CommandLine(command).parseArgs(args.toArray(String[]::new));
                 var checked = command.check(password, passwordSource);
-                return new TunnelsFile.Tunnel(role, header, "expose " + checked.service().name(), args, password,
-                        checked, null);
+                return new TunnelsFile.Tunnel(role, header, "expose " + checked.service().name(), args, checked, null);
             }
             ConnectCommand command = new ConnectCommand();
             new CommandLine(command).parseArgs(args.toArray(String[]::new));
@@ -103,7 +102,7 @@ final class TunnelEntry {
             var target = checked.target();
             String id = "connect " + target.name() + (target.listenPort() == null ? ""
                     : " on " + target.listenHost() + ":" + target.listenPort());
-            return new TunnelsFile.Tunnel(role, header, id, args, null, null, checked);
+            return new TunnelsFile.Tunnel(role, header, id, args, null, checked);
         } catch (CommandLine.ParameterException | IllegalArgumentException e) {
             throw refused(e.getMessage(), keyOf, header);
         }

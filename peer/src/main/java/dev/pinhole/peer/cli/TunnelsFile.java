@@ -38,11 +38,11 @@ final class TunnelsFile {
     static final Set<String> TOP_LEVEL = Set.of(CONNECT, EXPOSE, "log_format", "log_level");
 
     /** A tunnel of the file: where it is, the flags it amounts to (in the command's order) and what they ask for. */
-    record Tunnel(String role, int line, String id, List<String> args, String password,
-                  ExposeCommand.Checked expose, ConnectCommand.Checked connect) {
-        /** Whether a reload may leave this tunnel running: it asks for exactly what {@code other} asks for. */
+    record Tunnel(String role, int line, String id, List<String> args, ExposeCommand.Checked expose,
+                  ConnectCommand.Checked connect) {
+        /** Whether a reload may leave this tunnel running: it asks for exactly what {@code other} asks for, checked. */
         boolean sameAs(Tunnel other) {
-            return id.equals(other.id) && args.equals(other.args) && Objects.equals(password, other.password);
+            return id.equals(other.id) && Objects.equals(expose, other.expose) && Objects.equals(connect, other.connect);
         }
     }
 
@@ -217,6 +217,9 @@ final class TunnelsFile {
         for (int i = 0; i < lines.length; i++) {
             Matcher m = header.matcher(lines[i]);
             if (m.find()) {
+                if (role == null && m.group(2).equals(key)) {
+                    return i + 1; // a table at the top: [[expose]], [limits]
+                }
                 inside = role != null && m.group(1).equals("[") && m.group(2).equals(role) && ++seen == index;
                 if (inside && key == null) {
                     return i + 1;
