@@ -100,12 +100,18 @@ final class TunnelEntry {
             new CommandLine(command).parseArgs(args.toArray(String[]::new));
             var checked = command.check();
             var target = checked.target();
-            String id = "connect " + target.name() + (target.listenPort() == null ? ""
-                    : " on " + target.listenHost() + ":" + target.listenPort());
+            // Two connects of one name are told apart by their fixed listen addresses (TunnelsFile insists on them).
+            String id = "connect " + target.name() + (fixedPort(target.listenPort()) ? " on " + target.listenHost() + ":"
+                    + target.listenPort() : "");
             return new TunnelsFile.Tunnel(role, header, id, args, null, checked);
         } catch (CommandLine.ParameterException | IllegalArgumentException e) {
             throw refused(e.getMessage(), keyOf, header);
         }
+    }
+
+    /** Whether a connect listens on a port of its choosing: not the service's (null), not any free one (0). */
+    static boolean fixedPort(Integer port) {
+        return port != null && port != 0;
     }
 
     /** The arguments {@code key = value} stands for, once its type is the flag's. */

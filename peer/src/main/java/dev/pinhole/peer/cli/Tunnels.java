@@ -115,7 +115,7 @@ final class Tunnels implements AutoCloseable {
                     .allowPeers(tunnel.expose().allowPeers())
                     .directPaths(!tunnel.expose().relayOnly());
         } else {
-            node = new Connector(identity, server, tagged, tunnel.connect().target(), group)
+            node = new Connector(identity, server, tagged, tunnel.connect().target(), group).waitForName(true)
                     .directPaths(!tunnel.connect().relayOnly());
         }
         node.statusDir(runDir, tunnel.id()).onWelcome(welcomed);

@@ -151,7 +151,7 @@ final class TunnelsFile {
                 continue;
             }
             var target = tunnel.connect().target();
-            if (target.listenPort() != null && target.listenPort() != 0) {
+            if (TunnelEntry.fixedPort(target.listenPort())) {
                 String address = target.listenHost() + ":" + target.listenPort();
                 Tunnel first = listening.putIfAbsent(address, tunnel);
                 if (first != null) {
@@ -161,10 +161,11 @@ final class TunnelsFile {
                 }
             }
             Tunnel first = connected.get(target.name());
-            if (first != null && (target.listenPort() == null || first.connect().target().listenPort() == null)) {
+            if (first != null && !(TunnelEntry.fixedPort(target.listenPort())
+                    && TunnelEntry.fixedPort(first.connect().target().listenPort()))) {
                 throw new IllegalArgumentException(where(lineOf(text, CONNECT, index, "name")) + "connect.name: '"
                         + target.name() + "' is already connected on line " + first.line()
-                        + " (expected: one [[connect]] per name, or a listen of its own for each)");
+                        + " (expected: one [[connect]] per name, or a listen address with a port of its own for each)");
             }
             connected.putIfAbsent(target.name(), tunnel);
         }

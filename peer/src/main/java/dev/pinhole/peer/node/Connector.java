@@ -95,6 +95,24 @@ public final class Connector extends PeerNode {
 
     private ScheduledFuture<?> traffic;
 
+    /**
+     * How often a connector that waits for its name asks again: soon enough after the exposer comes up, and one Open
+     * every 2 s is far below the rendezvous' per-identity rate (10 a second, docs/security.md).
+     */
+    static final long NAME_RETRY_SECONDS = 2;
+    private boolean waitForName;
+    private ScheduledFuture<?> nameRetry;
+    private boolean waitNoted;
+
+    /**
+     * {@code true}: a name the rendezvous does not know yet is asked for again until it appears, rather than ending the
+     * node ({@code peer up}, where both ends of a tunnel often start together: docs/operations.md).
+     */
+    public Connector waitForName(boolean wait) {
+        this.waitForName = wait;
+        return this;
+    }
+
     /** How often sessions' byte counts go to the rendezvous' dashboard: fresh enough to watch, rare enough to cost nothing. */
     static final long TRAFFIC_SECONDS = 5;
 
@@ -170,7 +188,13 @@ public final class Connector extends PeerNode {
             if (promise != null) {
                 promise.tryFailure(new IllegalStateException(error.message()));
                 // Not on the service's --allow-peer list: no retry will change that, at start or later.
-                if (error.code() == ErrorCode.PEER_NOT_ALLOWED
+                if (waitForName && listener == null && error.code() == ErrorCode.UNKNOWN_NAME) {
+                    if (!waitNoted) {
+                        waitNoted = true; // once: a name that stays away for hours should not fill the log
+                        out.note(error.message() + "; asking again every " + NAME_RETRY_SECONDS + " s until it is");
+                    }
+                    nameRetry = loop.schedule(this::session, NAME_RETRY_SECONDS, TimeUnit.SECONDS);
+                } else if (error.code() == ErrorCode.PEER_NOT_ALLOWED
                         || listener == null && (error.code() == ErrorCode.UNKNOWN_NAME || error.code() == ErrorCode.NAME_NOT_ALLOWED)) {
                     failed.complete(error.message());
                 } else {
@@ -315,6 +339,9 @@ public final class Connector extends PeerNode {
         }
         if (traffic != null) {
             traffic.cancel(false);
+        }
+        if (nameRetry != null) {
+            nameRetry.cancel(false);
         }
     }
 

@@ -186,8 +186,8 @@ class TunnelsFileTest {
         refused("[[connect]]\nname = \"a\"\nlisten = 2222\n\n[[connect]]\nname = \"b\"\nlisten = \"127.0.0.1:2222\"\n",
                 ":7: connect.listen: 127.0.0.1:2222 is already where the connect on line 1 listens (expected: one listen"
                         + " address per [[connect]])");
-        refused("[[connect]]\nname = \"a\"\n[[connect]]\nname = \"a\"\n", ":4: connect.name: 'a' is already connected on"
-                + " line 1 (expected: one [[connect]] per name, or a listen of its own for each)");
+        refused("[[connect]]\nname = \"a\"\nlisten = 2222\n[[connect]]\nname = \"a\"\nlisten = 0\n", ":5: connect.name: 'a' is already connected on"
+                + " line 1 (expected: one [[connect]] per name, or a listen address with a port of its own for each)");
         refused(ssh + "tcp_port = \"any\"\n", ":4: expose.tcp_port: tcp_port any (expected: a port number or auto)");
         refused(ssh + "allow_ip = [\"203.0.113.0/24\"]\n", ":4: expose.allow_ip: allow_ip limits public ingress: add http,"
                 + " https or tcp_port");
