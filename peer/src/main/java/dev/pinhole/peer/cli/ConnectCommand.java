@@ -47,7 +47,7 @@ final class ConnectCommand implements Callable<Integer> {
         }
         PeerHome home = options.home();
         Connector connector = new Connector(home.identity(), server.joinCode(home), out, checked.target());
-        connector.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
+        connector.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run"), null).onWelcome(server.remember(home, out));
         return RunNode.run(connector, out);
     }
 

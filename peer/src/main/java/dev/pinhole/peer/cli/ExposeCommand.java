@@ -85,7 +85,7 @@ final class ExposeCommand implements Callable<Integer> {
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), server.joinCode(home), out, checked.service());
         exposer.allowPeers(checked.allowPeers());
-        exposer.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
+        exposer.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run"), null).onWelcome(server.remember(home, out));
         return RunNode.run(exposer, out);
     }
 

@@ -6,6 +6,7 @@ import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.PeerNode;
 import dev.pinhole.protocol.ControlMessage.Welcome;
 import dev.pinhole.protocol.JoinCode;
+import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.tls.Identity;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
@@ -43,7 +44,8 @@ final class Tunnels implements AutoCloseable {
     private final Consumer<Welcome> welcomed;
     /** Where a node's failure is handed to the thread of {@code peer up}, which closes it (never on the loop itself). */
     private final BlockingQueue<Runnable> events;
-    private final EventLoopGroup group = PeerNode.sharedGroup();
+    /** One thread for every node: each still runs all its handlers on one loop, so nothing locks. */
+    private final EventLoopGroup group = Transport.newGroup(1, "peer");
     private final Map<String, Running> running = new LinkedHashMap<>();
     private boolean closed;
 

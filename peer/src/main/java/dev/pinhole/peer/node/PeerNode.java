@@ -100,11 +100,6 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         this.reflexive = new Reflexive(mux, loop);
     }
 
-    /** A group for nodes that share one thread: each node still runs all its handlers on one loop, never locks. */
-    public static EventLoopGroup sharedGroup() {
-        return Transport.newGroup(1, "peer");
-    }
-
     /** Completes with a message when the node cannot go on. */
     public CompletableFuture<String> failure() {
         return failed;
@@ -122,15 +117,9 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         return this;
     }
 
-    /** Where {@code peer status} finds this node's sessions (null: nowhere). */
-    public PeerNode statusDir(Path dir) {
-        this.status = dir == null ? null : new StatusFile(dir, role(), null);
-        return this;
-    }
-
-    /** The same for one tunnel of {@code peer up}, named {@code tunnel} (its file is one of several of this process). */
+    /** Where {@code peer status} finds this node's sessions (null: nowhere); {@code tunnel}: its name in {@code peer up}. */
     public PeerNode statusDir(Path dir, String tunnel) {
-        this.status = new StatusFile(dir, role(), tunnel);
+        this.status = dir == null ? null : new StatusFile(dir, role(), tunnel);
         return this;
     }
 
@@ -373,10 +362,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         }
     }
 
-    /**
-     * Closes what the subclass opened on the loop (listeners, sockets, timers): on a shared group nothing else
-     * would, since the group lives on after this node.
-     */
+    /** Closes what the subclass opened on the loop: on a shared group nothing else would (the group lives on). */
     void stopped() {}
 
     /** Closing twice (a test, then its rig; a signal, then the hook) is a no-op the second time. */
