@@ -32,9 +32,31 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
     boolean relayOnly;
 
+    /** What the flags ask for, checked: the target and whether to stay on the relay. */
+    record Checked(Connector.Target target, boolean relayOnly) {}
+
     @Override
     public Integer call() throws Exception {
         Output out = logging.output(spec, options.json);
+        Checked checked;
+        try {
+            checked = check();
+        } catch (IllegalArgumentException e) {
+            out.usage(e.getMessage());
+            return CommandLine.ExitCode.USAGE;
+        }
+        PeerHome home = options.home();
+        Connector connector = new Connector(home.identity(), server.joinCode(home), out, checked.target());
+        connector.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run"), null).onWelcome(server.remember(home, out));
+        return RunNode.run(connector, out);
+    }
+
+    /**
+     * Checks the flags as parsed, for this command and for {@code peer up}'s {@code [[connect]]} entries alike.
+     *
+     * @throws IllegalArgumentException naming the flag and what it expects
+     */
+    Checked check() {
         String host = "127.0.0.1";
         Integer port = null;
         if (listen != null) {
@@ -48,22 +70,17 @@ final class ConnectCommand implements Callable<Integer> {
                 port = -1;
             }
             if (host.isEmpty() || port < 0 || port > 65535) {
-                out.usage("--listen " + listen + " (expected: [HOST:]PORT, PORT 0..65535, 0 for any free one)");
-                return CommandLine.ExitCode.USAGE;
+                throw new IllegalArgumentException("--listen " + listen
+                        + " (expected: [HOST:]PORT, PORT 0..65535, 0 for any free one)");
             }
         }
         if (expectKey != null) {
             try {
                 Fingerprint.parse(expectKey);
             } catch (IllegalArgumentException e) {
-                out.usage("--expect-key: " + e.getMessage());
-                return CommandLine.ExitCode.USAGE;
+                throw new IllegalArgumentException("--expect-key: " + e.getMessage());
             }
         }
-        PeerHome home = options.home();
-        Connector connector = new Connector(home.identity(), server.joinCode(home), out,
-                new Connector.Target(name.toLowerCase(Locale.ROOT), host, port, expectKey));
-        connector.directPaths(!relayOnly).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
-        return RunNode.run(connector, out);
+        return new Checked(new Connector.Target(name.toLowerCase(Locale.ROOT), host, port, expectKey), relayOnly);
     }
 }

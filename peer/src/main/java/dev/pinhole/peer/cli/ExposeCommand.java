@@ -69,17 +69,40 @@ final class ExposeCommand implements Callable<Integer> {
     @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
     boolean relayOnly;
 
+    /** What the flags ask for, checked: the service, who may open sessions, and whether to stay on the relay. */
+    record Checked(Exposer.Service service, List<AllowedPeer> allowPeers, boolean relayOnly) {}
+
     @Override
     public Integer call() throws Exception {
         Output out = logging.output(spec, options.json);
-        var problem = ServiceName.problem(name);
-        if (problem.isPresent()) {
-            out.usage(problem.get());
+        Checked checked;
+        try {
+            checked = check(password(), basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH");
+        } catch (IllegalArgumentException e) {
+            out.usage(e.getMessage());
             return CommandLine.ExitCode.USAGE;
         }
+        PeerHome home = options.home();
+        Exposer exposer = new Exposer(home.identity(), server.joinCode(home), out, checked.service());
+        exposer.allowPeers(checked.allowPeers());
+        exposer.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run"), null).onWelcome(server.remember(home, out));
+        return RunNode.run(exposer, out);
+    }
+
+    /**
+     * Checks the flags as parsed, for this command and for {@code peer up}'s {@code [[expose]]} entries alike.
+     *
+     * @param password       the HTTP password USER:PASS, or null
+     * @param passwordSource where it came from, as messages name it ({@code --basic-auth}, an environment variable)
+     * @throws IllegalArgumentException naming the flag and what it expects
+     */
+    Checked check(String password, String passwordSource) {
+        var problem = ServiceName.problem(name);
+        if (problem.isPresent()) {
+            throw new IllegalArgumentException(problem.get());
+        }
         if (port < 1 || port > 65535) {
-            out.usage("port " + port + " (expected: 1..65535)");
-            return CommandLine.ExitCode.USAGE;
+            throw new IllegalArgumentException("port " + port + " (expected: 1..65535)");
         }
         Integer publicPort = null;
         if (tcpPort != null) {
@@ -89,63 +112,53 @@ final class ExposeCommand implements Callable<Integer> {
                     throw new NumberFormatException();
                 }
             } catch (NumberFormatException e) {
-                out.usage("--tcp-port " + tcpPort + " (expected: a port number or auto)");
-                return CommandLine.ExitCode.USAGE;
+                throw new IllegalArgumentException("--tcp-port " + tcpPort + " (expected: a port number or auto)");
             }
         }
-        if (basicAuth != null && !http) {
-            out.usage("--basic-auth guards HTTP ingress: add --http");
-            return CommandLine.ExitCode.USAGE;
+        if (password != null && !http) {
+            throw new IllegalArgumentException(passwordSource + " guards HTTP ingress: add --http");
         }
-        String password = password();
         if (password != null && (password.indexOf(':') < 1 || password.indexOf(':') == password.length() - 1)) {
-            out.usage((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " (expected: USER:PASS, both non-empty)");
-            return CommandLine.ExitCode.USAGE;
+            throw new IllegalArgumentException(passwordSource + " (expected: USER:PASS, both non-empty)");
         }
         if (password != null && (https || publicPort != null)) {
             // TLS passthrough and raw TCP carry no HTTP: a password there would be silently not applied.
-            out.usage((basicAuth != null ? "--basic-auth" : "$PINHOLE_BASIC_AUTH") + " guards HTTP only and cannot protect "
-                    + (https ? "--https" : "--tcp-port") + " (the rendezvous does not read those bytes): drop "
-                    + (https ? "--https" : "--tcp-port") + ", or publish it under another --name with --allow-ip");
-            return CommandLine.ExitCode.USAGE;
+            String other = https ? "--https" : "--tcp-port";
+            throw new IllegalArgumentException(passwordSource + " guards HTTP only and cannot protect " + other
+                    + " (the rendezvous does not read those bytes): drop " + other
+                    + ", or publish it under another --name with --allow-ip");
         }
         List<Cidr> allow = new ArrayList<>();
         for (String block : allowIp) {
             try {
                 allow.add(Cidr.parse(block));
             } catch (IllegalArgumentException e) {
-                out.usage("--allow-ip: " + e.getMessage());
-                return CommandLine.ExitCode.USAGE;
+                throw new IllegalArgumentException("--allow-ip: " + e.getMessage());
             }
         }
         if (!allow.isEmpty() && !http && !https && publicPort == null) {
-            out.usage("--allow-ip limits public ingress: add --http, --https or --tcp-port");
-            return CommandLine.ExitCode.USAGE;
+            throw new IllegalArgumentException("--allow-ip limits public ingress: add --http, --https or --tcp-port");
         }
         if (host.isEmpty()) {
-            out.usage("--host '' (expected: the service's host name or address, e.g. 127.0.0.1)");
-            return CommandLine.ExitCode.USAGE;
+            throw new IllegalArgumentException("--host '' (expected: the service's host name or address, e.g. 127.0.0.1)");
         }
         String hostHeaderValue = hostHeader == null ? "" : hostHeader.equals("rewrite") ? hostAndPort(host, port) : hostHeader;
         if (!hostHeaderValue.isEmpty() && (!http || !hostHeaderValue.matches("[A-Za-z0-9.:\\[\\]-]{1,255}"))) {
-            out.usage(!http ? "--host-header applies to HTTP ingress: add --http"
+            throw new IllegalArgumentException(!http ? "--host-header applies to HTTP ingress: add --http"
                     : "--host-header " + hostHeader + " (expected: rewrite, or HOST[:PORT])");
-            return CommandLine.ExitCode.USAGE;
         }
         Set<AllowedPeer> allowPeers = new LinkedHashSet<>();
         for (String entry : allowPeer) {
             try {
                 allowPeers.add(AllowedPeer.parse(entry));
             } catch (IllegalArgumentException e) {
-                out.usage("--allow-peer: " + e.getMessage());
-                return CommandLine.ExitCode.USAGE;
+                throw new IllegalArgumentException("--allow-peer: " + e.getMessage());
             }
         }
         if (allowPeers.size() > ControlCodec.MAX_ALLOWED_PEERS) {
-            out.usage("--allow-peer: " + allowPeers.size() + " peers (expected: at most " + ControlCodec.MAX_ALLOWED_PEERS
-                    + "; for a larger group ask the operator for a token of its own, rendezvous token create --label"
-                    + " LABEL, and allow label:LABEL)");
-            return CommandLine.ExitCode.USAGE;
+            throw new IllegalArgumentException("--allow-peer: " + allowPeers.size() + " peers (expected: at most "
+                    + ControlCodec.MAX_ALLOWED_PEERS + "; for a larger group ask the operator for a token of its own,"
+                    + " rendezvous token create --label LABEL, and allow label:LABEL)");
         }
         List<Exposer.Publication> publish = new ArrayList<>();
         if (http) {
@@ -157,12 +170,8 @@ final class ExposeCommand implements Callable<Integer> {
         if (publicPort != null) {
             publish.add(Exposer.Publication.tcp(publicPort, allow));
         }
-        PeerHome home = options.home();
-        Exposer exposer = new Exposer(home.identity(), server.joinCode(home), out,
-                new Exposer.Service(ServiceName.canonical(name), host, port, publish));
-        exposer.allowPeers(List.copyOf(allowPeers));
-        exposer.directPaths(!relayOnly).statusDir(home.dir().resolve("run")).onWelcome(server.remember(home, out));
-        return RunNode.run(exposer, out);
+        return new Checked(new Exposer.Service(ServiceName.canonical(name), host, port, publish), List.copyOf(allowPeers),
+                relayOnly);
     }
 
     /**

@@ -18,6 +18,13 @@ final class LogOptions {
 
     /** Where the command's events go; {@code json} is --json, the same as --log-format json. */
     Output output(CommandSpec spec, boolean json) {
+        return output(spec, json, null, null);
+    }
+
+    /** The same, with the defaults {@code peer up}'s file gives ({@code log_level}, {@code log_format}; null: none). */
+    Output output(CommandSpec spec, boolean json, String fileLevel, String fileFormat) {
+        String level = this.level != null ? this.level : fileLevel;
+        String format = this.format != null ? this.format : fileFormat;
         LogLevel threshold = level == null ? LogLevel.INFO : LogLevel.parse(level);
         LogFormat chosen = format == null ? (json ? LogFormat.JSON : LogFormat.TEXT) : LogFormat.parse(format);
         if (json && chosen == LogFormat.TEXT) {

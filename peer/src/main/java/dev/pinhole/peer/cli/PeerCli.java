@@ -15,7 +15,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "peer", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, scope = ScopeType.INHERIT,
         description = "Publish a local service, or reach one, through a Pinhole rendezvous.",
-        subcommands = {HelpCommand.class, LoginCommand.class, ExposeCommand.class, ConnectCommand.class,
+        subcommands = {HelpCommand.class, LoginCommand.class, ExposeCommand.class, ConnectCommand.class, UpCommand.class,
             StatusCommand.class, IdCommand.class, NamesCommand.class, ReleaseCommand.class, CompletionCommand.class})
 public final class PeerCli {
     /** What every error line starts with, so that scripts and logs can tell them from other output. */

@@ -9,6 +9,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /** {@code peer status}: the running expose/connect processes of this home, their sessions and paths. */
-@Command(name = "status", description = "Show running expose/connect processes, their sessions and paths.")
+@Command(name = "status", description = "Show running expose/connect/up processes, their tunnels, sessions and paths.")
 final class StatusCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin PeerOptions options;
@@ -31,17 +32,33 @@ final class StatusCommand implements Callable<Integer> {
             nodes.forEach(array::add);
             out.println(StatusFile.JSON.writeValueAsString(StatusFile.JSON.createObjectNode().set("nodes", array)));
         } else if (nodes.isEmpty()) {
-            out.println("no peer expose/connect is running for this home");
+            out.println("no peer expose/connect/up is running for this home");
         } else {
+            long shownPid = -1;
             for (JsonNode node : nodes) {
-                out.println(node.path("role").asText() + " (pid " + node.path("pid").asLong() + ") via "
-                        + node.path("server").asText() + ", since " + node.path("started").asText());
+                long pid = node.path("pid").asLong();
+                boolean up = node.path("command").asText().equals("up");
+                String indent = up ? "    " : "  ";
+                if (up) {
+                    if (pid != shownPid) {
+                        out.println("up (pid " + pid + ") via " + node.path("server").asText() + ", since "
+                                + node.path("started").asText());
+                    }
+                    out.println("  " + node.path("tunnel").asText() + ": " + local(node));
+                } else {
+                    out.println(node.path("role").asText() + " (pid " + pid + ") via "
+                            + node.path("server").asText() + ", since " + node.path("started").asText());
+                    if (!node.path("local").isNull() && !node.path("local").isMissingNode()) {
+                        out.println("  " + local(node));
+                    }
+                }
+                shownPid = pid;
                 if (node.path("sessions").isEmpty()) {
-                    out.println("  no sessions");
+                    out.println(indent + "no sessions");
                 }
                 for (JsonNode s : node.path("sessions")) {
                     String rtt = s.path("rtt_ms").isNumber() ? " rtt " + s.path("rtt_ms").asDouble() + " ms" : "";
-                    out.println("  session " + s.path("session").asText() + " '" + s.path("name").asText() + "' with "
+                    out.println(indent + "session " + s.path("session").asText() + " '" + s.path("name").asText() + "' with "
                             + s.path("peer").asText() + ": " + s.path("path").asText() + " " + s.path("remote").asText()
                             + rtt);
                 }
@@ -49,6 +66,14 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Where a tunnel's local end is: the service an expose serves, the address a connect listens on. */
+    private static String local(JsonNode node) {
+        JsonNode local = node.path("local");
+        boolean known = local.isTextual();
+        return node.path("role").asText().equals("expose") ? "serves " + (known ? local.asText() : "?")
+                : known ? "listens on " + local.asText() : "not listening yet";
     }
 
     /** Status files of live processes; files left by processes that died are removed. */
@@ -59,11 +84,8 @@ final class StatusCommand implements Callable<Integer> {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path file : files) {
-                String name = file.getFileName().toString();
-                long pid;
-                try {
-                    pid = Long.parseLong(name.substring(0, name.length() - 5));
-                } catch (NumberFormatException e) {
+                long pid = StatusFile.pidOf(file);
+                if (pid < 0) {
                     continue;
                 }
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
@@ -77,7 +99,8 @@ final class StatusCommand implements Callable<Integer> {
                 }
             }
         }
-        nodes.sort((a, b) -> Long.compare(a.path("pid").asLong(), b.path("pid").asLong()));
+        // By process, then (for peer up) in the order its tunnels were started, which is the file's.
+        nodes.sort(Comparator.<JsonNode>comparingLong(n -> n.path("pid").asLong()).thenComparingInt(n -> n.path("order").asInt()));
         return nodes;
     }
 }

@@ -215,6 +215,11 @@ public final class ControlClient {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            if (stopped) {
+                // Stopped while connecting (a tunnel removed by a reload): this connection must not log in.
+                ctx.close();
+                return;
+            }
             channel = ctx.channel();
             ctx.fireChannelActive();
         }

@@ -24,10 +24,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelBootstrap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -55,7 +57,12 @@ public final class Connector extends PeerNode {
     private Channel listener;
 
     public Connector(Identity identity, JoinCode server, Output out, Target target) {
-        super(identity, server, out);
+        this(identity, server, out, target, null);
+    }
+
+    /** @param shared the event loop group shared with other nodes, or null for one of its own */
+    public Connector(Identity identity, JoinCode server, Output out, Target target, EventLoopGroup shared) {
+        super(identity, server, out, shared);
         this.target = target;
     }
 
@@ -83,7 +90,27 @@ public final class Connector extends PeerNode {
                 })
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
         super.start();
-        loop.scheduleWithFixedDelay(this::reportTraffic, TRAFFIC_SECONDS, TRAFFIC_SECONDS, TimeUnit.SECONDS);
+        traffic = loop.scheduleWithFixedDelay(this::reportTraffic, TRAFFIC_SECONDS, TRAFFIC_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private ScheduledFuture<?> traffic;
+
+    /**
+     * How often a connector that waits for its name asks again: soon enough after the exposer comes up, and one Open
+     * every 2 s is far below the rendezvous' per-identity rate (10 a second, docs/security.md).
+     */
+    static final long NAME_RETRY_SECONDS = 2;
+    private boolean waitForName;
+    private ScheduledFuture<?> nameRetry;
+    private boolean waitNoted;
+
+    /**
+     * {@code true}: a name the rendezvous does not know yet is asked for again until it appears, rather than ending the
+     * node ({@code peer up}, where both ends of a tunnel often start together: docs/operations.md).
+     */
+    public Connector waitForName(boolean wait) {
+        this.waitForName = wait;
+        return this;
     }
 
     /** How often sessions' byte counts go to the rendezvous' dashboard: fresh enough to watch, rare enough to cost nothing. */
@@ -161,7 +188,13 @@ public final class Connector extends PeerNode {
             if (promise != null) {
                 promise.tryFailure(new IllegalStateException(error.message()));
                 // Not on the service's --allow-peer list: no retry will change that, at start or later.
-                if (error.code() == ErrorCode.PEER_NOT_ALLOWED
+                if (waitForName && listener == null && error.code() == ErrorCode.UNKNOWN_NAME) {
+                    if (!waitNoted) {
+                        waitNoted = true; // once: a name that stays away for hours should not fill the log
+                        out.note(error.message() + "; asking again every " + NAME_RETRY_SECONDS + " s until it is");
+                    }
+                    nameRetry = loop.schedule(this::session, NAME_RETRY_SECONDS, TimeUnit.SECONDS);
+                } else if (error.code() == ErrorCode.PEER_NOT_ALLOWED
                         || listener == null && (error.code() == ErrorCode.UNKNOWN_NAME || error.code() == ErrorCode.NAME_NOT_ALLOWED)) {
                     failed.complete(error.message());
                 } else {
@@ -286,8 +319,8 @@ public final class Connector extends PeerNode {
 
     private void ready(Channel channel, Opened opened) {
         listener = channel;
-        InetSocketAddress address = (InetSocketAddress) channel.localAddress();
-        String listen = address.getAddress().getHostAddress() + ":" + address.getPort();
+        String listen = local();
+        writeStatus();
         out.event("ready", "listening on " + listen + " -> '" + opened.name() + "' (key " + opened.peerKey() + ")",
                 "listen", listen, "name", opened.name(), "peer", opened.peerKey());
     }
@@ -307,10 +340,28 @@ public final class Connector extends PeerNode {
     }
 
     @Override
-    public void close() {
+    void stopped() {
         if (listener != null) {
             listener.close();
         }
-        super.close();
+        if (relayUdp != null) {
+            relayUdp.close();
+        }
+        if (traffic != null) {
+            traffic.cancel(false);
+        }
+        if (nameRetry != null) {
+            nameRetry.cancel(false);
+        }
+    }
+
+    /** Where this connector listens, once it does (HOST:PORT), for {@code peer status}. */
+    @Override
+    String local() {
+        if (listener == null) {
+            return null;
+        }
+        InetSocketAddress address = (InetSocketAddress) listener.localAddress();
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 }

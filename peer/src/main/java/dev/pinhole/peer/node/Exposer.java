@@ -28,6 +28,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.util.HashMap;
@@ -97,8 +98,20 @@ public final class Exposer extends PeerNode {
     private boolean reregistered;
 
     public Exposer(Identity identity, JoinCode server, Output out, Service service) {
-        super(identity, server, out);
+        this(identity, server, out, service, null);
+    }
+
+    /** @param shared the event loop group shared with other nodes, or null for one of its own */
+    public Exposer(Identity identity, JoinCode server, Output out, Service service, EventLoopGroup shared) {
+        super(identity, server, out, shared);
         this.service = service;
+    }
+
+    /** The service, for {@code peer status}. */
+    @Override
+    String local() {
+        String host = service.host();
+        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + service.port();
     }
 
     /**

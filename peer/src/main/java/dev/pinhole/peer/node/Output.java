@@ -24,23 +24,38 @@ public final class Output {
     /** Null for a one-shot command's plain answer; else the least severe level printed. */
     private final LogLevel threshold;
     private final Clock clock;
+    /** Which of {@code peer up}'s tunnels the lines are about, or null. */
+    private final String tunnel;
+    /** Shared by an output and its {@link #tunnel(String)} copies, so that lines from many nodes never interleave. */
+    private final Object lock;
 
     /** A one-shot command's output: plain lines, no date or level. */
     public Output(PrintWriter out, PrintWriter err, boolean json) {
-        this(out, err, json, null, null);
+        this(out, err, json, null, null, null, new Object());
     }
 
-    private Output(PrintWriter out, PrintWriter err, boolean json, LogLevel threshold, Clock clock) {
+    private Output(PrintWriter out, PrintWriter err, boolean json, LogLevel threshold, Clock clock, String tunnel,
+                   Object lock) {
         this.out = out;
         this.err = err;
         this.json = json;
         this.threshold = threshold;
         this.clock = clock;
+        this.tunnel = tunnel;
+        this.lock = lock;
     }
 
     /** A long-running command's output: log lines with date, time and level, from {@code threshold} up. */
     public static Output logging(PrintWriter out, PrintWriter err, LogLevel threshold, LogFormat format, Clock clock) {
-        return new Output(out, err, format == LogFormat.JSON, threshold, clock);
+        return new Output(out, err, format == LogFormat.JSON, threshold, clock, null, new Object());
+    }
+
+    /**
+     * The same output for one tunnel of {@code peer up}: text lines start with {@code tunnel: }, JSON objects carry
+     * {@code "tunnel"} after {@code "event"}.
+     */
+    public Output tunnel(String name) {
+        return new Output(out, err, json, threshold, clock, name, lock);
     }
 
     /** @param fields key/value pairs, in order */
@@ -62,16 +77,24 @@ public final class Output {
      * Bad input found before anything started: {@code peer: error: ...} on stderr as for picocli's own usage errors
      * (or an error event with {@code --json}), whatever the log level (docs/cli.md, "Exit codes").
      */
-    public synchronized void usage(String message) {
+    public void usage(String message) {
         if (json) {
             print(LogLevel.ERROR, "error", message, "message", message);
-        } else {
+            return;
+        }
+        synchronized (lock) {
             err.println("peer: error: " + message);
             err.flush();
         }
     }
 
-    private synchronized void print(LogLevel level, String event, String text, Object... fields) {
+    private void print(LogLevel level, String event, String text, Object... fields) {
+        synchronized (lock) {
+            printLine(level, event, tunnel == null ? text : tunnel + ": " + text, tunnel, fields);
+        }
+    }
+
+    private void printLine(LogLevel level, String event, String text, String tunnel, Object... fields) {
         if (threshold != null && !threshold.allows(level)) {
             return;
         }
@@ -80,6 +103,9 @@ public final class Output {
         if (json) {
             Map<String, Object> object = new LinkedHashMap<>();
             object.put("event", event);
+            if (tunnel != null) {
+                object.put("tunnel", tunnel);
+            }
             for (int i = 0; i + 1 < fields.length; i += 2) {
                 object.put((String) fields[i], fields[i + 1]);
             }

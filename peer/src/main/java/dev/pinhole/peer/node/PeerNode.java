@@ -60,15 +60,17 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     protected final Identity identity;
     protected final JoinCode server;
     protected final Output out;
-    protected final EventLoopGroup group = Transport.newGroup(1, "peer");
-    protected final EventLoop loop = group.next();
+    /** The event loop group this node runs on; shut down with the node only when the node made it. */
+    protected final EventLoopGroup group;
+    private final boolean ownGroup;
+    protected final EventLoop loop;
     protected final PathMux mux = new PathMux(this, VirtualNet.PEER);
     protected final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
     /** Read by TLS key checks, which may run off the event loop. */
     protected final Map<InetSocketAddress, Session> byAddress = new ConcurrentHashMap<>();
     /** Completes with a message when the node cannot go on (the command exits non-zero). */
     protected final CompletableFuture<String> failed = new CompletableFuture<>();
-    final Reflexive reflexive = new Reflexive(mux, loop);
+    final Reflexive reflexive;
     /** Probe bytes to unverified addresses, all sessions together (docs/security.md, "Limits: hole punching and STUN"). */
     final ProbeBudget probeBudget = new ProbeBudget(ProbeBudget.NODE_BYTES_PER_SECOND);
     /** Birthday sockets open at once, all sessions together (same section). */
@@ -84,10 +86,23 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     private Consumer<Welcome> welcomed = welcome -> { };
     private StatusFile status;
 
-    PeerNode(Identity identity, JoinCode server, Output out) {
+    /**
+     * @param shared the group to run on, one thread shared with other nodes ({@code peer up}: docs/operations.md,
+     *               "peer up: many tunnels in one process"), or null for a group of this node's own
+     */
+    PeerNode(Identity identity, JoinCode server, Output out, EventLoopGroup shared) {
         this.identity = identity;
         this.server = server;
         this.out = out;
+        this.ownGroup = shared == null;
+        this.group = ownGroup ? Transport.newGroup(1, "peer") : shared;
+        this.loop = group.next();
+        this.reflexive = new Reflexive(mux, loop);
+    }
+
+    /** Completes with a message when the node cannot go on. */
+    public CompletableFuture<String> failure() {
+        return failed;
     }
 
     /** {@code false}: stay on the relay (no STUN, no probes); for networks where UDP is unwelcome, and benchmarks. */
@@ -102,10 +117,15 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         return this;
     }
 
-    /** Where {@code peer status} finds this node's sessions (null: nowhere). */
-    public PeerNode statusDir(Path dir) {
-        this.status = dir == null ? null : new StatusFile(dir, role());
+    /** Where {@code peer status} finds this node's sessions (null: nowhere); {@code tunnel}: its name in {@code peer up}. */
+    public PeerNode statusDir(Path dir, String tunnel) {
+        this.status = dir == null ? null : new StatusFile(dir, role(), tunnel);
         return this;
+    }
+
+    /** The local end ({@code peer status}): the exposed service, or where a connector listens (null before it does). */
+    String local() {
+        return null;
     }
 
     abstract ChannelHandler quicCodec();
@@ -339,11 +359,14 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
         failed.complete(reason);
     }
 
-    private void writeStatus() {
+    void writeStatus() {
         if (status != null) {
-            status.write(server.address(), List.copyOf(sessions.values()), s -> s.mux.path(s.virtual));
+            status.write(server.address(), local(), List.copyOf(sessions.values()), s -> s.mux.path(s.virtual));
         }
     }
+
+    /** Closes what the subclass opened on the loop: on a shared group nothing else would (the group lives on). */
+    void stopped() {}
 
     /** Closing twice (a test, then its rig; a signal, then the hook) is a no-op the second time. */
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -359,9 +382,16 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
             if (control != null) {
                 control.stop();
             }
+            if (udp != null) {
+                udp.close();
+            }
+            stopped();
         }).syncUninterruptibly();
         if (status != null) {
             status.delete();
+        }
+        if (!ownGroup) {
+            return;
         }
         group.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -23,19 +24,50 @@ import java.util.function.Function;
 public final class StatusFile {
     public static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Numbers the files of {@code peer up}'s tunnels: one process, one file per tunnel, {@code PID-N.json}. */
+    private static final AtomicInteger TUNNELS = new AtomicInteger();
+
     private final Path file;
     private final String role;
+    /** The tunnel's name in {@code peer up}, or null for {@code peer expose}/{@code connect}. */
+    private final String tunnel;
+    /** The tunnel's number in its process (N of its file name): status lists tunnels in the order they started. */
+    private final int order;
     private final String started = Instant.now().toString();
 
-    StatusFile(Path runDir, Probe.Role role) {
-        this.file = runDir.resolve(ProcessHandle.current().pid() + ".json");
+    StatusFile(Path runDir, Probe.Role role, String tunnel) {
+        long pid = ProcessHandle.current().pid();
+        this.order = tunnel == null ? 0 : TUNNELS.incrementAndGet();
+        this.file = runDir.resolve(tunnel == null ? pid + ".json" : pid + "-" + order + ".json");
         this.role = role == Probe.Role.CONNECTOR ? "connect" : "expose";
+        this.tunnel = tunnel;
     }
 
-    void write(String server, List<Session> sessions, Function<Session, PacketPath> pathOf) {
+    /** The process a status file belongs to: {@code PID.json} or {@code PID-N.json}, else -1. */
+    public static long pidOf(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(".json")) {
+            return -1;
+        }
+        String stem = name.substring(0, name.length() - 5);
+        int dash = stem.indexOf('-');
+        try {
+            return Long.parseLong(dash < 0 ? stem : stem.substring(0, dash));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    void write(String server, String local, List<Session> sessions, Function<Session, PacketPath> pathOf) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("pid", ProcessHandle.current().pid());
+        status.put("command", tunnel == null ? role : "up");
         status.put("role", role);
+        if (tunnel != null) {
+            status.put("tunnel", tunnel);
+            status.put("order", order);
+        }
+        status.put("local", local);
         status.put("server", server);
         status.put("started", started);
         List<Map<String, Object>> list = new ArrayList<>();
