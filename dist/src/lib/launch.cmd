@@ -24,8 +24,13 @@ for /f "tokens=1,2 delims=._-+" %%a in ("%PINHOLE_VERSION%") do (
 if not defined PINHOLE_MAJOR goto unreadableVersion
 if %PINHOLE_MAJOR% LSS 17 goto oldJava
 
+rem A peer's JVM: serial GC, the C1 compiler only, a 64 MB heap, 512 KB thread stacks; the rendezvous keeps the
+rem JVM's defaults (docs/benchmarks.md, "Footprint"). PINHOLE_JAVA_OPTS comes after, so it overrides any of them.
+set "PINHOLE_DEFAULTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx64m -XX:MaxDirectMemorySize=256m"
+if "%PINHOLE_COMMAND%"=="rendezvous" set "PINHOLE_DEFAULTS="
+
 rem Leak detection samples buffers at a cost; the tests run it at "paranoid" instead (pom.xml).
-"%PINHOLE_JAVA%" -Dio.netty.leakDetection.level=disabled %PINHOLE_JAVA_OPTS% -cp "%PINHOLE_DIST%\lib\*" %PINHOLE_MAIN% %*
+"%PINHOLE_JAVA%" -Dio.netty.leakDetection.level=disabled %PINHOLE_DEFAULTS% %PINHOLE_JAVA_OPTS% -cp "%PINHOLE_DIST%\lib\*" %PINHOLE_MAIN% %*
 exit /b %ERRORLEVEL%
 
 :badJavaHome

@@ -71,8 +71,16 @@ if [ "$pinhole_major" -lt 17 ]; then
   pinhole_fail "Java $pinhole_version at $pinhole_java is too old (expected: 17 or newer; install one, e.g. apt-get install openjdk-17-jre-headless, or set JAVA_HOME to one)"
 fi
 
+# A peer's JVM: serial GC, the C1 compiler only, a 64 MB heap (its data is in direct buffers, capped apart), 512 KB
+# thread stacks; the rendezvous keeps the JVM's defaults, as its heap grows with its peers. Why each, and what it
+# saves: docs/benchmarks.md, "Footprint". PINHOLE_JAVA_OPTS comes after, so it overrides any of them.
+pinhole_defaults=
+if [ "$PINHOLE_COMMAND" != rendezvous ]; then
+  pinhole_defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx64m -XX:MaxDirectMemorySize=256m"
+fi
+
 # Leak detection samples buffers at a cost; the tests run it at "paranoid" instead (pom.xml).
 # PINHOLE_JAVA_OPTS is split on spaces on purpose: it holds several JVM options.
 # shellcheck disable=SC2086
-exec "$pinhole_java" -Dio.netty.leakDetection.level=disabled ${PINHOLE_JAVA_OPTS:-} \
+exec "$pinhole_java" -Dio.netty.leakDetection.level=disabled $pinhole_defaults ${PINHOLE_JAVA_OPTS:-} \
   -cp "$pinhole_dist/lib/*" "$PINHOLE_MAIN" "$@"
