@@ -41,7 +41,7 @@ class ArchiveLayoutTest {
                 assertTrue(Files.isRegularFile(jar), jar + ": missing");
             }
             for (String file : List.of("systemd/pinhole-rendezvous.service", "systemd/pinhole-peer.service",
-                    "systemd/rendezvous.env", "systemd/peer.env", "docs/install.md", "README.md")) {
+                    "systemd/rendezvous.env", "systemd/peer.env", "systemd/pinhole.toml", "docs/install.md", "README.md")) {
                 assertTrue(Files.isRegularFile(dist.root.resolve(file)), file + ": missing");
             }
             try (Stream<Path> files = Files.walk(dist.root)) {

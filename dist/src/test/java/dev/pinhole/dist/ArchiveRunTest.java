@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The release archive works on its own: unpacked in an empty directory away from the source tree, its
- * launchers run the rendezvous, {@code peer login}, {@code peer expose} and {@code peer connect} as separate
- * processes on loopback, with nothing but a Java runtime, and a page is fetched through the tunnel.
+ * launchers run the rendezvous, {@code peer login}, {@code peer up} (on the archive's example tunnels file, as the
+ * service unit runs it) and {@code peer connect} as separate processes on loopback, with nothing but a Java runtime, and a page is fetched through the tunnel.
  */
 class ArchiveRunTest {
     static final String PAGE = "served from behind the tunnel\n";
@@ -44,9 +44,9 @@ class ArchiveRunTest {
     }
 
     @Test
-    void rendezvousExposeAndConnectRunFromTheUnpackedArchiveAndCarryAPage() throws Exception {
+    void rendezvousPeerUpAndConnectRunFromTheUnpackedArchiveAndCarryAPage() throws Exception {
         try (UnpackedArchive dist = UnpackedArchive.unpack(scratch)) {
-            rendezvousExposeAndConnectCarryAPage(dist, dist.javaOnlyEnvironment());
+            rendezvousPeerUpAndConnectCarryAPage(dist, dist.javaOnlyEnvironment());
         }
     }
 
@@ -56,11 +56,11 @@ class ArchiveRunTest {
         try (UnpackedArchive dist = UnpackedArchive.unpack(archive, scratch)) {
             // No JAVA_HOME, and a PATH with nothing on it: only the archive's own runtime can run.
             Path emptyPath = Files.createDirectories(scratch.resolve("empty-path"));
-            rendezvousExposeAndConnectCarryAPage(dist, Map.of("PATH", emptyPath.toString(), "HOME", scratch.toString()));
+            rendezvousPeerUpAndConnectCarryAPage(dist, Map.of("PATH", emptyPath.toString(), "HOME", scratch.toString()));
         }
     }
 
-    void rendezvousExposeAndConnectCarryAPage(UnpackedArchive dist, Map<String, String> env) throws Exception {
+    void rendezvousPeerUpAndConnectCarryAPage(UnpackedArchive dist, Map<String, String> env) throws Exception {
         HttpServer web = webServer();
         try {
             Path rvLog = scratch.resolve("rendezvous.log");
@@ -74,9 +74,15 @@ class ArchiveRunTest {
             assertEquals(0, dist.run(loginLog, env, "peer", "login", join, "--home", exposerHome.toString()),
                     UnpackedArchive.read(loginLog));
 
+            // The exposer runs as the service unit does: 'peer up' on the archive's example file, its tunnel pointed
+            // at the web server (the example's other entries are comments).
+            String example = Files.readString(dist.root.resolve("systemd/pinhole.toml"));
+            assertTrue(example.contains("name = \"nas-ssh\"\nport = 22\n"), example);
+            Path config = scratch.resolve("pinhole.toml");
+            Files.writeString(config, example.replace("name = \"nas-ssh\"\nport = 22\n",
+                    "name = \"web\"\nport = " + web.getAddress().getPort() + "\n"));
             Path exposeLog = scratch.resolve("expose.log");
-            dist.start(exposeLog, env, "peer", "expose", String.valueOf(web.getAddress().getPort()), "--name", "web",
-                    "--home", exposerHome.toString());
+            dist.start(exposeLog, env, "peer", "up", "--config", config.toString(), "--home", exposerHome.toString());
             String key = UnpackedArchive.awaitMatch(exposeLog, "key: (sha256:\\S+)");
 
             Path connectLog = scratch.resolve("connect.log");

@@ -53,6 +53,11 @@ class SystemdUnitsTest {
             assertTrue(rendezvous.contains("\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n"), rendezvous);
             assertTrue(rendezvous.contains("\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n"), rendezvous);
             assertTrue(peer.contains("\nCapabilityBoundingSet=\n") && peer.contains("\nAmbientCapabilities=\n"), peer);
+            // The peer service is 'peer up' on one file, reloaded in place, and not restarted over a bad configuration.
+            for (String line : List.of("ExecStart=/opt/pinhole/bin/peer up --config /etc/pinhole/pinhole.toml",
+                    "ExecReload=/bin/kill -HUP $MAINPID", "RestartPreventExitStatus=2")) {
+                assertTrue(peer.contains("\n" + line + "\n"), line + " missing in:\n" + peer);
+            }
             for (String unit : List.of(rendezvous, peer)) {
                 for (String line : List.of("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
                         "PrivateTmp=yes", "Restart=on-failure", "User=pinhole")) {
