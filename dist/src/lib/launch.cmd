@@ -26,7 +26,7 @@ if %PINHOLE_MAJOR% LSS 17 goto oldJava
 
 rem A peer's JVM: serial GC, the C1 compiler only, a 64 MB heap, 512 KB thread stacks; the rendezvous keeps the
 rem JVM's defaults (docs/benchmarks.md, "Footprint"). PINHOLE_JAVA_OPTS comes after, so it overrides any of them.
-set "PINHOLE_DEFAULTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx64m -XX:MaxDirectMemorySize=256m"
+set "PINHOLE_DEFAULTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms8m -Xmx64m -XX:MaxDirectMemorySize=256m"
 if "%PINHOLE_COMMAND%"=="rendezvous" set "PINHOLE_DEFAULTS="
 
 rem Leak detection samples buffers at a cost; the tests run it at "paranoid" instead (pom.xml).

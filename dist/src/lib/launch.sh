@@ -76,7 +76,7 @@ fi
 # saves: docs/benchmarks.md, "Footprint". PINHOLE_JAVA_OPTS comes after, so it overrides any of them.
 pinhole_defaults=
 if [ "$PINHOLE_COMMAND" != rendezvous ]; then
-  pinhole_defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmx64m -XX:MaxDirectMemorySize=256m"
+  pinhole_defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms8m -Xmx64m -XX:MaxDirectMemorySize=256m"
 fi
 
 # Leak detection samples buffers at a cost; the tests run it at "paranoid" instead (pom.xml).
