@@ -1,6 +1,7 @@
 package dev.pinhole.peer.node;
 
 import dev.pinhole.protocol.AllowedPeer;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Close;
@@ -232,7 +233,7 @@ public final class Exposer extends PeerNode {
     @Override
     void loggedIn(Welcome welcome) {
         registerRequest = control.nextRequestId();
-        control.send(new Register(registerRequest, service.name(), service.port(), allowPeers));
+        control.send(new Register(registerRequest, service.name(), service.port(), allowPeers, Carries.TCP));
     }
 
     @Override
