@@ -71,7 +71,9 @@ public final class QuicSettings {
                 .initialMaxStreamDataBidirectionalLocal(MAX_STREAM_DATA)
                 .initialMaxStreamDataBidirectionalRemote(MAX_STREAM_DATA)
                 .initialMaxStreamsBidirectional(MAX_STREAMS)
-                .initialMaxStreamsUnidirectional(0);
+                .initialMaxStreamsUnidirectional(0)
+                // UDP services' datagrams (docs/udp.md): announced by every session, used by those that carry UDP.
+                .datagram(Datagrams.QUEUE, Datagrams.QUEUE);
     }
 
     /** The exposer's codec: one per socket, serving every session; {@code clientKeys} decides who may. */
