@@ -1,5 +1,7 @@
 package dev.pinhole.session;
 
+import java.util.Arrays;
+
 /**
  * What happened to one tunnel's UDP datagrams, for {@code peer status} (docs/udp.md, "Counters"). Written on the
  * node's event loop, read by the status writer on the same loop; the fields are volatile so a test may read them.
@@ -18,4 +20,13 @@ public final class UdpStats {
     public volatile long expiredFlows;
     /** The largest datagram payload the current session carries, or 0 before one is up. */
     public volatile int maxPayload;
+    private long[] last = {};
+
+    /** Whether a counter moved since the last call: the status file is rewritten only then (at most once a second). */
+    public boolean changed() {
+        long[] now = {datagrams, oversize, dropped, refusedFlows, flows, expiredFlows, maxPayload};
+        boolean changed = !Arrays.equals(now, last);
+        last = now;
+        return changed;
+    }
 }

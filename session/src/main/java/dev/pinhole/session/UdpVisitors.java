@@ -47,6 +47,7 @@ public final class UdpVisitors {
     private final EventLoop loop;
     private final Supplier<Future<QuicChannel>> session;
     private final Consumer<String> note;
+    private final Runnable changed;
     private final UdpStats stats = new UdpStats();
     private final FlowTable<InetSocketAddress, Void> flows;
     private final ScheduledFuture<?> sweep;
@@ -56,11 +57,14 @@ public final class UdpVisitors {
     /**
      * @param session the live session, or one being opened (the caller's; called for each datagram)
      * @param note    says once per flow when a datagram was too large
+     * @param changed called at most once a second while {@link #stats()} change (the status file shows them)
      */
-    public UdpVisitors(EventLoop loop, Supplier<Future<QuicChannel>> session, long idleNanos, Consumer<String> note) {
+    public UdpVisitors(EventLoop loop, Supplier<Future<QuicChannel>> session, long idleNanos, Consumer<String> note,
+                       Runnable changed) {
         this.loop = loop;
         this.session = session;
         this.note = note;
+        this.changed = changed;
         this.flows = new FlowTable<>(MAX_FLOWS, idleNanos, System::nanoTime);
         long period = sweepPeriod(idleNanos);
         this.sweep = loop.scheduleAtFixedRate(this::expire, period, period, TimeUnit.NANOSECONDS);
@@ -173,6 +177,9 @@ public final class UdpVisitors {
         int gone = flows.expire().size();
         stats.expiredFlows += gone;
         stats.flows = flows.size();
+        if (stats.changed()) {
+            changed.run();
+        }
     }
 
     /** Where visitors send, once bound. */

@@ -60,8 +60,7 @@ public final class Connector extends PeerNode {
     /** The id of the session {@code current} resolved to; it is live while it is in the session table. */
     private int currentId;
     private Channel listener;
-    /** Visitors' UDP flows ({@code --udp}; docs/udp.md), or null: this connector carries TCP. */
-    private UdpVisitors udpVisitors;
+    private UdpVisitors udpVisitors; // visitors' UDP flows (--udp, docs/udp.md); null: this connector carries TCP
 
     public Connector(Identity identity, JoinCode server, Output out, Target target) {
         this(identity, server, out, target, null);
@@ -75,7 +74,7 @@ public final class Connector extends PeerNode {
 
     /** Carries UDP instead of TCP: one UDP socket where {@link Target} says, each visitor address a flow. */
     public Connector udp(Duration idle) {
-        this.udpVisitors = new UdpVisitors(loop, this::session, idle.toNanos(), out::note);
+        this.udpVisitors = new UdpVisitors(loop, this::session, idle.toNanos(), out::note, this::writeStatus);
         this.udpStats = udpVisitors.stats();
         return this;
     }
@@ -132,9 +131,6 @@ public final class Connector extends PeerNode {
 
     /** Once a session is direct, only the peers see its bytes: the connector tells the rendezvous (when they changed). */
     private void reportTraffic() {
-        if (udpStats != null) {
-            writeStatus(); // the UDP counters of peer status
-        }
         for (Session session : List.copyOf(sessions.values())) {
             QuicBytes.count(session.quic, (sent, received) -> {
                 if (sent + received != session.reportedBytes && control != null) { // UDP frames count here too
@@ -347,8 +343,8 @@ public final class Connector extends PeerNode {
         listener = channel;
         String listen = local();
         writeStatus();
-        String udp = udpVisitors == null ? "" : "UDP ";
-        out.event("ready", "listening on " + udp + listen + " -> '" + opened.name() + "' (key " + opened.peerKey() + ")",
+        out.event("ready", "listening on " + (udpVisitors == null ? "" : "UDP ") + listen + " -> '" + opened.name() + "' (key "
+                + opened.peerKey() + ")",
                 "listen", listen, "name", opened.name(), "peer", opened.peerKey(), "udp", udpVisitors != null);
     }
 
@@ -375,7 +371,7 @@ public final class Connector extends PeerNode {
             relayUdp.close();
         }
         if (udpVisitors != null) {
-            udpVisitors.close();
+            udpVisitors.close(); // its socket is the listener; this stops its sweep
         }
         if (traffic != null) {
             traffic.cancel(false);

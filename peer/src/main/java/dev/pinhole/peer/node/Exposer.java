@@ -277,13 +277,17 @@ public final class Exposer extends PeerNode {
         return Probe.Role.EXPOSER;
     }
 
-    /** Rewrites the status file while UDP counters change (every 5 s, as the connector's traffic reports). */
+    /** Rewrites the status file while UDP counters change, at most once a second. */
     private ScheduledFuture<?> statusRefresh;
 
     @Override
     void loggedIn(Welcome welcome) {
         if (udpStats != null && statusRefresh == null) {
-            statusRefresh = loop.scheduleWithFixedDelay(this::writeStatus, 5, 5, TimeUnit.SECONDS);
+            statusRefresh = loop.scheduleWithFixedDelay(() -> {
+                if (udp.changed()) {
+                    writeStatus();
+                }
+            }, 1, 1, TimeUnit.SECONDS);
         }
         registerRequest = control.nextRequestId();
         control.send(new Register(registerRequest, service.name(), service.port(), allowPeers, carries));
