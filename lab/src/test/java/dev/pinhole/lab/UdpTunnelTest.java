@@ -228,7 +228,8 @@ class UdpTunnelTest {
                 String note = tunnel.connect().awaitMatch("(UDP datagram of 1400 bytes from \\S+ dropped: this session carries"
                         + " at most \\d+)");
                 int max = Integer.parseInt(note.substring(note.lastIndexOf(' ') + 1));
-                assertTrue(max >= 1_200 && max < 1_350, "largest datagram " + max);
+                // WireGuard at MTU 1280 (IPv6's minimum) sends 1280 + 32 bytes: docs/udp.md, "Sizes".
+                assertTrue(max >= 1_312 && max < 1_350, "largest datagram " + max);
                 System.out.println("udp: largest datagram on a direct-capable session: " + max + " bytes");
                 await().atMost(Duration.ofSeconds(10)).until(() -> status("b").contains("3 too large (max " + max + " bytes)"));
                 Matcher notes = Pattern.compile("UDP datagram of 1400").matcher(tunnel.connect().log());
