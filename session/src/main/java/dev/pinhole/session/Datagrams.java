@@ -90,8 +90,8 @@ public final class Datagrams {
      * {@code stats}, or drops it if the session is down or it is larger than the session carries.
      */
     public static Sent send(QuicChannel quic, long flowId, ByteBuf payload, UdpStats stats) {
-        if (quic == null || !quic.isActive()) {
-            stats.dropped++;
+        if (quic == null || !quic.isActive() || quic.attr(MAX_FRAME).get() == null) {
+            stats.dropped++; // no session, or its handshake has not said yet how large a datagram may be
             return Sent.DROPPED;
         }
         int max = maxPayload(quic, flowId);
