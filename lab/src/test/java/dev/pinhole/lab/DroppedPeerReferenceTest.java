@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage.Publish;
 import dev.pinhole.protocol.ControlMessage.Publish.Kind;
 import dev.pinhole.protocol.ControlMessage.Published;
@@ -35,7 +36,7 @@ class DroppedPeerReferenceTest {
      */
     static WeakReference<Peer> publishAndLeave(Rig rig, RendezvousServer server, Identity identity) throws Exception {
         try (RawControlClient exposer = new RawControlClient(rig.joinCode(), identity, 1 << 16)) {
-            exposer.send(new Register(1, "gone", 80, List.of()));
+            exposer.send(new Register(1, "gone", 80, List.of(), Carries.TCP));
             assertInstanceOf(Registered.class, exposer.read());
             exposer.send(new Publish(2, "gone", Kind.HTTP, 0, "", List.of(), ""));
             assertInstanceOf(Published.class, exposer.read());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.lab.RevocationTest.Run;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Error;
@@ -126,7 +127,7 @@ class IdentityRatesTest {
             try (RawControlClient exposer = new RawControlClient(rig.joinCode(), Identity.generate("exposer"), RECEIVE_BUFFER);
                  RawControlClient first = new RawControlClient(mallory, attacker, RECEIVE_BUFFER);
                  RawControlClient second = new RawControlClient(mallory, attacker, RECEIVE_BUFFER)) {
-                exposer.send(new ControlMessage.Register(1, "raw", 80, List.of()));
+                exposer.send(new ControlMessage.Register(1, "raw", 80, List.of(), Carries.TCP));
                 assertInstanceOf(ControlMessage.Registered.class, exposer.read());
                 for (RawControlClient connection : List.of(first, second)) {
                     Opened opened = assertInstanceOf(Opened.class, open(connection, "raw", 1).get(0));

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Opened;
 import dev.pinhole.protocol.ControlMessage.Register;
@@ -42,7 +43,7 @@ class RelayHandOffTest {
             throws Exception {
         RawControlClient client = new RawControlClient(rig.joinCode(), Identity.generate(name), 4096);
         open.add(client);
-        client.send(new Register(1, name, 80, List.of()));
+        client.send(new Register(1, name, 80, List.of(), Carries.TCP));
         assertInstanceOf(Registered.class, client.read());
         return client;
     }

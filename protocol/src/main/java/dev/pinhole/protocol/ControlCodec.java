@@ -53,10 +53,11 @@ import java.util.List;
  *                (request 0: about the connection, then close; TOKEN_REVOKED there is fatal to the peer's sessions)
  *   Register   = u8 4 | u32 request | string name | port | u8 count (at most {@value #MAX_ALLOWED_PEERS}; 0: any peer)
  *                | string allowed peer... (a key fingerprint sha256:..., or label:LABEL)
+ *                | u8 carries (1: TCP, 2: UDP, 3: both; docs/udp.md)
  *   Registered = u8 5 | u32 request | string name
  *   Open       = u8 6 | u32 request | string name
  *   Opened     = u8 7 | u32 request | u32 session | string name | string key | port | bytes secret
- *                | u8 exposer flags (bit 0: hard, bit 1: relay only)
+ *                | u8 exposer flags (bit 0: hard, bit 1: relay only) | u8 carries (as in Register)
  *   Incoming   = u8 8 | u32 session | string name | string key | bytes secret
  *   Relay      = u8 9 | u32 session | u16 segment size (0: one packet; else at most {@value #MAX_RELAY_SEGMENTS}
  *                segments in the payload) | payload (rest of the frame)
@@ -164,6 +165,7 @@ public final class ControlCodec {
             }
             out.writeByte(m.allowPeers().size());
             m.allowPeers().forEach(entry -> writeStr(out, entry.text()));
+            out.writeByte(m.carries().bits());
         } else if (message instanceof Registered m) {
             out.writeByte(REGISTERED);
             out.writeInt(m.requestId());
@@ -181,6 +183,7 @@ public final class ControlCodec {
             out.writeShort(m.port());
             writeBytes(out, m.secret().bytes());
             out.writeByte((m.exposerHard() ? 1 : 0) | (m.exposerRelayOnly() ? 2 : 0));
+            out.writeByte(m.carries().bits());
         } else if (message instanceof Publish m) {
             out.writeByte(PUBLISH);
             out.writeInt(m.requestId());
@@ -315,7 +318,7 @@ public final class ControlCodec {
                 throw new ProtocolException("allowed peer " + i + ": " + e.getMessage());
             }
         }
-        return new Register(requestId, name, port, allowed);
+        return new Register(requestId, name, port, allowed, Carries.ofBits(u8(body, "carries")));
     }
 
     private static Publish publish(ByteBuf body) {
@@ -365,7 +368,8 @@ public final class ControlCodec {
         if ((flags & ~3) != 0) {
             throw new ProtocolException("exposer flags: " + flags + " (expected: 0..3)");
         }
-        return new Opened(requestId, sessionId, name, key, port, secret, (flags & 1) != 0, (flags & 2) != 0);
+        return new Opened(requestId, sessionId, name, key, port, secret, (flags & 1) != 0, (flags & 2) != 0,
+                Carries.ofBits(u8(body, "carries")));
     }
 
     private static Candidates candidates(ByteBuf body) {

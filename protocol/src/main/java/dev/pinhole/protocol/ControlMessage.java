@@ -34,9 +34,11 @@ public sealed interface ControlMessage {
     /**
      * Peer to server: publish a service under {@code name}; {@code port} is the local port, a hint for connectors.
      * {@code allowPeers} (empty: every peer of the rendezvous) are the only peers that may open sessions to it
-     * ({@code peer expose --allow-peer}; docs/security.md, "Who may connect to a service").
+     * ({@code peer expose --allow-peer}; docs/security.md, "Who may connect to a service"). {@code carries}: TCP, UDP
+     * or both (docs/udp.md).
      */
-    record Register(int requestId, String name, int port, List<AllowedPeer> allowPeers) implements ControlMessage {
+    record Register(int requestId, String name, int port, List<AllowedPeer> allowPeers, Carries carries)
+            implements ControlMessage {
         public Register {
             allowPeers = List.copyOf(allowPeers);
         }
@@ -113,10 +115,11 @@ public sealed interface ControlMessage {
      * Server to the connecting peer: session created; {@code peerKey} is the exposer's key fingerprint,
      * {@code port} the exposed service's local port (connectors listen on the same one when free).
      * {@code exposerHard} and {@code exposerRelayOnly} are what the exposer said in its {@link NatInfo}: the
-     * connector decides from them whether the session can ever go direct, and so its packet size.
+     * connector decides from them whether the session can ever go direct, and so its packet size. {@code carries}
+     * is what the exposer registered: a connector asking for UDP of a TCP-only name (or the reverse) stops there.
      */
     record Opened(int requestId, int sessionId, String name, String peerKey, int port, SessionSecret secret,
-                  boolean exposerHard, boolean exposerRelayOnly) implements ControlMessage {}
+                  boolean exposerHard, boolean exposerRelayOnly, Carries carries) implements ControlMessage {}
 
     /**
      * Peer to server, after each STUN round that changed it: what this peer learnt about its NAT. {@code udp}:

@@ -51,6 +51,11 @@ class ControlCodecMalformedTest {
                         "allowed peer 0: label: (expected: a token label of 1..64 characters, as 'rendezvous token list' shows it)"),
                 List.of("04" + "00000001" + "0002" + "6869" + "1f90" + "02" + "0008" + "6c6162656c3a6161",
                         "allowed peer 1 length: needs 2 bytes, 0 left"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f90" + "00", "carries: needs 1 bytes, 0 left"),
+                List.of("04" + "00000001" + "0002" + "6869" + "1f90" + "00" + "00",
+                        "carries: 0 (expected: 1 TCP, 2 UDP or 3 both)"),
+                List.of("07" + "00000004" + "cafebabe" + "0001" + "77" + "0001" + "6b" + "1f90" + "0004" + "01020304" + "00" + "04",
+                        "carries: 4 (expected: 1 TCP, 2 UDP or 3 both)"),
                 List.of("0d" + "00000003" + "04", "candidate flags: 4 (expected: 0..3)"),
                 List.of("0e" + "10", "NAT flags: 16 (expected: 0..15)"),
                 List.of("07" + "00000004" + "cafebabe" + "0001" + "77" + "0001" + "6b" + "1f90" + "0004" + "01020304" + "04",
@@ -102,7 +107,7 @@ class ControlCodecMalformedTest {
         List<AllowedPeer> tooMany = IntStream.range(0, ControlCodec.MAX_ALLOWED_PEERS + 1)
                 .mapToObj(i -> (AllowedPeer) new AllowedPeer.Label("peer" + i)).toList();
         var e = assertThrows(IllegalArgumentException.class,
-                () -> ControlCodec.encode(new Register(1, "web", 80, tooMany), buf));
+                () -> ControlCodec.encode(new Register(1, "web", 80, tooMany, Carries.TCP), buf));
         assertEquals("allowed peers: 33 (expected: <= 32)", e.getMessage());
         buf.release();
     }

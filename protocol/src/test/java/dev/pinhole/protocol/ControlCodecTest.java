@@ -55,12 +55,15 @@ class ControlCodecTest {
                 new Hello(ControlMessage.VERSION, "pht_0011aabb_secret", "pinhole-peer/0.1"),
                 new Welcome(ControlMessage.VERSION, "sha256:abc", "pinhole-rendezvous/0.1", 3478, 3479),
                 new Error(7, ErrorCode.NAME_TAKEN, "name 'x' belongs to another identity"),
-                new Register(3, "mypc", 8080, List.of()),
-                new Register(3, "mypc", 8080, List.of(new AllowedPeer.Key(ZERO_KEY), new AllowedPeer.Label("ci runner ✓"))),
+                new Register(3, "mypc", 8080, List.of(), Carries.TCP),
+                new Register(3, "game", 19132, List.of(), Carries.UDP),
+                new Register(3, "game", 25565, List.of(), Carries.TCP_AND_UDP),
+                new Register(3, "mypc", 8080, List.of(new AllowedPeer.Key(ZERO_KEY), new AllowedPeer.Label("ci runner ✓")), Carries.TCP),
                 new Registered(3, "mypc"),
                 new Open(4, "mypc"),
-                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, true, false),
-                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, false, true),
+                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, true, false, Carries.TCP),
+                new Opened(4, 0xcafebabe, "mypc", "sha256:key", 65535, SECRET, false, true, Carries.TCP),
+                new Opened(4, 0xcafebabe, "game", "sha256:key", 19132, SECRET, false, false, Carries.UDP),
                 new NatInfo(true, false, false, false),
                 new PathReport(0xcafebabe, true),
                 Publish.tcp(5, "mypc", 20005),
@@ -132,20 +135,29 @@ class ControlCodecTest {
                         + "00000000"                    // u32 request id 0: about the connection
                         + "000d" + "544f4b454e5f5245564f4b4544" // string code, by name: "TOKEN_REVOKED"
                         + "0007" + "7265766f6b6564"),   // string message "revoked"
-                golden(new Register(3, "web", 8080, List.of()),
+                golden(new Register(3, "web", 8080, List.of(), Carries.TCP),
                         "04"                            // type 4: Register
                         + "00000003"                    // u32 request id 3
                         + "0003" + "776562"             // string name "web"
                         + "1f90"                        // u16 port 8080
-                        + "00"),                        // u8 allowed peer count 0: any peer of the rendezvous
-                golden(new Register(4, "web", 22, List.of(new AllowedPeer.Key(ZERO_KEY), new AllowedPeer.Label("alice"))),
+                        + "00"                          // u8 allowed peer count 0: any peer of the rendezvous
+                        + "01"),                        // u8 carries 1: TCP
+                golden(new Register(5, "game", 19132, List.of(), Carries.TCP_AND_UDP),
+                        "04"                            // type 4: Register
+                        + "00000005"                    // u32 request id 5
+                        + "0004" + "67616d65"           // string name "game"
+                        + "4abc"                        // u16 port 19132
+                        + "00"                          // u8 allowed peer count 0: any peer of the rendezvous
+                        + "03"),                        // u8 carries 3: TCP and UDP on one name (docs/udp.md)
+                golden(new Register(4, "web", 22, List.of(new AllowedPeer.Key(ZERO_KEY), new AllowedPeer.Label("alice")), Carries.TCP),
                         "04"                            // type 4: Register
                         + "00000004"                    // u32 request id 4
                         + "0003" + "776562"             // string name "web"
                         + "0016"                        // u16 port 22
                         + "02"                          // u8 allowed peer count 2
                         + "0032" + "7368613235363a" + "41".repeat(43) // string key fingerprint "sha256:AAA...A"
-                        + "000b" + "6c6162656c3a616c696365"), // string "label:alice": the peers of tokens labelled alice
+                        + "000b" + "6c6162656c3a616c696365" // string "label:alice": the peers of tokens labelled alice
+                        + "01"),                        // u8 carries 1: TCP
                 golden(new Registered(3, "web"),
                         "05"                            // type 5: Registered
                         + "00000003"                    // u32 request id 3
@@ -154,7 +166,7 @@ class ControlCodecTest {
                         "06"                            // type 6: Open
                         + "00000004"                    // u32 request id 4
                         + "0003" + "776562"),           // string name "web"
-                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, true, false),
+                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, true, false, Carries.TCP),
                         "07"                            // type 7: Opened
                         + "00000004"                    // u32 request id 4
                         + "cafebabe"                    // u32 session id
@@ -162,8 +174,9 @@ class ControlCodecTest {
                         + "0001" + "6b"                 // string exposer key "k"
                         + "1f90"                        // u16 port 8080
                         + "0004" + "01020304"           // bytes secret: u16 length 4 (32 in practice), the bytes
-                        + "01"),                        // u8 exposer flags: bit 0 hard
-                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, false, true),
+                        + "01"                          // u8 exposer flags: bit 0 hard
+                        + "01"),                        // u8 carries 1: TCP
+                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, false, true, Carries.TCP),
                         "07"                            // type 7: Opened
                         + "00000004"                    // u32 request id 4
                         + "cafebabe"                    // u32 session id
@@ -171,7 +184,18 @@ class ControlCodecTest {
                         + "0001" + "6b"                 // string exposer key "k"
                         + "1f90"                        // u16 port 8080
                         + "0004" + "01020304"           // bytes secret: u16 length 4, the bytes
-                        + "02"),                        // u8 exposer flags: bit 1 relay only (--relay-only)
+                        + "02"                          // u8 exposer flags: bit 1 relay only (--relay-only)
+                        + "01"),                        // u8 carries 1: TCP
+                golden(new Opened(4, 0xcafebabe, "web", "k", 8080, SHORT_SECRET, false, false, Carries.UDP),
+                        "07"                            // type 7: Opened
+                        + "00000004"                    // u32 request id 4
+                        + "cafebabe"                    // u32 session id
+                        + "0003" + "776562"             // string name "web"
+                        + "0001" + "6b"                 // string exposer key "k"
+                        + "1f90"                        // u16 port 8080
+                        + "0004" + "01020304"           // bytes secret: u16 length 4, the bytes
+                        + "00"                          // u8 exposer flags: none
+                        + "02"),                        // u8 carries 2: UDP only
                 golden(new Incoming(0xcafebabe, "web", "k", SHORT_SECRET),
                         "08"                            // type 8: Incoming
                         + "cafebabe"                    // u32 session id

@@ -35,6 +35,12 @@ public final class QuicSettings {
      */
     static final long MAX_DATA = 16L << 20;
     static final long MAX_STREAM_DATA = 4L << 20;
+    /**
+     * Connection id length: 8 random bytes tell apart far more sessions than one socket ever holds, and 12 bytes fewer
+     * than QUIC's default 20 in every packet lets a direct session carry a 1280-byte IPv6 packet inside WireGuard
+     * (docs/udp.md, "Sizes").
+     */
+    static final int CONNECTION_ID_LENGTH = 8;
     /** Concurrent streams (= concurrent TCP connections through one session); credit is renewed as they close. */
     static final long MAX_STREAMS = 1000;
     /**
@@ -65,13 +71,16 @@ public final class QuicSettings {
                 .congestionControlAlgorithm(QuicCongestionControlAlgorithm.CUBIC)
                 .maxSendUdpPayloadSize(payload)
                 .maxRecvUdpPayloadSize(payload)
+                .localConnectionIdLength(CONNECTION_ID_LENGTH)
                 // No greasing of the QUIC bit (RFC 9287): demultiplexing by first byte (RFC 9443) needs it set.
                 .grease(false)
                 .initialMaxData(MAX_DATA)
                 .initialMaxStreamDataBidirectionalLocal(MAX_STREAM_DATA)
                 .initialMaxStreamDataBidirectionalRemote(MAX_STREAM_DATA)
                 .initialMaxStreamsBidirectional(MAX_STREAMS)
-                .initialMaxStreamsUnidirectional(0);
+                .initialMaxStreamsUnidirectional(0)
+                // UDP services' datagrams (docs/udp.md): announced by every session, used by those that carry UDP.
+                .datagram(Datagrams.QUEUE, Datagrams.QUEUE);
     }
 
     /** The exposer's codec: one per socket, serving every session; {@code clientKeys} decides who may. */

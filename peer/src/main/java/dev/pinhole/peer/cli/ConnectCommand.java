@@ -5,6 +5,7 @@ import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.RunNode;
 import dev.pinhole.protocol.Fingerprint;
 import dev.pinhole.protocol.home.PeerHome;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "connect", description = "Listen locally and carry each connection to a named service.")
+@Command(name = "connect", description = "Listen locally and carry each connection (or UDP flow) to a named service.")
 final class ConnectCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin PeerOptions options;
@@ -32,8 +33,16 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
     boolean relayOnly;
 
-    /** What the flags ask for, checked: the target and whether to stay on the relay. */
-    record Checked(Connector.Target target, boolean relayOnly) {}
+    @Option(names = "--udp", description = "Carry UDP: listen on a UDP port, each sender a flow of its own, to a"
+            + " service exposed with --udp (docs/udp.md).")
+    boolean udp;
+
+    @Option(names = "--udp-idle-timeout", paramLabel = "SECONDS",
+            description = "With --udp: a sender's flow ends after this long without a datagram either way (default: 60).")
+    Integer udpIdleTimeout;
+
+    /** What the flags ask for, checked: the target, whether to stay on the relay, and UDP's idle timeout (null: TCP). */
+    record Checked(Connector.Target target, boolean relayOnly, Duration udpIdle) {}
 
     @Override
     public Integer call() throws Exception {
@@ -47,6 +56,9 @@ final class ConnectCommand implements Callable<Integer> {
         }
         PeerHome home = options.home();
         Connector connector = new Connector(home.identity(), server.joinCode(home), out, checked.target());
+        if (checked.udpIdle() != null) {
+            connector.udp(checked.udpIdle());
+        }
         connector.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run"), null).onWelcome(server.remember(home, out));
         return RunNode.run(connector, out);
     }
@@ -81,6 +93,8 @@ final class ConnectCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--expect-key: " + e.getMessage());
             }
         }
-        return new Checked(new Connector.Target(name.toLowerCase(Locale.ROOT), host, port, expectKey), relayOnly);
+        Duration idle = UdpFlags.idleTimeout(udp, udpIdleTimeout);
+        return new Checked(new Connector.Target(name.toLowerCase(Locale.ROOT), host, port, expectKey), relayOnly,
+                udp ? idle : null);
     }
 }

@@ -4,10 +4,12 @@ import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.peer.node.Output;
 import dev.pinhole.peer.node.RunNode;
 import dev.pinhole.protocol.AllowedPeer;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlCodec;
 import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.protocol.home.PeerHome;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "expose", description = "Publish the local TCP service on PORT under a name.")
+@Command(name = "expose", description = "Publish the local TCP (or UDP) service on PORT under a name.")
 final class ExposeCommand implements Callable<Integer> {
     @Spec CommandLine.Model.CommandSpec spec;
     @Mixin PeerOptions options;
@@ -69,8 +71,23 @@ final class ExposeCommand implements Callable<Integer> {
     @Option(names = "--relay-only", description = "Never try a direct (hole-punched) path; always use the relay.")
     boolean relayOnly;
 
-    /** What the flags ask for, checked: the service, who may open sessions, and whether to stay on the relay. */
-    record Checked(Exposer.Service service, List<AllowedPeer> allowPeers, boolean relayOnly) {}
+    @Option(names = "--tcp", description = "Carry TCP (the default; with --udp: both on the same name and port).")
+    boolean tcp;
+
+    @Option(names = "--udp", description = "Carry UDP datagrams to the service (connectors use connect --udp;"
+            + " docs/udp.md). Alone: UDP only; add --tcp for both.")
+    boolean udp;
+
+    @Option(names = "--udp-idle-timeout", paramLabel = "SECONDS",
+            description = "With --udp: a visitor's flow ends after this long without a datagram either way (default: 60).")
+    Integer udpIdleTimeout;
+
+    /**
+     * What the flags ask for, checked: the service, who may open sessions, whether to stay on the relay, what the
+     * service carries and how long its UDP flows live idle.
+     */
+    record Checked(Exposer.Service service, List<AllowedPeer> allowPeers, boolean relayOnly, Carries carries,
+                   Duration udpIdle) {}
 
     @Override
     public Integer call() throws Exception {
@@ -84,7 +101,7 @@ final class ExposeCommand implements Callable<Integer> {
         }
         PeerHome home = options.home();
         Exposer exposer = new Exposer(home.identity(), server.joinCode(home), out, checked.service());
-        exposer.allowPeers(checked.allowPeers());
+        exposer.allowPeers(checked.allowPeers()).carries(checked.carries()).udpIdleTimeout(checked.udpIdle());
         exposer.directPaths(!checked.relayOnly()).statusDir(home.dir().resolve("run"), null).onWelcome(server.remember(home, out));
         return RunNode.run(exposer, out);
     }
@@ -147,6 +164,13 @@ final class ExposeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(!http ? "--host-header applies to HTTP ingress: add --http"
                     : "--host-header " + hostHeader + " (expected: rewrite, or HOST[:PORT])");
         }
+        Carries carries = Carries.of(tcp || !udp, udp);
+        Duration udpIdle = UdpFlags.idleTimeout(udp, udpIdleTimeout);
+        if (!carries.tcp() && (http || https || publicPort != null)) {
+            String ingress = http ? "--http" : https ? "--https" : "--tcp-port";
+            throw new IllegalArgumentException(ingress + " publishes TCP, and --udp alone carries UDP only: add --tcp"
+                    + " to carry both");
+        }
         Set<AllowedPeer> allowPeers = new LinkedHashSet<>();
         for (String entry : allowPeer) {
             try {
@@ -171,7 +195,7 @@ final class ExposeCommand implements Callable<Integer> {
             publish.add(Exposer.Publication.tcp(publicPort, allow));
         }
         return new Checked(new Exposer.Service(ServiceName.canonical(name), host, port, publish), List.copyOf(allowPeers),
-                relayOnly);
+                relayOnly, carries, udpIdle);
     }
 
     /**

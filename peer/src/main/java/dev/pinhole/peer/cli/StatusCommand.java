@@ -62,6 +62,15 @@ final class StatusCommand implements Callable<Integer> {
                             + s.path("peer").asText() + ": " + s.path("path").asText() + " " + s.path("remote").asText()
                             + rtt);
                 }
+                JsonNode udp = node.path("udp");
+                if (udp.isObject()) {
+                    // docs/udp.md, "Counters"
+                    out.println(indent + "udp: " + udp.path("flows").asInt() + " flows, " + udp.path("datagrams").asLong()
+                            + " datagrams, " + udp.path("oversize").asLong() + " too large (max "
+                            + udp.path("max_payload").asInt() + " bytes), " + udp.path("dropped").asLong() + " dropped, "
+                            + udp.path("refused_flows").asLong() + " flows refused, " + udp.path("expired_flows").asLong()
+                            + " expired");
+                }
             }
         }
         out.flush();

@@ -115,10 +115,14 @@ final class Tunnels implements AutoCloseable {
         if (tunnel.expose() != null) {
             node = new Exposer(identity, server, tagged, tunnel.expose().service(), group)
                     .allowPeers(tunnel.expose().allowPeers())
+                    .carries(tunnel.expose().carries()).udpIdleTimeout(tunnel.expose().udpIdle())
                     .directPaths(!tunnel.expose().relayOnly());
         } else {
-            node = new Connector(identity, server, tagged, tunnel.connect().target(), group).waitForName(true)
-                    .directPaths(!tunnel.connect().relayOnly());
+            Connector connector = new Connector(identity, server, tagged, tunnel.connect().target(), group).waitForName(true);
+            if (tunnel.connect().udpIdle() != null) {
+                connector.udp(tunnel.connect().udpIdle());
+            }
+            node = connector.directPaths(!tunnel.connect().relayOnly());
         }
         node.statusDir(runDir, tunnel.id()).onWelcome(welcomed);
         Running r = new Running(tunnel, node);

@@ -12,14 +12,17 @@ import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
+import dev.pinhole.session.Datagrams;
 import dev.pinhole.session.PathMux;
 import dev.pinhole.session.QuicBytes;
 import dev.pinhole.session.QuicSettings;
+import dev.pinhole.session.UdpVisitors;
 import dev.pinhole.session.VirtualNet;
 import dev.pinhole.session.Visitors;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -32,10 +35,12 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * {@code peer connect}: opens a session to a named service and listens locally; each accepted TCP
@@ -55,6 +60,7 @@ public final class Connector extends PeerNode {
     /** The id of the session {@code current} resolved to; it is live while it is in the session table. */
     private int currentId;
     private Channel listener;
+    private UdpVisitors udpVisitors; // visitors' UDP flows (--udp, docs/udp.md); null: this connector carries TCP
 
     public Connector(Identity identity, JoinCode server, Output out, Target target) {
         this(identity, server, out, target, null);
@@ -64,6 +70,13 @@ public final class Connector extends PeerNode {
     public Connector(Identity identity, JoinCode server, Output out, Target target, EventLoopGroup shared) {
         super(identity, server, out, shared);
         this.target = target;
+    }
+
+    /** Carries UDP instead of TCP: one UDP socket where {@link Target} says, each visitor address a flow. */
+    public Connector udp(Duration idle) {
+        this.udpVisitors = new UdpVisitors(loop, this::session, idle.toNanos(), out::note, this::writeStatus);
+        this.udpStats = udpVisitors.stats();
+        return this;
     }
 
     @Override
@@ -120,7 +133,7 @@ public final class Connector extends PeerNode {
     private void reportTraffic() {
         for (Session session : List.copyOf(sessions.values())) {
             QuicBytes.count(session.quic, (sent, received) -> {
-                if (sent + received != session.reportedBytes && control != null) {
+                if (sent + received != session.reportedBytes && control != null) { // UDP frames count here too
                     session.reportedBytes = sent + received;
                     control.send(new ControlMessage.Traffic(session.id, sent, received));
                 }
@@ -212,6 +225,12 @@ public final class Connector extends PeerNode {
             failed.complete(why);
             return;
         }
+        String why = Datagrams.mismatch(opened.name(), opened.carries(), udpVisitors != null);
+        if (why != null) {
+            promise.tryFailure(new IllegalStateException(why));
+            failed.complete(why);
+            return;
+        }
         if (promise == current) {
             currentId = opened.sessionId();
         }
@@ -263,6 +282,7 @@ public final class Connector extends PeerNode {
         }
         bootstrap
                 .remoteAddress(session.virtual)
+                .handler(Datagrams.pipeline(udpVisitors == null ? null : udpVisitors.reader()))
                 .streamHandler(new ChannelInboundHandlerAdapter())
                 .connect()
                 .addListener(future -> {
@@ -293,17 +313,19 @@ public final class Connector extends PeerNode {
 
     private void listen(Opened opened, Runnable then) {
         ServerBootstrap bootstrap = Visitors.listener(loop, this::accept);
+        IntFunction<ChannelFuture> bind = p -> udpVisitors != null ? udpVisitors.bind(target.listenHost(), p)
+                : bootstrap.bind(target.listenHost(), p);
         String host = target.listenHost();
         Integer port = target.listenPort();
         boolean tryServicePort = port == null && opened.port() > 0;
         int first = port != null ? port : tryServicePort ? opened.port() : 0;
-        bootstrap.bind(host, first).addListener((ChannelFutureListener) bound -> {
+        bind.apply(first).addListener((ChannelFutureListener) bound -> {
             if (bound.isSuccess()) {
                 ready(bound.channel(), opened);
                 then.run();
             } else if (tryServicePort) {
                 // The service's own port is taken here (often by the service itself): any free port will do.
-                bootstrap.bind(host, 0).addListener((ChannelFutureListener) any -> {
+                bind.apply(0).addListener((ChannelFutureListener) any -> {
                     if (any.isSuccess()) {
                         ready(any.channel(), opened);
                         then.run();
@@ -321,8 +343,9 @@ public final class Connector extends PeerNode {
         listener = channel;
         String listen = local();
         writeStatus();
-        out.event("ready", "listening on " + listen + " -> '" + opened.name() + "' (key " + opened.peerKey() + ")",
-                "listen", listen, "name", opened.name(), "peer", opened.peerKey());
+        out.event("ready", "listening on " + (udpVisitors == null ? "" : "UDP ") + listen + " -> '" + opened.name() + "' (key "
+                + opened.peerKey() + ")",
+                "listen", listen, "name", opened.name(), "peer", opened.peerKey(), "udp", udpVisitors != null);
     }
 
     /**
@@ -346,6 +369,9 @@ public final class Connector extends PeerNode {
         }
         if (relayUdp != null) {
             relayUdp.close();
+        }
+        if (udpVisitors != null) {
+            udpVisitors.close(); // its socket is the listener; this stops its sweep
         }
         if (traffic != null) {
             traffic.cancel(false);

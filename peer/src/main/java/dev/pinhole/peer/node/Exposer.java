@@ -1,6 +1,7 @@
 package dev.pinhole.peer.node;
 
 import dev.pinhole.protocol.AllowedPeer;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.Cidr;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Close;
@@ -16,9 +17,11 @@ import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.protocol.tls.PinnedTrustManager;
+import dev.pinhole.session.Datagrams;
 import dev.pinhole.session.QuicSettings;
 import dev.pinhole.session.Splice;
 import dev.pinhole.session.StreamHeader;
+import dev.pinhole.session.UdpStats;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -31,11 +34,14 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -96,6 +102,17 @@ public final class Exposer extends PeerNode {
     private boolean announced;
     /** Registered again after a reconnect: publishing is no longer the first try, and its failure not fatal. */
     private boolean reregistered;
+    /** TCP, UDP or both ({@code --tcp}, {@code --udp}; docs/udp.md). */
+    private Carries carries = Carries.TCP;
+    /** How long a UDP flow lives without a datagram either way ({@code --udp-idle-timeout}). */
+    private Duration udpIdle = DEFAULT_UDP_IDLE;
+    private final UdpStats udp = new UdpStats();
+
+    /**
+     * A UDP flow's default lifetime without traffic: longer than the keepalives of games and VPNs (WireGuard 25 s,
+     * most games a few seconds), as long as common NATs keep a UDP mapping (docs/udp.md, "Flows").
+     */
+    public static final Duration DEFAULT_UDP_IDLE = Duration.ofSeconds(60);
 
     public Exposer(Identity identity, JoinCode server, Output out, Service service) {
         this(identity, server, out, service, null);
@@ -105,6 +122,24 @@ public final class Exposer extends PeerNode {
     public Exposer(Identity identity, JoinCode server, Output out, Service service, EventLoopGroup shared) {
         super(identity, server, out, shared);
         this.service = service;
+    }
+
+    /** What the service carries: TCP (the default), UDP or both. */
+    public Exposer carries(Carries what) {
+        this.carries = what;
+        this.udpStats = what.udp() ? udp : null;
+        return this;
+    }
+
+    /** How long a UDP flow lives without a datagram either way. */
+    public Exposer udpIdleTimeout(Duration idle) {
+        this.udpIdle = idle;
+        return this;
+    }
+
+    /** This exposer's UDP counters, summed over its sessions (docs/udp.md, "Counters"). */
+    public UdpStats udpStats() {
+        return udp;
     }
 
     /** The service, for {@code peer status}. */
@@ -154,19 +189,28 @@ public final class Exposer extends PeerNode {
             return refusal(key);
         };
         return QuicSettings.server(identity, connectorKeys)
-                .handler(new SessionBinder())
+                .handler(Datagrams.pipeline(binder))
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .streamOption(ChannelOption.AUTO_READ, false)
                 .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
                     @Override
                     protected void initChannel(QuicStreamChannel stream) {
-                        StreamHeader.read(stream, (kind, early) -> connectLocal(stream, early));
+                        StreamHeader.read(stream, (kind, early) -> {
+                            if (carries.tcp()) {
+                                connectLocal(stream, early);
+                            } else {
+                                early.release(); // a UDP-only service: its connectors were told so at Opened
+                                stream.close();
+                            }
+                        });
                     }
                 })
                 .build();
     }
 
     /** Ties each accepted QUIC connection to its session; shared by all connections, hence @Sharable. */
+    private final SessionBinder binder = new SessionBinder();
+
     @ChannelHandler.Sharable
     private final class SessionBinder extends ChannelInboundHandlerAdapter {
         @Override
@@ -179,6 +223,10 @@ public final class Exposer extends PeerNode {
             }
             session.quic = quic;
             quic.closeFuture().addListener(f -> endSession(session, "session closed", true));
+            if (carries.udp()) {
+                quic.pipeline().addLast(new UdpService(loop, service.host(), service.port(), udpIdle.toNanos(), udp,
+                        out::note));
+            }
             ctx.fireChannelActive();
         }
     }
@@ -229,10 +277,20 @@ public final class Exposer extends PeerNode {
         return Probe.Role.EXPOSER;
     }
 
+    /** Rewrites the status file while UDP counters change, at most once a second. */
+    private ScheduledFuture<?> statusRefresh;
+
     @Override
     void loggedIn(Welcome welcome) {
+        if (udpStats != null && statusRefresh == null) {
+            statusRefresh = loop.scheduleWithFixedDelay(() -> {
+                if (udp.changed()) {
+                    writeStatus();
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+        }
         registerRequest = control.nextRequestId();
-        control.send(new Register(registerRequest, service.name(), service.port(), allowPeers));
+        control.send(new Register(registerRequest, service.name(), service.port(), allowPeers, carries));
     }
 
     @Override
@@ -268,13 +326,16 @@ public final class Exposer extends PeerNode {
                 announced = true;
                 String key = identity.keyFingerprint();
                 List<String> allowed = allowPeers.stream().map(AllowedPeer::text).toList();
-                out.event("exposed", "exposing " + service.host() + ":" + service.port() + " as '" + registered.name()
+                String udp = carries.udp() ? " --udp" : "";
+                out.event("exposed", "exposing " + (carries == Carries.TCP ? "" : carries.text() + " ") + service.host()
+                                + ":" + service.port() + " as '" + registered.name()
                                 + "' via " + server.address() + "\n  key: " + key
-                                + "\n  others connect with: bin/peer connect " + registered.name() + " --expect-key " + key
+                                + "\n  others connect with: bin/peer connect " + registered.name() + udp + " --expect-key " + key
                                 + "\n  " + whoMayConnect(),
                         "name", registered.name(), "target", service.host() + ":" + service.port(),
                         "server", server.address(), "key", key,
-                        "connect", "bin/peer connect " + registered.name() + " --expect-key " + key,
+                        "connect", "bin/peer connect " + registered.name() + udp + " --expect-key " + key,
+                        "carries", carries.text(),
                         "allow_peers", allowed);
             } else {
                 reregistered = true;
@@ -297,6 +358,13 @@ public final class Exposer extends PeerNode {
             }
             out.event("session", "session from " + incoming.peerKey(),
                     "session", Integer.toUnsignedString(incoming.sessionId(), 16), "peer", incoming.peerKey(), "path", "relay");
+        }
+    }
+
+    @Override
+    void stopped() {
+        if (statusRefresh != null) {
+            statusRefresh.cancel(false);
         }
     }
 

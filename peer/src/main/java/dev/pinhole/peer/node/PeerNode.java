@@ -22,6 +22,7 @@ import dev.pinhole.session.PacketBatch;
 import dev.pinhole.session.PacketPath;
 import dev.pinhole.session.PathMux;
 import dev.pinhole.session.RelayPath;
+import dev.pinhole.session.UdpStats;
 import dev.pinhole.session.VirtualNet;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -47,10 +48,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * What an exposer and a connector share: one event loop for everything (control connection, UDP
- * socket, QUIC, local sockets), so handlers never lock and packets never hop threads; one UDP socket
- * whose pipeline is {@link PathMux} then the QUIC codec, carrying STUN, punch probes and QUIC; and the
- * table of sessions by id, each starting on the relay with a {@link Punch} looking for a direct path.
+ * What an exposer and a connector share: one event loop for everything (control connection, UDP socket, QUIC, local sockets),
+ * so handlers never lock and packets never hop threads; one UDP socket whose pipeline is {@link PathMux} then the QUIC codec,
+ * carrying STUN, punch probes and QUIC; and the table of sessions by id, each on the relay first, a {@link Punch} seeking direct.
  */
 public abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -85,6 +85,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     private ControlMessage.NatInfo reportedNat;
     private Consumer<Welcome> welcomed = welcome -> { };
     private StatusFile status;
+    UdpStats udpStats; // the tunnel's UDP counters for peer status (docs/udp.md); null: it carries no UDP
 
     /**
      * @param shared the group to run on, one thread shared with other nodes ({@code peer up}: docs/operations.md,
@@ -361,7 +362,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
 
     void writeStatus() {
         if (status != null) {
-            status.write(server.address(), local(), List.copyOf(sessions.values()), s -> s.mux.path(s.virtual));
+            status.write(server.address(), local(), List.copyOf(sessions.values()), s -> s.mux.path(s.virtual), udpStats);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.pinhole.protocol.punch.Probe;
 import dev.pinhole.protocol.tls.SecureFiles;
 import dev.pinhole.session.DirectPath;
 import dev.pinhole.session.PacketPath;
+import dev.pinhole.session.UdpStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,8 @@ public final class StatusFile {
         }
     }
 
-    void write(String server, String local, List<Session> sessions, Function<Session, PacketPath> pathOf) {
+    /** @param udp the tunnel's UDP counters (docs/udp.md, "Counters"), or null if it carries no UDP */
+    void write(String server, String local, List<Session> sessions, Function<Session, PacketPath> pathOf, UdpStats udp) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("pid", ProcessHandle.current().pid());
         status.put("command", tunnel == null ? role : "up");
@@ -84,6 +86,17 @@ public final class StatusFile {
             list.add(entry);
         }
         status.put("sessions", list);
+        if (udp != null) {
+            Map<String, Object> counters = new LinkedHashMap<>();
+            counters.put("flows", udp.flows);
+            counters.put("datagrams", udp.datagrams);
+            counters.put("oversize", udp.oversize);
+            counters.put("max_payload", udp.maxPayload);
+            counters.put("dropped", udp.dropped);
+            counters.put("refused_flows", udp.refusedFlows);
+            counters.put("expired_flows", udp.expiredFlows);
+            status.put("udp", counters);
+        }
         try {
             SecureFiles.createPrivateDirectories(file.getParent());
             SecureFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(status));

@@ -41,12 +41,17 @@ class TunnelsFileTest {
             Map.entry("--host-header", List.of("--http", "--host-header", "rewrite")),
             Map.entry("--allow-ip", List.of("--http", "--allow-ip", "203.0.113.0/24", "--allow-ip", "198.51.100.7/32")),
             Map.entry("--allow-peer", List.of("--allow-peer", KEY, "--allow-peer", "label:family")),
-            Map.entry("--relay-only", List.of("--relay-only")));
+            Map.entry("--relay-only", List.of("--relay-only")),
+            Map.entry("--tcp", List.of("--tcp", "--udp")),
+            Map.entry("--udp", List.of("--udp")),
+            Map.entry("--udp-idle-timeout", List.of("--udp", "--udp-idle-timeout", "5")));
     static final Map<String, List<String>> CONNECT_SAMPLES = Map.ofEntries(
             Map.entry("NAME", List.of("other")),
             Map.entry("--listen", List.of("--listen", "127.0.0.1:2222")),
             Map.entry("--expect-key", List.of("--expect-key", KEY)),
-            Map.entry("--relay-only", List.of("--relay-only")));
+            Map.entry("--relay-only", List.of("--relay-only")),
+            Map.entry("--udp", List.of("--udp")),
+            Map.entry("--udp-idle-timeout", List.of("--udp", "--udp-idle-timeout", "5")));
 
     /** The TOML entry that says what {@code args} (a command line of {@code role}) say, one key per flag. */
     static String entry(String role, List<String> args) {
@@ -71,6 +76,8 @@ class TunnelsFileTest {
                 toml.append(key).append(" = \"WEB_AUTH\"\n");
             } else if (List.class.isAssignableFrom(option.type())) {
                 lists.computeIfAbsent(key, k -> new ArrayList<>()).add("\"" + args.get(++i) + "\"");
+            } else if (option.type() == Integer.class || option.type() == int.class) {
+                toml.append(key).append(" = ").append(args.get(++i)).append('\n');
             } else {
                 toml.append(key).append(" = \"").append(args.get(++i)).append("\"\n");
             }
@@ -112,7 +119,7 @@ class TunnelsFileTest {
 
     private static boolean isValueOfFlag(List<String> args, String value) {
         int i = args.indexOf(value);
-        return i > 0 && args.get(i - 1).startsWith("--") && !List.of("--http", "--https", "--relay-only").contains(args.get(i - 1));
+        return i > 0 && args.get(i - 1).startsWith("--") && !List.of("--http", "--https", "--relay-only", "--tcp", "--udp").contains(args.get(i - 1));
     }
 
     Object byFile(String role, String toml) throws Exception {
@@ -177,7 +184,7 @@ class TunnelsFileTest {
     void anUnknownKeyAWrongTypeOrADuplicateIsAnErrorNamingFileLineAndKeyAndNothingStarts() throws Exception {
         String ssh = "[[expose]]\nname = \"nas\"\nport = 22\n";
         refused(ssh + "portt = 23\n", ":4: expose: unknown key 'portt' (expected one of: port, name, host, tcp_port, http,"
-                + " https, basic_auth_env, host_header, allow_ip, allow_peer, relay_only)");
+                + " https, basic_auth_env, host_header, allow_ip, allow_peer, relay_only, tcp, udp, udp_idle_timeout)");
         refused("\n[[expose]]\nname = \"web\"\nport = \"8080\"\n", ":4: expose.port: \"8080\" is a string (expected: a whole number)");
         refused(ssh + "http = \"yes\"\n", ":4: expose.http: \"yes\" is a string (expected: true or false)");
         refused(ssh + "http = true\nallow_ip = \"203.0.113.0/24\"\n", ":5: expose.allow_ip: \"203.0.113.0/24\" is a string"

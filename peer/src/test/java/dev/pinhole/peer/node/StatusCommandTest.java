@@ -40,7 +40,7 @@ class StatusCommandTest {
         Session relayed = new Session(0xabc, "web", "sha256:KEY", new InetSocketAddress("127.77.0.1", 7),
                 new RelayPath(0xabc, () -> null, "203.0.113.10:7000"), SessionSecret.random(), null);
         DirectPath direct = new DirectPath(null, new EmbeddedChannel(), new InetSocketAddress("198.18.2.2", 40001), 0.31);
-        status.write("203.0.113.10:7000", "127.0.0.1:8080", List.of(relayed), s -> direct);
+        status.write("203.0.113.10:7000", "127.0.0.1:8080", List.of(relayed), s -> direct, null);
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         Files.writeString(run.resolve(gone.pid() + ".json"), "{}");
@@ -55,7 +55,7 @@ class StatusCommandTest {
         assertEquals("direct", session.path("path").asText());
         assertEquals(0.31, session.path("rtt_ms").asDouble());
 
-        status.write("203.0.113.10:7000", "127.0.0.1:8080", List.of(relayed), s -> relayed.relay);
+        status.write("203.0.113.10:7000", "127.0.0.1:8080", List.of(relayed), s -> relayed.relay, null);
         assertTrue(run("status", "--home", home.toString()).contains(": relay 203.0.113.10:7000"));
         status.delete();
         assertEquals("no peer expose/connect/up is running for this home\n", run("status", "--home", home.toString()));

@@ -1,6 +1,7 @@
 package dev.pinhole.rendezvous.registry;
 
 import dev.pinhole.protocol.AllowedPeer;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.NatInfo;
 import io.netty.channel.Channel;
@@ -26,6 +27,8 @@ public final class Peer {
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     /** Who may open sessions to each service this connection exposes (empty: any peer); see {@link AccessPolicy}. */
     private final Map<String, List<AllowedPeer>> allowed = new ConcurrentHashMap<>();
+    /** What each service this connection exposes carries (TCP, UDP or both), passed on to connectors. */
+    private final Map<String, Carries> carries = new ConcurrentHashMap<>();
     private final Set<Integer> sessions = ConcurrentHashMap.newKeySet();
     /** What the peer last reported about its NAT, or null. */
     private volatile NatInfo nat;
@@ -134,9 +137,15 @@ public final class Peer {
         nat = info;
     }
 
-    void exposes(String name, int port, List<AllowedPeer> allowPeers) {
+    /** What this peer's service {@code name} carries; TCP if it did not say. */
+    Carries carries(String name) {
+        return carries.getOrDefault(name, Carries.TCP);
+    }
+
+    void exposes(String name, int port, List<AllowedPeer> allowPeers, Carries carried) {
         allowed.put(name, allowPeers);
         ports.put(name, port);
+        carries.put(name, carried);
     }
 
     /** The peers this connection lets open sessions to {@code name}; empty: any peer. */

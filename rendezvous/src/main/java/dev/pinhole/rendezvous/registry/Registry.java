@@ -208,7 +208,7 @@ public final class Registry {
         SessionSecret secret = SessionSecret.random();
         exposer.send(new Incoming(session.id(), name, connector.id(), secret));
         return new Opened(request.requestId(), session.id(), name, exposer.id(), exposer.port(name), secret,
-                exposer.hardToPunch(), exposer.relayOnly());
+                exposer.hardToPunch(), exposer.relayOnly(), exposer.carries(name));
     }
 
     /**

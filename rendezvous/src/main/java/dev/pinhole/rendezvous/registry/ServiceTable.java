@@ -124,7 +124,7 @@ final class ServiceTable {
                 return new Error(request.requestId(), ErrorCode.LIMIT, limit);
             }
         }
-        peer.exposes(name, request.port(), request.allowPeers());
+        peer.exposes(name, request.port(), request.allowPeers(), request.carries());
         Peer previous = services.put(name, peer);
         if (previous == peer) {
             return new Registered(request.requestId(), name); // registered again on the same connection

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Hello;
@@ -89,7 +90,7 @@ class ControlBackpressureTest {
     @Test
     void anExposerThatDoesNotReadGetsNoMoreIncomingAndTheConnectorIsToldWhy() {
         EmbeddedChannel alice = login(PeerConnectionHandlerTest.ALICE);
-        alice.writeInbound(new Register(1, "web", 80, List.of()));
+        alice.writeInbound(new Register(1, "web", 80, List.of(), Carries.TCP));
         alice.readOutbound();
         stopReading(alice, 16);
         EmbeddedChannel bob = login(PeerConnectionHandlerTest.BOB);
@@ -105,7 +106,7 @@ class ControlBackpressureTest {
     @Test
     void aPeerThatLeftMoreThanTheHardLimitUnreadIsClosedNotBufferedFor() {
         EmbeddedChannel alice = login(PeerConnectionHandlerTest.ALICE);
-        alice.writeInbound(new Register(1, "web", 80, List.of()));
+        alice.writeInbound(new Register(1, "web", 80, List.of(), Carries.TCP));
         alice.readOutbound();
         EmbeddedChannel bob = login(PeerConnectionHandlerTest.BOB);
         bob.writeInbound(new Open(1, "web"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
@@ -128,7 +129,7 @@ class PeerConnectionHandlerTest {
     void aConnectionWhoseTokenWasRevokedCanNoLongerRegisterOrOpen() throws Exception {
         EmbeddedChannel alice = login(ALICE);
         new DataDir(dir, clock).revokeToken(Tokens.idOf(token).orElseThrow()); // `rendezvous token revoke`
-        alice.writeInbound(new Register(1, "web", 80, List.of()));
+        alice.writeInbound(new Register(1, "web", 80, List.of(), Carries.TCP));
         assertEquals(ErrorCode.TOKEN_REVOKED, error(alice).code());
         alice.writeInbound(new Open(2, "web"));
         assertEquals(ErrorCode.TOKEN_REVOKED, error(alice).code());
@@ -136,7 +137,7 @@ class PeerConnectionHandlerTest {
         Error cut = error(alice);
         assertEquals(new Error(0, ErrorCode.TOKEN_REVOKED, "token " + Tokens.idOf(token).orElseThrow()
                 + " was revoked by the operator of the rendezvous; ask for a new join code"), cut);
-        alice.writeInbound(new Register(3, "web", 80, List.of()));
+        alice.writeInbound(new Register(3, "web", 80, List.of(), Carries.TCP));
         assertNull(alice.readOutbound(), "nothing more is served while the connection closes");
         alice.advanceTimeBy(Registry.CUT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         alice.runScheduledPendingTasks();
@@ -156,7 +157,7 @@ class PeerConnectionHandlerTest {
     @Test
     void requestsBeforeLoginAreRefused() {
         EmbeddedChannel channel = connect(ALICE);
-        channel.writeInbound(new Register(1, "web", 80, List.of()));
+        channel.writeInbound(new Register(1, "web", 80, List.of(), Carries.TCP));
         assertEquals(ErrorCode.NOT_LOGGED_IN, error(channel).code());
         assertFalse(channel.isActive());
     }
@@ -202,10 +203,10 @@ class PeerConnectionHandlerTest {
     @Test
     void firstIdentityOwnsANameAndOthersGetAClearError() {
         EmbeddedChannel alice = login(ALICE);
-        alice.writeInbound(new Register(1, "MyPC", 8080, List.of()));
+        alice.writeInbound(new Register(1, "MyPC", 8080, List.of(), Carries.TCP));
         assertEquals(new Registered(1, "mypc"), alice.readOutbound());
         EmbeddedChannel bob = login(BOB);
-        bob.writeInbound(new Register(2, "mypc", 22, List.of()));
+        bob.writeInbound(new Register(2, "mypc", 22, List.of(), Carries.TCP));
         Error taken = error(bob);
         assertEquals(ErrorCode.NAME_TAKEN, taken.code());
         assertTrue(taken.message().contains(ALICE), taken.message());
@@ -214,18 +215,18 @@ class PeerConnectionHandlerTest {
 
     @Test
     void ownershipSurvivesARestart() throws Exception {
-        login(ALICE).writeInbound(new Register(1, "mypc", 8080, List.of()));
+        login(ALICE).writeInbound(new Register(1, "mypc", 8080, List.of(), Carries.TCP));
         data = new DataDir(dir, clock); // what a restarted server reads
         registry = new Registry(data.store(), clock, log::add);
         EmbeddedChannel bob = login(BOB);
-        bob.writeInbound(new Register(2, "mypc", 22, List.of()));
+        bob.writeInbound(new Register(2, "mypc", 22, List.of(), Carries.TCP));
         assertEquals(ErrorCode.NAME_TAKEN, error(bob).code());
     }
 
     @Test
     void invalidNameIsRefused() {
         EmbeddedChannel alice = login(ALICE);
-        alice.writeInbound(new Register(1, "my_pc", 8080, List.of()));
+        alice.writeInbound(new Register(1, "my_pc", 8080, List.of(), Carries.TCP));
         Error error = error(alice);
         assertEquals(ErrorCode.BAD_NAME, error.code());
         assertTrue(error.message().contains("DNS label"));
@@ -234,7 +235,7 @@ class PeerConnectionHandlerTest {
     @Test
     void unknownAndOfflineNamesAreTellApart() {
         EmbeddedChannel alice = login(ALICE);
-        alice.writeInbound(new Register(1, "web", 80, List.of()));
+        alice.writeInbound(new Register(1, "web", 80, List.of(), Carries.TCP));
         alice.readOutbound();
         alice.close();
         EmbeddedChannel bob = login(BOB);
@@ -249,7 +250,7 @@ class PeerConnectionHandlerTest {
 
     Pair session() {
         EmbeddedChannel alice = login(ALICE);
-        alice.writeInbound(new Register(1, "web", 8080, List.of()));
+        alice.writeInbound(new Register(1, "web", 8080, List.of(), Carries.TCP));
         alice.readOutbound();
         EmbeddedChannel bob = login(BOB);
         bob.writeInbound(new Open(7, "web"));
@@ -263,7 +264,7 @@ class PeerConnectionHandlerTest {
         EmbeddedChannel bob = pair.bob();
         Opened opened = pair.opened();
         assertEquals(new Incoming(opened.sessionId(), "web", BOB, opened.secret()), pair.incoming());
-        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret(), false, false), opened);
+        assertEquals(new Opened(7, opened.sessionId(), "web", ALICE, 8080, opened.secret(), false, false, Carries.TCP), opened);
         assertEquals(32, opened.secret().bytes().length);
 
         bob.writeInbound(new Relay(opened.sessionId(), 0, Unpooled.wrappedBuffer(new byte[] {1, 2})));
@@ -284,7 +285,7 @@ class PeerConnectionHandlerTest {
     void theExposersNatHardnessReachesTheConnector() {
         EmbeddedChannel alice = login(ALICE);
         alice.writeInbound(new ControlMessage.NatInfo(true, true, false, false));
-        alice.writeInbound(new Register(1, "web", 8080, List.of()));
+        alice.writeInbound(new Register(1, "web", 8080, List.of(), Carries.TCP));
         alice.readOutbound();
         EmbeddedChannel bob = login(BOB);
         bob.writeInbound(new Open(7, "web"));

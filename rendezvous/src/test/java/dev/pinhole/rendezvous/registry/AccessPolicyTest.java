@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.pinhole.protocol.AllowedPeer;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
 import dev.pinhole.protocol.ControlMessage.Open;
@@ -60,7 +61,7 @@ class AccessPolicyTest {
     Peer exposing(String... allowPeers) {
         Peer alice = login(ALICE);
         List<AllowedPeer> allowed = List.of(allowPeers).stream().map(AllowedPeer::parse).toList();
-        assertEquals(new Registered(1, "web"), registry.register(alice, new Register(1, "web", 80, allowed)).join());
+        assertEquals(new Registered(1, "web"), registry.register(alice, new Register(1, "web", 80, allowed, Carries.TCP)).join());
         return alice;
     }
 
@@ -101,7 +102,7 @@ class AccessPolicyTest {
     void registeringAgainReplacesTheList() {
         Peer alice = exposing(BOB);
         assertEquals(new Registered(2, "web"), registry.register(alice,
-                new Register(2, "web", 80, List.of(AllowedPeer.parse(CAROL)))).join());
+                new Register(2, "web", 80, List.of(AllowedPeer.parse(CAROL)), Carries.TCP)).join());
         assertInstanceOf(Opened.class, registry.openSession(login(CAROL), new Open(7, "web")));
         assertEquals(ErrorCode.PEER_NOT_ALLOWED,
                 assertInstanceOf(Error.class, registry.openSession(login(BOB), new Open(8, "web"))).code());

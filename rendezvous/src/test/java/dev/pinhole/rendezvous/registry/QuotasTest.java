@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Candidates;
 import dev.pinhole.protocol.ControlMessage.Error;
@@ -100,7 +101,7 @@ class QuotasTest {
     void sessionsOpenAtOnceAreCappedPerPeerAndAClosedOneFreesItsPlace() {
         Registry registry = registry(limits(3, 1024, 1000, 1000, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         Peer connector = login(registry, "connector", "t2");
         List<Opened> opened = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -113,7 +114,7 @@ class QuotasTest {
         // Sessions ended by the exposer's drop are given back too.
         registry.drop(exposer);
         Peer again = login(registry, "exposer", "t1");
-        registry.register(again, new Register(1, "web", 80, List.of())).join();
+        registry.register(again, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         for (int i = 0; i < 3; i++) {
             assertInstanceOf(Opened.class, registry.openSession(connector, new Open(20 + i, "web")));
         }
@@ -123,7 +124,7 @@ class QuotasTest {
     void aTokenHoldsFourTimesAPeersSessionsHoweverManyKeysItMints() {
         Registry registry = registry(limits(2, 1024, 1000, 1000, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         int opened = 0;
         String refusal = null;
         for (int key = 0; key < 10 && refusal == null; key++) {
@@ -145,7 +146,7 @@ class QuotasTest {
     void opensAreRateLimitedPerIdentityAndTheBucketRefills() {
         Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         Peer connector = login(registry, "connector", "t2");
         for (int i = 0; i < 20; i++) {
             assertInstanceOf(Opened.class, registry.openSession(connector, new Open(i, "web")));
@@ -163,7 +164,7 @@ class QuotasTest {
     void anExposerTakesAtMostItsCapFromEveryoneAndIsNotAnnouncedMore() {
         Registry registry = registry(limits(1000, 5, 1000, 1000, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         for (int i = 0; i < 5; i++) {
             assertInstanceOf(Opened.class, registry.openSession(login(registry, "c" + i, "t" + i), new Open(i, "web")));
         }
@@ -181,21 +182,21 @@ class QuotasTest {
     void namesOwnedAndServicesExposedAreCappedPerPeer() {
         Registry registry = registry(limits(64, 1024, 10, 20, 3, 2));
         Peer peer = login(registry, "owner", "t1");
-        assertInstanceOf(Registered.class, registry.register(peer, new Register(1, "a", 1, List.of())).join());
-        assertInstanceOf(Registered.class, registry.register(peer, new Register(2, "b", 1, List.of())).join());
-        assertInstanceOf(Registered.class, registry.register(peer, new Register(3, "b", 1, List.of())).join()); // again: no new one
+        assertInstanceOf(Registered.class, registry.register(peer, new Register(1, "a", 1, List.of(), Carries.TCP)).join());
+        assertInstanceOf(Registered.class, registry.register(peer, new Register(2, "b", 1, List.of(), Carries.TCP)).join());
+        assertInstanceOf(Registered.class, registry.register(peer, new Register(3, "b", 1, List.of(), Carries.TCP)).join()); // again: no new one
         assertEquals("services exposed at once: 2 (limit per peer; ask the operator to raise --max-services-per-peer)",
-                errorOf(registry.register(peer, new Register(4, "c", 1, List.of())).join(), ErrorCode.LIMIT));
+                errorOf(registry.register(peer, new Register(4, "c", 1, List.of(), Carries.TCP)).join(), ErrorCode.LIMIT));
         // "c" was claimed before the services quota refused it, and the claim taken back: still two names, so "d"
         // meets the services quota again, not the names one (a refused expose leaves no name, docs/cli.md).
         assertEquals("services exposed at once: 2 (limit per peer; ask the operator to raise --max-services-per-peer)",
-                errorOf(registry.register(peer, new Register(5, "d", 1, List.of())).join(), ErrorCode.LIMIT));
+                errorOf(registry.register(peer, new Register(5, "d", 1, List.of(), Carries.TCP)).join(), ErrorCode.LIMIT));
         // A reconnect takes its names over without counting twice; "c" is a new name then, the third and last.
         registry.drop(peer);
         Peer back = login(registry, "owner", "t1");
-        assertInstanceOf(Registered.class, registry.register(back, new Register(1, "a", 1, List.of())).join());
-        assertInstanceOf(Registered.class, registry.register(back, new Register(2, "c", 1, List.of())).join());
-        assertTrue(errorOf(registry.register(back, new Register(3, "d", 1, List.of())).join(), ErrorCode.LIMIT)
+        assertInstanceOf(Registered.class, registry.register(back, new Register(1, "a", 1, List.of(), Carries.TCP)).join());
+        assertInstanceOf(Registered.class, registry.register(back, new Register(2, "c", 1, List.of(), Carries.TCP)).join());
+        assertTrue(errorOf(registry.register(back, new Register(3, "d", 1, List.of(), Carries.TCP)).join(), ErrorCode.LIMIT)
                 .startsWith("names owned: 3 (limit per peer;"));
     }
 
@@ -203,7 +204,7 @@ class QuotasTest {
     void candidatesBeyondTheSendersRateAreNotPassedOn() {
         Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         Peer connector = login(registry, "connector", "t2");
         Opened opened = assertInstanceOf(Opened.class, registry.openSession(connector, new Open(1, "web")));
         SessionReports reports = new SessionReports(registry);
@@ -236,7 +237,7 @@ class QuotasTest {
     void connectionsOfOneIdentityShareItsOpenBucketAndAReconnectDoesNotRefillIt() {
         Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         Peer first = login(registry, "connector", "t2");
         Peer second = login(registry, "connector", "t2");
         int[] opened = {0};
@@ -262,7 +263,7 @@ class QuotasTest {
     void aTokenOpensAtFourTimesAnIdentitysRateHoweverManyKeysItMints() {
         Registry registry = registry(limits(1000, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         int[] opened = {0};
         String refusal = null;
         for (int key = 0; key < 10 && refusal == null; key++) {
@@ -278,7 +279,7 @@ class QuotasTest {
     void candidatesOfOneIdentityShareABucketAcrossItsConnections() {
         Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         SessionReports reports = new SessionReports(registry);
         for (int connection = 0; connection < 3; connection++) {
             Peer connector = login(registry, "connector", "t2");
@@ -306,7 +307,7 @@ class QuotasTest {
         for (int key = 0; key < 10 && refusal == null; key++) {
             Peer fresh = login(registry, "key" + key, "shared");
             for (int name = 0; name < 2 && refusal == null; name++) {
-                ControlMessage reply = registry.register(fresh, new Register(name, "n" + key + "-" + name, 80, List.of())).join();
+                ControlMessage reply = registry.register(fresh, new Register(name, "n" + key + "-" + name, 80, List.of(), Carries.TCP)).join();
                 if (reply instanceof Error error) {
                     refusal = errorOf(error, ErrorCode.LIMIT);
                 } else {
@@ -319,14 +320,14 @@ class QuotasTest {
         assertEquals("names owned: 8 (limit per token, 4 x --max-names-per-peer; reuse one of the token's names, or ask"
                 + " the operator to release some: rendezvous names release)", refusal);
         // Another token is not affected.
-        assertInstanceOf(Registered.class, registry.register(login(registry, "other", "t2"), new Register(1, "mine", 80, List.of())).join());
+        assertInstanceOf(Registered.class, registry.register(login(registry, "other", "t2"), new Register(1, "mine", 80, List.of(), Carries.TCP)).join());
     }
 
     @Test
     void identitiesAndTokensThatLeftAreForgottenOnceTheirBucketsAreFull() {
         Registry registry = registry(limits(64, 1024, 10, 20, 32, 16));
         Peer exposer = login(registry, "exposer", "t1");
-        registry.register(exposer, new Register(1, "web", 80, List.of())).join();
+        registry.register(exposer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         for (int key = 0; key < 1_000; key++) {
             Peer fresh = login(registry, "key" + key, "t2"); // fresh keys of one token, each leaving a bucket not full
             registry.openSession(fresh, new Open(1, "web"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
 import dev.pinhole.protocol.ControlMessage.Incoming;
@@ -79,7 +80,7 @@ class RegistryRevocationTest {
     @Test
     void aRevokedTokensPeerIsCutOffAndTheOtherSideOfEachSessionIsToldDirectOnesIncluded() throws Exception {
         Peer alice = login(ALICE);
-        assertEquals(new Registered(1, "web"), registry.register(alice, new Register(1, "web", 80, List.of())).join());
+        assertEquals(new Registered(1, "web"), registry.register(alice, new Register(1, "web", 80, List.of(), Carries.TCP)).join());
         Peer bob = login(BOB);
         Opened relayed = assertInstanceOf(Opened.class, registry.openSession(bob, new Open(2, "web")));
         Opened direct = assertInstanceOf(Opened.class, registry.openSession(bob, new Open(3, "web")));
@@ -117,10 +118,10 @@ class RegistryRevocationTest {
     void aRevokedTokenCanNeitherRegisterNorOpenBeforeTheCutReachesItsConnection() throws Exception {
         Peer alice = login(ALICE);
         Peer bob = login(BOB);
-        assertEquals(new Registered(1, "web"), registry.register(bob, new Register(1, "web", 80, List.of())).join());
+        assertEquals(new Registered(1, "web"), registry.register(bob, new Register(1, "web", 80, List.of(), Carries.TCP)).join());
         revoke("tokA"); // written by `token revoke`, not yet reported by the poll
         assertEquals(ErrorCode.TOKEN_REVOKED,
-                assertInstanceOf(Error.class, registry.register(alice, new Register(2, "db", 5432, List.of())).join()).code());
+                assertInstanceOf(Error.class, registry.register(alice, new Register(2, "db", 5432, List.of(), Carries.TCP)).join()).code());
         assertEquals(ErrorCode.TOKEN_REVOKED, assertInstanceOf(Error.class, registry.openSession(alice, new Open(3, "web"))).code());
         assertNull(sent(bob), "no Incoming for a revoked connector");
     }
@@ -139,14 +140,14 @@ class RegistryRevocationTest {
     @Test
     void aScopedTokenRegistersAndReachesOnlyItsNames() throws Exception {
         Peer carol = login(CAROL);
-        assertEquals(new Registered(1, "nas-backup"), registry.register(carol, new Register(1, "NAS-backup", 445, List.of())).join());
-        Error refused = assertInstanceOf(Error.class, registry.register(carol, new Register(2, "web", 80, List.of())).join());
+        assertEquals(new Registered(1, "nas-backup"), registry.register(carol, new Register(1, "NAS-backup", 445, List.of(), Carries.TCP)).join());
+        Error refused = assertInstanceOf(Error.class, registry.register(carol, new Register(2, "web", 80, List.of(), Carries.TCP)).join());
         assertEquals(new Error(2, ErrorCode.NAME_NOT_ALLOWED, "token tokC may not register 'web': it is limited to names"
                 + " nas, nas-*; ask the operator for a token that covers it (rendezvous token create --names)"), refused);
         assertFalse(store.read().names().containsKey("web"), "a refused name is not claimed");
 
         Peer alice = login(ALICE);
-        registry.register(alice, new Register(1, "web", 80, List.of())).join();
+        registry.register(alice, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         Error open = assertInstanceOf(Error.class, registry.openSession(carol, new Open(3, "web")));
         assertEquals(ErrorCode.NAME_NOT_ALLOWED, open.code());
         assertTrue(open.message().startsWith("token tokC may not connect to 'web'"), open.message());
@@ -157,13 +158,13 @@ class RegistryRevocationTest {
     @Test
     void aReleasedNameGoesOfflineAndCanBeClaimedByAnotherIdentity() throws Exception {
         Peer alice = login(ALICE);
-        registry.register(alice, new Register(1, "web", 80, List.of())).join();
+        registry.register(alice, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
         assertEquals("tokA", store.read().names().get("web").tokenId(), "the name is bound to the token that registered it");
         registry.stateChanged(store.update(s -> s.withoutName("web"))); // `rendezvous names release web`
         assertTrue(registry.exposerOf("web").isEmpty());
         assertTrue(log.contains("service 'web' offline: its name was released by the operator"), log.toString());
         Peer bob = login(BOB);
-        assertEquals(new Registered(2, "web"), registry.register(bob, new Register(2, "web", 8080, List.of())).join());
+        assertEquals(new Registered(2, "web"), registry.register(bob, new Register(2, "web", 8080, List.of(), Carries.TCP)).join());
         assertEquals(BOB, store.read().names().get("web").owner());
     }
 }

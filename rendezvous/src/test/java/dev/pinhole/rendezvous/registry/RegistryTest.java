@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Close;
 import dev.pinhole.protocol.ControlMessage.Error;
@@ -95,7 +96,7 @@ class RegistryTest {
 
     Peer exposer(String id, String name, int port) {
         Peer peer = login(id);
-        assertEquals(new Registered(1, name), registry.register(peer, new Register(1, name, port, List.of())).join());
+        assertEquals(new Registered(1, name), registry.register(peer, new Register(1, name, port, List.of(), Carries.TCP)).join());
         return peer;
     }
 
@@ -121,7 +122,7 @@ class RegistryTest {
             for (Peer peer : List.of(alice, bob)) {
                 Callable<ControlMessage> register = () -> {
                     start.await();
-                    return registry.register(peer, new Register(1, "web", 80, List.of())).join();
+                    return registry.register(peer, new Register(1, "web", 80, List.of(), Carries.TCP)).join();
                 };
                 replies.add(threads.submit(register));
             }
@@ -156,7 +157,7 @@ class RegistryTest {
         Peer bob = login(BOB);
         assertEquals(new Error(7, ErrorCode.UNKNOWN_NAME, "service 'web' is known but its peer is offline"),
                 registry.openSession(bob, new Open(7, "web")));
-        assertEquals(ErrorCode.NAME_TAKEN, assertInstanceOf(Error.class, registry.register(bob, new Register(2, "web", 80, List.of())).join()).code());
+        assertEquals(ErrorCode.NAME_TAKEN, assertInstanceOf(Error.class, registry.register(bob, new Register(2, "web", 80, List.of(), Carries.TCP)).join()).code());
     }
 
     @Test
@@ -296,7 +297,7 @@ class RegistryTest {
     @Test
     void viewsShowWhoIsOnlineTheirServicesAndSessions() {
         Peer alice = exposer(ALICE, "web", 8080);
-        assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432, List.of())).join());
+        assertEquals(new Registered(2, "db"), registry.register(alice, new Register(2, "DB", 5432, List.of(), Carries.TCP)).join());
         registry.reportNat(alice, new NatInfo(true, false, false, false));
         Peer bob = login(BOB);
         registry.reportNat(bob, new NatInfo(false, false, false, false));
