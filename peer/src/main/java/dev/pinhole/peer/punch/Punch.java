@@ -10,7 +10,9 @@ import dev.pinhole.protocol.punch.ProbeCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -32,6 +34,12 @@ import java.util.random.RandomGenerator;
  * on retries); the exposer answers. See docs/direct-paths.md.
  */
 public final class Punch {
+    /**
+     * A ping from one of the other side's host addresses gets a small ping back at most this often per address
+     * (docs/direct-paths.md, "Firewalls that only let replies in"): enough to answer each of its rounds, too rare
+     * to be worth forging (docs/security.md).
+     */
+    static final long HOST_TRIGGER_EVERY_MILLIS = 1_000;
     /** Retries after a failed round or a dead path: 5 s doubling to 30 s (Tailscale re-tries every 60 s). */
     static final long FIRST_RETRY_MILLIS = 5_000;
     static final long MAX_RETRY_MILLIS = 30_000;
@@ -102,6 +110,8 @@ public final class Punch {
     private PunchRound round;
     /** The other side's addresses, as it last sent them (null until it has). */
     private Candidates remote;
+    /** When each host address of {@link #remote} last got a triggered small ping (at most its 8 hosts). */
+    private final Map<InetSocketAddress, Long> hostTriggeredAt = new HashMap<>();
     private Future<?> retry;
     private long retryMillis = FIRST_RETRY_MILLIS;
     private int rounds;
@@ -137,6 +147,7 @@ public final class Punch {
         candidates = CandidateRules.checked(candidates);
         remote = candidates;
         prober.remote(candidates);
+        hostTriggeredAt.keySet().retainAll(candidates.hosts());
         if (round == null) {
             start();
         } else {
@@ -167,6 +178,11 @@ public final class Punch {
             boolean vouched = remote != null && CandidateRules.onReflexiveIp(remote, from);
             if (!direct.isOn() && (vouched || prober.verified(socket, from))) {
                 prober.ping(socket, from, Prober.PADDED);
+            } else if (!direct.isOn() && remote != null && remote.hosts().contains(from) && hostTriggerDue(from)) {
+                // A host address (global IPv6 behind a firewall that only lets replies in, RFC 6092): our round's
+                // ping to it went out before its side's ping opened that firewall and was dropped. Ask again now
+                // that it is open, small (the rendezvous cannot vouch for the address); its pong leads to a padded ping.
+                prober.ping(socket, from, Prober.SMALL);
             }
         } else if (probe instanceof Pong pong) {
             Prober.Sent sent = prober.answered(pong, socket, from);
@@ -184,6 +200,17 @@ public final class Punch {
                 }
             }
         }
+    }
+
+    /** Whether {@code host} may get a triggered small ping now; takes the turn if so. */
+    private boolean hostTriggerDue(InetSocketAddress host) {
+        long now = env.nanoTime();
+        Long last = hostTriggeredAt.get(host);
+        if (last != null && now - last < HOST_TRIGGER_EVERY_MILLIS * 1_000_000) {
+            return false;
+        }
+        hostTriggeredAt.put(host, now);
+        return true;
     }
 
     private void adopt(Channel socket, InetSocketAddress to, double rttMillis) {
