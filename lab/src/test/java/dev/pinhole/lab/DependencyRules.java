@@ -71,9 +71,10 @@ final class DependencyRules {
                     + " codec (docs/dependencies.md)",
                     under("dev.pinhole.protocol.stun.StunMessages").negate(),
                     under("org.ice4j")),
-            new PackageRule("only peer.cli, rendezvous.cli and diagnostics use picocli: nodes and the server run"
-                    + " without a command line",
-                    under("dev.pinhole.peer.cli", "dev.pinhole.rendezvous.cli", "dev.pinhole.diagnostics").negate(),
+            new PackageRule("only peer.cli, rendezvous.cli, diagnostics and the glue they share (protocol.cli) use"
+                    + " picocli: nodes and the server run without a command line",
+                    under("dev.pinhole.peer.cli", "dev.pinhole.rendezvous.cli", "dev.pinhole.diagnostics",
+                            "dev.pinhole.protocol.cli").negate(),
                     under("picocli")));
 
     private static final Pattern PACKAGE = Pattern.compile("(?m)^\\s*package\\s+([\\w.]+)\\s*;");

@@ -1,7 +1,8 @@
 package dev.pinhole.peer.cli;
 
-import java.io.IOException;
-import java.io.PrintWriter;
+import dev.pinhole.protocol.cli.CliErrors;
+import dev.pinhole.protocol.cli.CompletionCommand;
+import dev.pinhole.protocol.cli.VersionProvider;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -33,24 +34,6 @@ public final class PeerCli {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new PeerCli());
-        // Bad input the user typed (a malformed join code, no server configured) is a message, not a stack trace.
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IOException) {
-                commandLine.getErr().println(ERROR + e.getMessage());
-                return CommandLine.ExitCode.USAGE;
-            }
-            throw e;
-        });
-        // One line naming the problem and where help is, rather than the whole usage text after it.
-        cli.setParameterExceptionHandler((e, args) -> {
-            CommandLine commandLine = e.getCommandLine();
-            PrintWriter err = commandLine.getErr();
-            err.println(ERROR + e.getMessage());
-            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-            err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
-            return CommandLine.ExitCode.USAGE;
-        });
-        return cli;
+        return CliErrors.install(new CommandLine(new PeerCli()), ERROR);
     }
 }

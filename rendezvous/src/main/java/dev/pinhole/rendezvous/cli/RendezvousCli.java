@@ -1,5 +1,8 @@
 package dev.pinhole.rendezvous.cli;
 
+import dev.pinhole.protocol.cli.CliErrors;
+import dev.pinhole.protocol.cli.CompletionCommand;
+import dev.pinhole.protocol.cli.VersionProvider;
 import dev.pinhole.protocol.log.LogWriter;
 import dev.pinhole.rendezvous.DataDir;
 import dev.pinhole.rendezvous.Log;
@@ -8,7 +11,6 @@ import dev.pinhole.rendezvous.RendezvousServer;
 import dev.pinhole.rendezvous.ingress.TcpIngress;
 import dev.pinhole.rendezvous.stun.StunServer;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -121,25 +123,7 @@ public final class RendezvousCli implements Callable<Integer> {
     }
 
     static CommandLine commandLine(RendezvousCli command) {
-        CommandLine cli = new CommandLine(command);
-        // A typo in an option or a --config file is a message, not a stack trace.
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IOException) {
-                commandLine.getErr().println(ERROR + e.getMessage());
-                return CommandLine.ExitCode.USAGE;
-            }
-            throw e;
-        });
-        // One line naming the problem and where help is, rather than the whole usage text after it.
-        cli.setParameterExceptionHandler((e, args) -> {
-            CommandLine commandLine = e.getCommandLine();
-            PrintWriter err = commandLine.getErr();
-            err.println(ERROR + e.getMessage());
-            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-            err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
-            return CommandLine.ExitCode.USAGE;
-        });
-        return cli;
+        return CliErrors.install(new CommandLine(command), ERROR);
     }
 
     @Override
