@@ -41,6 +41,19 @@ final class Rig implements AutoCloseable {
         return server;
     }
 
+    /**
+     * A rendezvous started from {@code flags} exactly as {@code rendezvous FLAGS} parses them, on loopback with a free
+     * control port, no STUN and the dashboard on a free port (public UDP ports: docs/udp.md).
+     */
+    RendezvousServer startServerTyped(String... flags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--bind", "127.0.0.1", "--port", "0",
+                "--public-host", "127.0.0.1", "--no-stun", "--dashboard", "127.0.0.1:0"));
+        args.addAll(List.of(flags));
+        server = new RendezvousServer(RendezvousCli.settingsOf(args.toArray(String[]::new)), serverLog::add).start();
+        open.add(server);
+        return server;
+    }
+
     /** The STUN-enabled rendezvous' domain for HTTP/HTTPS ingress (free ports; tests send Host headers). */
     static final String DOMAIN = "pinhole.test";
 

@@ -18,9 +18,11 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +55,8 @@ public final class UdpVisitors {
     private final ScheduledFuture<?> sweep;
     private Channel socket;
     private int pending;
+    /** Which visitors' addresses may make flows (the public ports' {@code --allow-ip}); the rest is dropped, counted. */
+    private Predicate<InetAddress> admits = address -> true;
 
     /**
      * @param session the live session, or one being opened (the caller's; called for each datagram)
@@ -73,6 +77,12 @@ public final class UdpVisitors {
     /** How often idle flows are looked for: a flow ends at most a quarter of its timeout late, and within 1 s. */
     static long sweepPeriod(long idleNanos) {
         return Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(idleNanos / 4, TimeUnit.SECONDS.toNanos(1)));
+    }
+
+    /** Only datagrams from addresses {@code admits} accepts make or use a flow; the others are dropped and counted. */
+    public UdpVisitors admitting(Predicate<InetAddress> admits) {
+        this.admits = admits;
+        return this;
     }
 
     public UdpStats stats() {
@@ -103,6 +113,12 @@ public final class UdpVisitors {
     }
 
     private void fromVisitor(DatagramPacket packet) {
+        stats.fromVisitors++;
+        stats.fromVisitorsBytes += packet.content().readableBytes();
+        if (!admits.test(packet.sender().getAddress())) {
+            stats.denied++;
+            return;
+        }
         FlowTable.Flow<InetSocketAddress, Void> flow = flows.byKey(packet.sender());
         if (flow == null) {
             flow = flows.open(packet.sender(), null);
@@ -113,18 +129,26 @@ public final class UdpVisitors {
             stats.flows = flows.size();
         }
         Future<QuicChannel> quic = session.get();
-        if (quic.isDone()) {
+        if (quic.isDone() && (!quic.isSuccess() || Datagrams.ready(quic.getNow()))) {
             send(quic, flow, packet.content());
         } else if (pending < PENDING) {
+            // The session is being opened, or its handshake has not yet said how large a datagram may be.
             pending++;
             ByteBuf held = packet.content().retain();
             FlowTable.Flow<InetSocketAddress, Void> waiting = flow;
-            quic.addListener(f -> {
+            Runnable sendHeld = () -> {
                 pending--;
                 try {
                     send(quic, waiting, held);
                 } finally {
                     held.release();
+                }
+            };
+            quic.addListener(f -> {
+                if (f.isSuccess()) {
+                    Datagrams.whenReady(quic.getNow(), sendHeld);
+                } else {
+                    sendHeld.run();
                 }
             });
         } else {
@@ -164,6 +188,8 @@ public final class UdpVisitors {
                     return;
                 }
                 stats.datagrams++;
+                stats.toVisitors++;
+                stats.toVisitorsBytes += datagram.readableBytes();
                 socket.writeAndFlush(new DatagramPacket(datagram.retain(), flow.key));
             } catch (ProtocolException e) {
                 stats.dropped++;
