@@ -1,9 +1,11 @@
 package dev.pinhole.lab;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.rendezvous.RendezvousServer;
+import dev.pinhole.session.UdpVisitors;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -18,8 +20,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +33,21 @@ import org.junit.jupiter.api.io.TempDir;
  * and {@code peer expose PORT --udp --udp-port auto}; visitors are plain UDP sockets on loopback with no peer.
  */
 class PublicUdpPortTest {
+    /**
+     * The spray's bound on Netty's direct memory: datagrams are never queued without bound (64 held while a session
+     * opens, 128 in QUIC), so a few MiB at most; a queue that grew with the spray would pass it.
+     */
+    static final long DIRECT_BOUND = 32L << 20;
+    /**
+     * Heap after a collection, rendezvous and exposer together: 1,024 flows at each end (and the exposer's 1,024
+     * sockets) take a few MiB; a table that grew with 3,000 sources would not stay under it by much, and one that grew
+     * with every datagram would not at all.
+     */
+    static final long HEAP_BOUND = 64L << 20;
+
+    /** One client, so polling /metrics reuses its connection instead of using up the dashboard's budget. */
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @TempDir Path dir;
 
     /** A UDP port that was free a moment ago, for the rendezvous' range of one. */
@@ -105,14 +124,14 @@ class PublicUdpPortTest {
     static String metrics(RendezvousServer server) throws Exception {
         String secret = Files.readString(server.dataDir().dashboardSecretFile()).trim();
         URI uri = URI.create("http://127.0.0.1:" + server.dashboard().address().getPort() + "/metrics");
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + secret)
+        return HTTP.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + secret)
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     static String state(RendezvousServer server) throws Exception {
         String secret = Files.readString(server.dataDir().dashboardSecretFile()).trim();
         URI uri = URI.create("http://127.0.0.1:" + server.dashboard().address().getPort() + "/api/state");
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + secret)
+        return HTTP.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + secret)
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
@@ -187,6 +206,65 @@ class PublicUdpPortTest {
                         metrics);
                 assertTrue(metrics.contains("pinhole_udp_flows{port=\"" + range + "\"} 1\n"), metrics);
                 assertEquals(1, services.echoSenders.size(), "the service saw only the allowed visitor");
+            }
+        }
+    }
+
+    /** A value read from {@code /metrics}: the sample {@code name{labels}}, or -1 if absent. */
+    static long sample(String metrics, String nameAndLabels) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(nameAndLabels + " ")) {
+                return Long.parseLong(line.substring(nameAndLabels.length() + 1));
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void aSprayFrom3000SourcePortsStopsAtTheFlowCapWhileAnHonestVisitorIsStillServed() throws Exception {
+        int range = freeUdpPort();
+        try (Rig rig = new Rig(dir); UdpServices services = new UdpServices()) {
+            RendezvousServer server = rig.startServerTyped("--allow-udp-ports", range + "-" + range);
+            try (PeerCommand exposer = expose(rig, services.echo(), "--udp-port", "auto");
+                 DatagramSocket honest = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                InetSocketAddress url = published(exposer);
+                assertEquals("hello", exchange(honest, url, "hello"));
+                ServerMemory before = ServerMemory.now();
+                Set<Integer> sources = new HashSet<>();
+                byte[] junk = new byte[100];
+                String received = "pinhole_udp_datagrams_total{direction=\"in\",port=\"" + range + "\"}";
+                // Bounded: at most 4,000 sockets, 50 open at a time, one datagram each. Each batch waits until the
+                // rendezvous has read it (the hello was one): past the kernel's receive buffer (~200 small datagrams)
+                // loopback would drop the spray before it could test the cap.
+                for (int attempts = 0; sources.size() < 3_000 && attempts < 4_000; attempts += 50) {
+                    List<DatagramSocket> batch = new ArrayList<>();
+                    try {
+                        for (int i = 0; i < 50; i++) {
+                            DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                            batch.add(socket);
+                            if (sources.size() < 3_000 && sources.add(socket.getLocalPort())) {
+                                socket.send(new DatagramPacket(junk, junk.length, url));
+                            }
+                        }
+                        int sent = sources.size() + 1;
+                        await().atMost(Duration.ofSeconds(10)).until(() -> sample(metrics(server), received) >= sent);
+                    } finally {
+                        batch.forEach(DatagramSocket::close);
+                    }
+                }
+                assertEquals(3_000, sources.size(), "distinct source ports");
+                String flows = "pinhole_udp_flows{port=\"" + range + "\"}";
+                String capped = "pinhole_udp_dropped_total{port=\"" + range + "\",reason=\"flow_cap\"}";
+                await().atMost(Duration.ofSeconds(20)).until(() -> sample(metrics(server), flows) == UdpVisitors.MAX_FLOWS);
+                String metrics = metrics(server);
+                System.out.println("udp spray of 3000 source ports: " + sample(metrics, capped) + " refused at the cap of "
+                        + UdpVisitors.MAX_FLOWS);
+                assertEquals(3_000 - (UdpVisitors.MAX_FLOWS - 1), sample(metrics, capped), metrics);
+                assertEquals("still here", exchange(honest, url, "still here"), "the honest visitor's flow is served");
+                ServerMemory after = ServerMemory.now();
+                System.out.println("udp spray: server " + after.since(before));
+                assertTrue(after.direct() - before.direct() < DIRECT_BOUND, after.since(before));
+                assertTrue(after.heap() - before.heap() < HEAP_BOUND, after.since(before));
             }
         }
     }
