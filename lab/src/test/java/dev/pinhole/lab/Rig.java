@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.pinhole.peer.node.Connector;
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.peer.node.Output;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousConfig;
@@ -119,8 +120,14 @@ final class Rig implements AutoCloseable {
     }
 
     Running<Exposer> expose(Identity identity, JoinCode code, Exposer.Service service) throws Exception {
+        return expose(identity, code, service, Carries.TCP);
+    }
+
+    /** An exposer of {@code service} carrying {@code carries} (docs/udp.md). */
+    Running<Exposer> expose(Identity identity, JoinCode code, Exposer.Service service, Carries carries) throws Exception {
         EventLog log = new EventLog();
         Exposer exposer = new Exposer(identity, code, new Output(log.writer(), log.writer(), true), service);
+        exposer.carries(carries);
         exposer.start();
         open.add(exposer);
         return new Running<>(exposer, log);
