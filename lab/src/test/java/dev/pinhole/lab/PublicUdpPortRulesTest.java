@@ -1,12 +1,14 @@
 package dev.pinhole.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.tls.Identity;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -73,7 +75,8 @@ class PublicUdpPortRulesTest {
             var exposer = rig.expose(Identity.generate("a"), rig.joinCode(), new Exposer.Service("game", "127.0.0.1",
                     19132, List.of(Exposer.Publication.tcp(0, List.of()))), Carries.UDP);
             assertEquals("cannot publish 'game': 'game' carries UDP only, so it cannot be published over a public TCP"
-                    + " port: its exposer must add --tcp", exposer.node().awaitFailure());
+                    + " port: its exposer must add --tcp", assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> exposer.node().awaitFailure()));
         }
     }
 }
