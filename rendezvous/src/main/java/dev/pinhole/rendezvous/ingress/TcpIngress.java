@@ -155,11 +155,12 @@ public final class TcpIngress {
                     + " rendezvous allows (" + allowed + ")"));
             return url;
         }
-        String quota = this.quota.overQuota(owner);
+        String quota = this.quota.claim(owner);
         if (quota != null) {
             url.completeExceptionally(new Publisher.QuotaException(quota));
             return url;
         }
+        url.whenComplete((done, failure) -> this.quota.release(owner)); // held by then, or given up
         List<Integer> candidates = new ArrayList<>();
         if (port != 0) {
             String kept = reservedFor(owner, port);

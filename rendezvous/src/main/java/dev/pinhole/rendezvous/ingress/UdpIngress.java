@@ -77,15 +77,18 @@ final class UdpIngress {
             return CompletableFuture.failedFuture(new IllegalArgumentException("public UDP port " + port
                     + " is outside the range this rendezvous allows (" + allowed + ")"));
         }
-        String over = quota.overQuota(owner);
+        String over = quota.claim(owner);
         if (over != null) {
             return CompletableFuture.failedFuture(new Publisher.QuotaException(over));
         }
+        CompletableFuture<String> url = new CompletableFuture<>();
+        url.whenComplete((done, failure) -> quota.release(owner)); // held by then, or given up
         List<Integer> candidates = new ArrayList<>();
         if (port != 0) {
             String kept = reservedFor(owner, port);
             if (kept != null) {
-                return CompletableFuture.failedFuture(new IllegalArgumentException(kept));
+                url.completeExceptionally(new IllegalArgumentException(kept));
+                return url;
             }
             candidates.add(port);
         } else {
@@ -101,7 +104,6 @@ final class UdpIngress {
                 }
             }
         }
-        CompletableFuture<String> url = new CompletableFuture<>();
         ingress.loop().execute(() -> bind(owner, name, allow, candidates, 0, port != 0, url));
         return url;
     }
