@@ -1,5 +1,6 @@
 package dev.pinhole.lab;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.tls.Identity;
+import dev.pinhole.rendezvous.RendezvousServer;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +50,32 @@ class PublicUdpPortRulesTest {
                     assertTrue(third.log().contains("cannot publish 'three': public UDP port " + outside + " is outside the"
                             + " range this rendezvous allows (" + port + "-" + port + ")"), third.log());
                 }
+            }
+        }
+    }
+
+    @Test
+    void aPortIsKeptForItsOwnerWhileItReconnects() throws Exception {
+        int port = PublicUdpPortTest.freeUdpPort();
+        try (Rig rig = new Rig(dir); UdpServices services = new UdpServices()) {
+            RendezvousServer server = rig.startServerTyped("--allow-udp-ports", port + "-" + port);
+            int echo = services.echo();
+            try (PeerCommand owner = expose(rig, "a", "--name", "game", "--udp", "--udp-port", "auto")) {
+                owner.awaitMatch("public: (udp://127.0.0.1:" + port + ")");
+            }
+            // The squatter must ask after the rendezvous saw the owner go, or it meets an owner still online ("is taken").
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.registry().exposerOf("game").isEmpty());
+            try (PeerCommand squatter = expose(rig, "b", "--name", "other", "--udp", "--udp-port", String.valueOf(port))) {
+                assertEquals("exit 2", squatter.awaitMatch("(exit \\d)"), squatter.log());
+                assertTrue(squatter.log().contains("cannot publish 'other': public UDP port " + port + " is kept for its"
+                        + " owner while it reconnects (for up to 120 s)"), squatter.log());
+            }
+            List<String> args = List.of("expose", String.valueOf(echo), "--name", "game", "--udp", "--udp-port", "auto",
+                    "--server", rig.joinCode().toString(), "--home", dir.resolve("a").toString());
+            try (PeerCommand back = new PeerCommand(args.toArray(String[]::new));
+                 DatagramSocket visitor = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                back.awaitMatch("public: (udp://127.0.0.1:" + port + ")");
+                assertEquals("again", PublicUdpPortTest.exchange(visitor, new InetSocketAddress("127.0.0.1", port), "again"));
             }
         }
     }

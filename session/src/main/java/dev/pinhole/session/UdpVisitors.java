@@ -55,8 +55,8 @@ public final class UdpVisitors {
     private final ScheduledFuture<?> sweep;
     private Channel socket;
     private int pending;
-    /** Which visitors' addresses may make flows (the public ports' {@code --allow-ip}); the rest is dropped, counted. */
-    private Predicate<InetAddress> admits = address -> true;
+    /** Which visitors' addresses may make flows (public ports' {@code --allow-ip}); volatile: a re-publish replaces it. */
+    private volatile Predicate<InetAddress> admits = address -> true;
 
     /**
      * @param session the live session, or one being opened (the caller's; called for each datagram)
