@@ -129,26 +129,18 @@ public final class UdpVisitors {
             stats.flows = flows.size();
         }
         Future<QuicChannel> quic = session.get();
-        if (quic.isDone() && (!quic.isSuccess() || Datagrams.ready(quic.getNow()))) {
+        if (quic.isDone()) {
             send(quic, flow, packet.content());
         } else if (pending < PENDING) {
-            // The session is being opened, or its handshake has not yet said how large a datagram may be.
             pending++;
             ByteBuf held = packet.content().retain();
             FlowTable.Flow<InetSocketAddress, Void> waiting = flow;
-            Runnable sendHeld = () -> {
+            quic.addListener(f -> {
                 pending--;
                 try {
                     send(quic, waiting, held);
                 } finally {
                     held.release();
-                }
-            };
-            quic.addListener(f -> {
-                if (f.isSuccess()) {
-                    Datagrams.whenReady(quic.getNow(), sendHeld);
-                } else {
-                    sendHeld.run();
                 }
             });
         } else {

@@ -184,9 +184,13 @@ public final class Ingress implements IngressConnector, AutoCloseable {
                     if (future.isSuccess()) {
                         QuicChannel quic = (QuicChannel) future.getNow();
                         quic.closeFuture().addListener(f -> forget(session));
-                        if (!promise.trySuccess(quic)) {
-                            quic.close(); // given up already
-                        }
+                        // Ready once the handshake has also said how large a datagram may be (a moment later): a
+                        // public UDP port's first datagrams, held while the session opens, are then sent, not dropped.
+                        Datagrams.whenReady(quic, () -> {
+                            if (!promise.trySuccess(quic)) {
+                                quic.close(); // given up already
+                            }
+                        });
                     } else {
                         forget(session);
                         promise.tryFailure(future.cause());
