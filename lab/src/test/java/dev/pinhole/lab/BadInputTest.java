@@ -64,7 +64,7 @@ class BadInputTest {
         assertTrue(hostWithoutHttp.err().contains("--host-header applies to HTTP ingress: add --http"), hostWithoutHttp.err());
         Run nothingToLimit = peer("expose", "8080", "--name", "web", "--allow-ip", "203.0.113.0/24", "--home", home);
         assertEquals(2, nothingToLimit.exit());
-        assertTrue(nothingToLimit.err().contains("add --http, --https or --tcp-port"), nothingToLimit.err());
+        assertTrue(nothingToLimit.err().contains("add --http, --https, --tcp-port or --udp-port"), nothingToLimit.err());
         Run noHost = peer("expose", "8080", "--name", "web", "--host", "", "--home", home);
         assertEquals(2, noHost.exit());
         assertTrue(noHost.err().contains("--host '' (expected: the service's host name or address"), noHost.err());

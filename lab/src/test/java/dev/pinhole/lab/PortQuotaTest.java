@@ -57,14 +57,14 @@ class PortQuotaTest {
             held.add(published(rig.expose(first, team, onAnyPublicPort("one", web.port()))));
 
             var again = rig.expose(first, team, onAnyPublicPort("two", web.port()));
-            assertEquals("cannot publish 'two': public TCP ports held at once: 1 (limit per peer; ask the operator to raise"
+            assertEquals("cannot publish 'two': public ports (TCP and UDP) held at once: 1 (limit per peer; ask the operator to raise"
                     + " --max-ports-per-peer)", refusal(again));
 
             for (int i = 2; i <= 4; i++) {
                 held.add(published(rig.expose(Identity.generate("team" + i), team, onAnyPublicPort("svc" + i, web.port()))));
             }
             var fifth = rig.expose(Identity.generate("team5"), team, onAnyPublicPort("svc5", web.port()));
-            assertEquals("cannot publish 'svc5': public TCP ports held at once: 4 (limit per token, 4 x"
+            assertEquals("cannot publish 'svc5': public ports (TCP and UDP) held at once: 4 (limit per token, 4 x"
                     + " --max-ports-per-peer)", refusal(fifth));
 
             JoinCode otherToken = IdentityRatesTest.newToken(rig, "other");

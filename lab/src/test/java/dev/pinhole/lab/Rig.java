@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.pinhole.peer.node.Connector;
 import dev.pinhole.peer.node.Exposer;
 import dev.pinhole.peer.node.Output;
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.JoinCode;
 import dev.pinhole.protocol.tls.Identity;
 import dev.pinhole.rendezvous.RendezvousConfig;
@@ -37,6 +38,19 @@ final class Rig implements AutoCloseable {
 
     RendezvousServer startServer(int port) throws Exception {
         server = new RendezvousServer(new RendezvousConfig(dataDir, "127.0.0.1", port, "127.0.0.1"), serverLog::add).start();
+        open.add(server);
+        return server;
+    }
+
+    /**
+     * A rendezvous started from {@code flags} exactly as {@code rendezvous FLAGS} parses them, on loopback with a free
+     * control port, no STUN and the dashboard on a free port (public UDP ports: docs/udp.md).
+     */
+    RendezvousServer startServerTyped(String... flags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--bind", "127.0.0.1", "--port", "0",
+                "--public-host", "127.0.0.1", "--no-stun", "--dashboard", "127.0.0.1:0"));
+        args.addAll(List.of(flags));
+        server = new RendezvousServer(RendezvousCli.settingsOf(args.toArray(String[]::new)), serverLog::add).start();
         open.add(server);
         return server;
     }
@@ -106,8 +120,14 @@ final class Rig implements AutoCloseable {
     }
 
     Running<Exposer> expose(Identity identity, JoinCode code, Exposer.Service service) throws Exception {
+        return expose(identity, code, service, Carries.TCP);
+    }
+
+    /** An exposer of {@code service} carrying {@code carries} (docs/udp.md). */
+    Running<Exposer> expose(Identity identity, JoinCode code, Exposer.Service service, Carries carries) throws Exception {
         EventLog log = new EventLog();
         Exposer exposer = new Exposer(identity, code, new Output(log.writer(), log.writer(), true), service);
+        exposer.carries(carries);
         exposer.start();
         open.add(exposer);
         return new Running<>(exposer, log);

@@ -68,7 +68,8 @@ import java.util.List;
  *                | u8 count (at most {@value #MAX_CANDIDATES}) | address...
  *   NatInfo    = u8 14 | u8 flags (bit 0: UDP works, bit 1: hard, bit 2: has IPv6 host candidates, bit 3: relay only)
  *   PathReport = u8 15 | u32 session | u8 direct (0/1)
- *   Publish    = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS) | port (TCP; 0: any allowed)
+ *   Publish    = u8 16 | u32 request | string name | u8 kind (1: TCP, 2: HTTP, 3: HTTPS, 4: UDP)
+ *                | u16 port (TCP and UDP; 0: any allowed)
  *                | string basic auth (USER:PASS or empty) | u8 count (at most {@value #MAX_ALLOW}) | string block...
  *                | string host header (empty: the visitor's; else printable ASCII, no spaces, at most 255 bytes)
  *   Published  = u8 17 | u32 request | string name | string url

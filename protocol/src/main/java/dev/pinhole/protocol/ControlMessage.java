@@ -48,7 +48,8 @@ public sealed interface ControlMessage {
 
     /**
      * Peer to server, after {@link Registered}: make the service reachable from the internet without a
-     * peer, as {@code kind} says. {@code port}: the public TCP port, 0 for any the operator allows (TCP only).
+     * peer, as {@code kind} says. {@code port}: the public TCP or UDP port, 0 for any the operator allows (TCP and
+     * UDP only).
      * {@code basicAuth} ({@code USER:PASS}, empty for none) guards HTTP; {@code allowFrom} (address
      * blocks, empty for everyone) limits who may connect at all; {@code hostHeader} (HTTP, empty to keep
      * the visitor's) replaces the Host header, for services that check it (dev servers do).
@@ -62,7 +63,9 @@ public sealed interface ControlMessage {
             /** HTTP by Host header under the server's domain. */
             HTTP(2),
             /** TLS passthrough by server name (SNI) under the server's domain. */
-            HTTPS(3);
+            HTTPS(3),
+            /** A public UDP port (docs/udp.md, "Public UDP ports"). */
+            UDP(4);
 
             private final byte byteValue;
 
@@ -81,7 +84,7 @@ public sealed interface ControlMessage {
                         return kind;
                     }
                 }
-                throw new ProtocolException("publish kind: " + byteValue + " (expected: 1..3)");
+                throw new ProtocolException("publish kind: " + byteValue + " (expected: 1..4)");
             }
         }
 
@@ -92,6 +95,11 @@ public sealed interface ControlMessage {
         /** A public TCP port ({@code port} 0: any the operator allows), open to everyone. */
         public static Publish tcp(int requestId, String name, int port) {
             return new Publish(requestId, name, Kind.TCP, port, "", List.of(), "");
+        }
+
+        /** A public UDP port ({@code port} 0: any the operator allows), open to everyone. */
+        public static Publish udp(int requestId, String name, int port) {
+            return new Publish(requestId, name, Kind.UDP, port, "", List.of(), "");
         }
 
         /** HTTP by Host header, open to everyone, without a password and with the visitor's Host header. */

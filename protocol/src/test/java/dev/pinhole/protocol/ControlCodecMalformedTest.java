@@ -61,7 +61,7 @@ class ControlCodecMalformedTest {
                 List.of("07" + "00000004" + "cafebabe" + "0001" + "77" + "0001" + "6b" + "1f90" + "0004" + "01020304" + "04",
                         "exposer flags: 4 (expected: 0..3)"),
                 List.of("0f" + "00000001" + "02", "direct: 2 (expected: 0 or 1)"),
-                List.of("10" + "00000001" + "0000" + "04" + "0000", "publish kind: 4 (expected: 1..3)"),
+                List.of("10" + "00000001" + "0000" + "05" + "0000", "publish kind: 5 (expected: 1..4)"),
                 List.of("10" + "00000001" + "0000" + "02" + "0000" + "0004" + "3a616263" + "00",
                         "basic auth: no USER: part (expected: USER:PASS or empty)"),
                 List.of("10" + "00000001" + "0000" + "02" + "0000" + "0000" + "21", "allow count: 33 (expected: <= 32)"),

@@ -73,6 +73,8 @@ class ControlCodecTest {
                 new Publish(8, "mypc", Kind.HTTP, 0, "", List.of(), "localhost:5173"),
                 Publish.http(9, "mypc"),
                 Publish.https(10, "mypc"),
+                Publish.udp(11, "mypc", 0),
+                new Published(11, "mypc", "udp://203.0.113.10:30000"),
                 new Published(5, "mypc", "tcp://203.0.113.10:20005"),
                 new Traffic(5, 0, Long.MAX_VALUE),
                 new NatInfo(false, true, false, false),
@@ -268,6 +270,13 @@ class ControlCodecTest {
                         + "0003" + "776562"             // string name "web"
                         + "03"                          // u8 kind 3: HTTPS
                         + "0000" + "0000" + "00" + "0000"), // port 0, no basic auth, no allow list, no host header
+                golden(Publish.udp(8, "game", 30000),
+                        "10"                            // type 16: Publish
+                        + "00000008"                    // u32 request id 8
+                        + "0004" + "67616d65"           // string name "game"
+                        + "04"                          // u8 kind 4: UDP
+                        + "7530"                        // u16 port 30000 (0: any the operator allows)
+                        + "0000" + "00" + "0000"),      // no basic auth, no allow list, no host header
                 golden(new Published(5, "web", "tcp://rv.example.org:20005"),
                         "11"                            // type 17: Published
                         + "00000005"                    // u32 request id 5
@@ -345,7 +354,7 @@ class ControlCodecTest {
             assertEquals(kind, Kind.valueOf(kind.byteValue()));
         }
         var e = assertThrows(ProtocolException.class, () -> Kind.valueOf(0));
-        assertEquals("publish kind: 0 (expected: 1..3)", e.getMessage());
+        assertEquals("publish kind: 0 (expected: 1..4)", e.getMessage());
     }
 
     @Test

@@ -18,10 +18,11 @@ import java.time.Duration;
  * @param allowPorts   public TCP ports services may be published on, e.g. "20000-20100", or null for none
  * @param web          HTTP and HTTPS ingress by name under a domain, or null for none
  * @param limits       connection budgets and quotas ({@link Limits#DEFAULTS} unless the operator says)
+ * @param allowUdpPorts public UDP ports services may be published on, e.g. "30000-30100", or null for none
  */
 public record RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
                                StunServer.Config stun, InetSocketAddress dashboard, String allowPorts, Web web,
-                               Limits limits) {
+                               Limits limits, String allowUdpPorts) {
     /**
      * HTTP ingress routes {@code NAME.domain} by Host header on {@code httpPort}; HTTPS passes TLS through by
      * server name on {@code httpsPort}. A null port turns that listener off; 0 takes any free port (tests).
@@ -43,6 +44,12 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
     public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
     public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
+                            StunServer.Config stun, InetSocketAddress dashboard, String allowPorts, Web web,
+                            Limits limits) {
+        this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, web, limits, null);
+    }
+
+    public RendezvousConfig(Path dataDir, String bindAddress, int port, String publicHost, Duration loginTimeout,
                             StunServer.Config stun, InetSocketAddress dashboard, String allowPorts, Web web) {
         this(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, web, Limits.DEFAULTS);
     }
@@ -62,16 +69,22 @@ public record RendezvousConfig(Path dataDir, String bindAddress, int port, Strin
     }
 
     public RendezvousConfig withAllowPorts(String range) {
-        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, range, web, limits);
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, range, web, limits,
+                allowUdpPorts);
+    }
+
+    public RendezvousConfig withAllowUdpPorts(String range) {
+        return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, web,
+                limits, range);
     }
 
     public RendezvousConfig withWeb(Web ingress) {
         return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, ingress,
-                limits);
+                limits, allowUdpPorts);
     }
 
     public RendezvousConfig withLimits(Limits budgets) {
         return new RendezvousConfig(dataDir, bindAddress, port, publicHost, loginTimeout, stun, dashboard, allowPorts, web,
-                budgets);
+                budgets, allowUdpPorts);
     }
 }

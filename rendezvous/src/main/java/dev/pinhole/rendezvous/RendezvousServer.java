@@ -124,7 +124,9 @@ public final class RendezvousServer implements AutoCloseable {
                         + config.web().httpPort() + ", " + config.web().httpsPort() + "): " + e.getMessage(), e);
             }
         }
-        publisher = new Publisher(registry, tcp, web, log);
+        publisher = new Publisher(registry, tcp,
+                config.allowUdpPorts() == null ? null : TcpIngress.PortRange.parse("--allow-udp-ports", config.allowUdpPorts()),
+                web, log);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(Transport.serverChannel())
@@ -167,7 +169,7 @@ public final class RendezvousServer implements AutoCloseable {
         if (config.dashboard() != null) {
             try {
                 adminSecret = AdminSecret.loadOrCreate(dataDir.dashboardSecretFile());
-                DashboardState state = new DashboardState(registry, publisher::urlsOf, () -> stun);
+                DashboardState state = new DashboardState(registry, publisher::urlsOf, () -> stun, publisher::udpStats);
                 dashboard = DashboardServer.start(group, config.dashboard(), dashboardBudget, adminSecret, state,
                         registry.metrics.dashboardLoginFailures::increment);
             } catch (Exception e) {

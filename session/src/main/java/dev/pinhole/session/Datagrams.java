@@ -3,6 +3,7 @@ package dev.pinhole.session;
 import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.FlowDatagram;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +12,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
 import io.netty.util.AttributeKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * UDP datagrams as QUIC DATAGRAM frames (RFC 9221) of a session, never on streams: loss shows as loss, not as delay
@@ -27,6 +30,8 @@ public final class Datagrams {
     static final int QUEUE = 128;
 
     private static final AttributeKey<Integer> MAX_FRAME = AttributeKey.valueOf("pinhole.maxDatagramFrame");
+    /** What waits for {@link #MAX_FRAME}: the QUIC stack says it just after the connect future completed. */
+    private static final AttributeKey<List<Runnable>> WAITING = AttributeKey.valueOf("pinhole.waitingForDatagramFrame");
 
     private Datagrams() {}
 
@@ -42,6 +47,7 @@ public final class Datagrams {
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof QuicDatagramExtensionEvent datagrams) {
                 ctx.channel().attr(MAX_FRAME).set(datagrams.maxLength());
+                runWaiting(ctx.channel());
             }
             ctx.fireUserEventTriggered(event);
         }
@@ -61,6 +67,37 @@ public final class Datagrams {
                 }
             }
         };
+    }
+
+    /** Whether {@code quic} can take datagrams now, or is down (a send drops): no need to wait for {@link #whenReady}. */
+    public static boolean ready(QuicChannel quic) {
+        return quic.attr(MAX_FRAME).get() != null || !quic.isActive();
+    }
+
+    /**
+     * Runs {@code then} on {@code quic}'s loop once the session says how large a datagram may be, or once it closes
+     * without saying (then a send drops): a datagram that arrived while the session was being opened is sent, not
+     * dropped for coming a moment early. Call on the channel's event loop.
+     */
+    public static void whenReady(QuicChannel quic, Runnable then) {
+        if (ready(quic)) {
+            then.run();
+            return;
+        }
+        List<Runnable> waiting = quic.attr(WAITING).get();
+        if (waiting == null) {
+            waiting = new ArrayList<>();
+            quic.attr(WAITING).set(waiting);
+            quic.closeFuture().addListener(f -> runWaiting(quic));
+        }
+        waiting.add(then);
+    }
+
+    private static void runWaiting(Channel quic) {
+        List<Runnable> waiting = quic.attr(WAITING).getAndSet(null);
+        if (waiting != null) {
+            waiting.forEach(Runnable::run);
+        }
     }
 
     /**

@@ -20,11 +20,18 @@ public final class UdpStats {
     public volatile long expiredFlows;
     /** The largest datagram payload the current session carries, or 0 before one is up. */
     public volatile int maxPayload;
+    /** Datagrams and bytes the visitors' socket received, and replies it sent to visitors (public UDP ports' metrics). */
+    public volatile long fromVisitors;
+    public volatile long fromVisitorsBytes;
+    public volatile long toVisitors;
+    public volatile long toVisitorsBytes;
+    /** Datagrams from a source outside the allow list, dropped before any flow was made. */
+    public volatile long denied;
     private long[] last = {};
 
     /** Whether a counter moved since the last call: the status file is rewritten only then (at most once a second). */
     public boolean changed() {
-        long[] now = {datagrams, oversize, dropped, refusedFlows, flows, expiredFlows, maxPayload};
+        long[] now = {datagrams, oversize, dropped, refusedFlows, flows, expiredFlows, maxPayload, denied};
         boolean changed = !Arrays.equals(now, last);
         last = now;
         return changed;

@@ -18,9 +18,11 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +55,8 @@ public final class UdpVisitors {
     private final ScheduledFuture<?> sweep;
     private Channel socket;
     private int pending;
+    /** Which visitors' addresses may make flows (public ports' {@code --allow-ip}); volatile: a re-publish replaces it. */
+    private volatile Predicate<InetAddress> admits = address -> true;
 
     /**
      * @param session the live session, or one being opened (the caller's; called for each datagram)
@@ -73,6 +77,12 @@ public final class UdpVisitors {
     /** How often idle flows are looked for: a flow ends at most a quarter of its timeout late, and within 1 s. */
     static long sweepPeriod(long idleNanos) {
         return Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(idleNanos / 4, TimeUnit.SECONDS.toNanos(1)));
+    }
+
+    /** Only datagrams from addresses {@code admits} accepts make or use a flow; the others are dropped and counted. */
+    public UdpVisitors admitting(Predicate<InetAddress> admits) {
+        this.admits = admits;
+        return this;
     }
 
     public UdpStats stats() {
@@ -103,6 +113,12 @@ public final class UdpVisitors {
     }
 
     private void fromVisitor(DatagramPacket packet) {
+        stats.fromVisitors++;
+        stats.fromVisitorsBytes += packet.content().readableBytes();
+        if (!admits.test(packet.sender().getAddress())) {
+            stats.denied++;
+            return;
+        }
         FlowTable.Flow<InetSocketAddress, Void> flow = flows.byKey(packet.sender());
         if (flow == null) {
             flow = flows.open(packet.sender(), null);
@@ -164,6 +180,8 @@ public final class UdpVisitors {
                     return;
                 }
                 stats.datagrams++;
+                stats.toVisitors++;
+                stats.toVisitorsBytes += datagram.readableBytes();
                 socket.writeAndFlush(new DatagramPacket(datagram.retain(), flow.key));
             } catch (ProtocolException e) {
                 stats.dropped++;

@@ -78,6 +78,11 @@ final class ExposeCommand implements Callable<Integer> {
             + " docs/udp.md). Alone: UDP only; add --tcp for both.")
     boolean udp;
 
+    @Option(names = "--udp-port", paramLabel = "PORT|auto",
+            description = "With --udp: also publish the service on this public UDP port of the rendezvous (auto: any it"
+                    + " allows; docs/udp.md, \"Public UDP ports\").")
+    String udpPort;
+
     @Option(names = "--udp-idle-timeout", paramLabel = "SECONDS",
             description = "With --udp: a visitor's flow ends after this long without a datagram either way (default: 60).")
     Integer udpIdleTimeout;
@@ -121,16 +126,10 @@ final class ExposeCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " (expected: 1..65535)");
         }
-        Integer publicPort = null;
-        if (tcpPort != null) {
-            try {
-                publicPort = tcpPort.equals("auto") ? 0 : Integer.parseInt(tcpPort);
-                if (publicPort < 0 || publicPort > 65535) {
-                    throw new NumberFormatException();
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--tcp-port " + tcpPort + " (expected: a port number or auto)");
-            }
+        Integer publicPort = publicPort("--tcp-port", tcpPort);
+        Integer publicUdpPort = publicPort("--udp-port", udpPort);
+        if (publicUdpPort != null && !udp) {
+            throw new IllegalArgumentException("--udp-port publishes UDP: add --udp (and --tcp to carry TCP too)");
         }
         if (password != null && !http) {
             throw new IllegalArgumentException(passwordSource + " guards HTTP ingress: add --http");
@@ -138,9 +137,9 @@ final class ExposeCommand implements Callable<Integer> {
         if (password != null && (password.indexOf(':') < 1 || password.indexOf(':') == password.length() - 1)) {
             throw new IllegalArgumentException(passwordSource + " (expected: USER:PASS, both non-empty)");
         }
-        if (password != null && (https || publicPort != null)) {
-            // TLS passthrough and raw TCP carry no HTTP: a password there would be silently not applied.
-            String other = https ? "--https" : "--tcp-port";
+        if (password != null && (https || publicPort != null || publicUdpPort != null)) {
+            // TLS passthrough, raw TCP and UDP carry no HTTP: a password there would be silently not applied.
+            String other = https ? "--https" : publicPort != null ? "--tcp-port" : "--udp-port";
             throw new IllegalArgumentException(passwordSource + " guards HTTP only and cannot protect " + other
                     + " (the rendezvous does not read those bytes): drop " + other
                     + ", or publish it under another --name with --allow-ip");
@@ -153,8 +152,9 @@ final class ExposeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--allow-ip: " + e.getMessage());
             }
         }
-        if (!allow.isEmpty() && !http && !https && publicPort == null) {
-            throw new IllegalArgumentException("--allow-ip limits public ingress: add --http, --https or --tcp-port");
+        if (!allow.isEmpty() && !http && !https && publicPort == null && publicUdpPort == null) {
+            throw new IllegalArgumentException("--allow-ip limits public ingress: add --http, --https, --tcp-port or"
+                    + " --udp-port");
         }
         if (host.isEmpty()) {
             throw new IllegalArgumentException("--host '' (expected: the service's host name or address, e.g. 127.0.0.1)");
@@ -194,8 +194,27 @@ final class ExposeCommand implements Callable<Integer> {
         if (publicPort != null) {
             publish.add(Exposer.Publication.tcp(publicPort, allow));
         }
+        if (publicUdpPort != null) {
+            publish.add(Exposer.Publication.udp(publicUdpPort, allow));
+        }
         return new Checked(new Exposer.Service(ServiceName.canonical(name), host, port, publish), List.copyOf(allowPeers),
                 relayOnly, carries, udpIdle);
+    }
+
+    /** The public port {@code flag} asks for: null if not given, 0 for auto. */
+    private static Integer publicPort(String flag, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            int port = value.equals("auto") ? 0 : Integer.parseInt(value);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " " + value + " (expected: a port number or auto)");
+        }
     }
 
     /**

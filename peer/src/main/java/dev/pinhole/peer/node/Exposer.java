@@ -73,6 +73,11 @@ public final class Exposer extends PeerNode {
             return new Publication(Publish.Kind.TCP, port, "", allowFrom, "");
         }
 
+        /** A public UDP port (0: any the operator allows; docs/udp.md, "Public UDP ports"). */
+        public static Publication udp(int port, List<Cidr> allowFrom) {
+            return new Publication(Publish.Kind.UDP, port, "", allowFrom, "");
+        }
+
         public static Publication http(String basicAuth, List<Cidr> allowFrom) {
             return new Publication(Publish.Kind.HTTP, 0, basicAuth, allowFrom, "");
         }

@@ -44,6 +44,7 @@ class TunnelsFileTest {
             Map.entry("--relay-only", List.of("--relay-only")),
             Map.entry("--tcp", List.of("--tcp", "--udp")),
             Map.entry("--udp", List.of("--udp")),
+            Map.entry("--udp-port", List.of("--udp", "--udp-port", "auto")),
             Map.entry("--udp-idle-timeout", List.of("--udp", "--udp-idle-timeout", "5")));
     static final Map<String, List<String>> CONNECT_SAMPLES = Map.ofEntries(
             Map.entry("NAME", List.of("other")),
@@ -184,7 +185,7 @@ class TunnelsFileTest {
     void anUnknownKeyAWrongTypeOrADuplicateIsAnErrorNamingFileLineAndKeyAndNothingStarts() throws Exception {
         String ssh = "[[expose]]\nname = \"nas\"\nport = 22\n";
         refused(ssh + "portt = 23\n", ":4: expose: unknown key 'portt' (expected one of: port, name, host, tcp_port, http,"
-                + " https, basic_auth_env, host_header, allow_ip, allow_peer, relay_only, tcp, udp, udp_idle_timeout)");
+                + " https, basic_auth_env, host_header, allow_ip, allow_peer, relay_only, tcp, udp, udp_port, udp_idle_timeout)");
         refused("\n[[expose]]\nname = \"web\"\nport = \"8080\"\n", ":4: expose.port: \"8080\" is a string (expected: a whole number)");
         refused(ssh + "http = \"yes\"\n", ":4: expose.http: \"yes\" is a string (expected: true or false)");
         refused(ssh + "http = true\nallow_ip = \"203.0.113.0/24\"\n", ":5: expose.allow_ip: \"203.0.113.0/24\" is a string"
@@ -197,7 +198,9 @@ class TunnelsFileTest {
                 + " line 1 (expected: one [[connect]] per name, or a listen address with a port of its own for each)");
         refused(ssh + "tcp_port = \"any\"\n", ":4: expose.tcp_port: tcp_port any (expected: a port number or auto)");
         refused(ssh + "allow_ip = [\"203.0.113.0/24\"]\n", ":4: expose.allow_ip: allow_ip limits public ingress: add http,"
-                + " https or tcp_port");
+                + " https, tcp_port or udp_port");
+        refused(ssh + "udp_port = \"auto\"\n", ":4: expose.udp_port: udp_port publishes UDP: add udp (and tcp to carry"
+                + " TCP too)");
         refused("[[expose]]\nname = \"a_b\"\nport = 22\n", ":2: expose.name: name 'a_b' is not a DNS label (expected:"
                 + " letters, digits and '-', not starting or ending with '-')");
         refused("[[expose]]\nport = 22\n", ":1: expose: missing key 'name' (expected: every [[expose]] has port and name)");

@@ -73,6 +73,11 @@ public final class RendezvousCli implements Callable<Integer> {
             description = "Public TCP ports peers may publish services on (peer expose --tcp-port); default: none.")
     String allowPorts;
 
+    @Option(names = "--allow-udp-ports", paramLabel = "FIRST-LAST",
+            description = "Public UDP ports peers may publish services on (peer expose --udp --udp-port; docs/udp.md);"
+                    + " default: none.")
+    String allowUdpPorts;
+
     @Option(names = "--domain", paramLabel = "DOMAIN",
             description = "Serve published services as NAME.DOMAIN over HTTP (by Host) and HTTPS (TLS passthrough by SNI);"
                     + " point a wildcard DNS record *.DOMAIN here. Default: no HTTP/HTTPS ingress.")
@@ -219,8 +224,11 @@ public final class RendezvousCli implements Callable<Integer> {
         if (allowPorts != null) {
             TcpIngress.PortRange.parse(allowPorts); // a typo is a usage error now, not a refusal later
         }
+        if (allowUdpPorts != null) {
+            TcpIngress.PortRange.parse("--allow-udp-ports", allowUdpPorts);
+        }
         return new RendezvousConfig(dir, bindTo, listenPort, host, limits.loginTimeout(), stun(bindTo),
-                dashboardAddress(), allowPorts, web(), limits.limits());
+                dashboardAddress(), allowPorts, web(), limits.limits(), allowUdpPorts);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.pinhole.rendezvous.registry.Registry.PeerView;
 import dev.pinhole.rendezvous.registry.Registry.ServiceView;
 import dev.pinhole.rendezvous.registry.Registry.SessionView;
 import dev.pinhole.rendezvous.stun.StunServer;
+import dev.pinhole.session.UdpStats;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,12 +24,20 @@ public final class DashboardState implements DashboardSource {
     private final Registry registry;
     private final Function<String, List<String>> publicUrls;
     private final Supplier<StunServer> stun;
+    private final Supplier<Map<Integer, UdpStats>> udpPorts;
 
     /** @param publicUrls a service's public URLs by its name (empty without ingress) */
     public DashboardState(Registry registry, Function<String, List<String>> publicUrls, Supplier<StunServer> stun) {
+        this(registry, publicUrls, stun, Map::of);
+    }
+
+    /** @param udpPorts each open public UDP port's counters, by port (docs/udp.md, "Public UDP ports") */
+    public DashboardState(Registry registry, Function<String, List<String>> publicUrls, Supplier<StunServer> stun,
+                          Supplier<Map<Integer, UdpStats>> udpPorts) {
         this.registry = registry;
         this.publicUrls = publicUrls;
         this.stun = stun;
+        this.udpPorts = udpPorts;
     }
 
     @Override
@@ -80,7 +89,7 @@ public final class DashboardState implements DashboardSource {
         Map<Map<String, String>, Long> byPath = new LinkedHashMap<>();
         byPath.put(Map.of("path", "direct"), direct);
         byPath.put(Map.of("path", "relay"), sessions.size() - direct);
-        return new PrometheusText()
+        PrometheusText text = new PrometheusText()
                 .gauge("pinhole_peers_connected", "Peers logged in now.", registry.peers().size())
                 .gauge("pinhole_services", "Services exposed now.", registry.services().size())
                 .labelled("pinhole_sessions", "Sessions now, by the path their packets take.", "gauge", byPath)
@@ -97,8 +106,8 @@ public final class DashboardState implements DashboardSource {
                 .counter("pinhole_dashboard_login_failures_total", "Dashboard logins refused (wrong secret).",
                         m.dashboardLoginFailures.sum())
                 .labelled("pinhole_ingress_requests_total", "Public ingress requests, by HTTP status.", "counter",
-                        labels("status", m.ingressRequests))
-                .toString();
+                        labels("status", m.ingressRequests));
+        return UdpPortMetrics.append(text, udpPorts.get()).toString();
     }
 
     private static <K> Map<Map<String, String>, Long> labels(String label, Map<K, LongAdder> counters) {

@@ -9,21 +9,26 @@ import dev.pinhole.rendezvous.registry.IngressConnector;
 import dev.pinhole.rendezvous.registry.Peer;
 import dev.pinhole.rendezvous.registry.Registry;
 import dev.pinhole.rendezvous.registry.RelaySession;
+import dev.pinhole.session.Datagrams;
 import dev.pinhole.session.PacketBatch;
 import dev.pinhole.session.PathMux;
 import dev.pinhole.session.QuicBytes;
 import dev.pinhole.session.QuicSettings;
 import dev.pinhole.session.RelayPath;
+import dev.pinhole.session.UdpVisitors;
 import dev.pinhole.session.VirtualNet;
 import dev.pinhole.session.Visitors;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
@@ -54,6 +59,8 @@ public final class Ingress implements IngressConnector, AutoCloseable {
     /** Read by the TLS key check, which may run off the loop. */
     private final Map<InetSocketAddress, Session> byVirtual = new ConcurrentHashMap<>();
     private Channel udp;
+    /** Public UDP ports' visitors by service name ({@link UdpIngress}): the reader of each session hands replies there. */
+    private final Map<String, UdpVisitors> udpVisitors = new ConcurrentHashMap<>();
     /** Exposers' packets handed to this loop and not yet fed to QUIC (see {@link #deliver}). */
     private final AtomicLong pending = new AtomicLong();
 
@@ -117,6 +124,21 @@ public final class Ingress implements IngressConnector, AutoCloseable {
         Visitors.carry(session(name), visitor);
     }
 
+    /** The session the public UDP port of {@code name} sends its flows on (opened on demand). On the loop. */
+    Future<QuicChannel> udpSession(String name) {
+        return session(name);
+    }
+
+    /** Replies of {@code name}'s sessions go to {@code visitors} from now on. */
+    void udpVisitors(String name, UdpVisitors visitors) {
+        udpVisitors.put(name, visitors);
+    }
+
+    /** {@code visitors}' port closed: replies of {@code name}'s sessions are dropped unless another port took over. */
+    void noUdpVisitors(String name, UdpVisitors visitors) {
+        udpVisitors.remove(name, visitors);
+    }
+
     /** A new stream to the service {@code name} (TCP header written, auto-read off). On the loop. */
     Future<QuicStreamChannel> stream(String name) {
         return Visitors.openStream(session(name), loop);
@@ -155,15 +177,20 @@ public final class Ingress implements IngressConnector, AutoCloseable {
                 forget(session);
             }
         }, HANDSHAKE_MILLIS, TimeUnit.MILLISECONDS);
-        QuicChannel.newBootstrap(udp).remoteAddress(virtual).streamHandler(new ChannelInboundHandlerAdapter()).connect()
+        QuicChannel.newBootstrap(udp).remoteAddress(virtual).streamHandler(new ChannelInboundHandlerAdapter())
+                .handler(Datagrams.pipeline(new UdpReplies(name))).connect()
                 .addListener(future -> {
                     handshake.cancel(false);
                     if (future.isSuccess()) {
                         QuicChannel quic = (QuicChannel) future.getNow();
                         quic.closeFuture().addListener(f -> forget(session));
-                        if (!promise.trySuccess(quic)) {
-                            quic.close(); // given up already
-                        }
+                        // Ready once the handshake has also said how large a datagram may be (a moment later): a
+                        // public UDP port's first datagrams, held while the session opens, are then sent, not dropped.
+                        Datagrams.whenReady(quic, () -> {
+                            if (!promise.trySuccess(quic)) {
+                                quic.close(); // given up already
+                            }
+                        });
                     } else {
                         forget(session);
                         promise.tryFailure(future.cause());
@@ -211,6 +238,25 @@ public final class Ingress implements IngressConnector, AutoCloseable {
                 }
             }
         });
+    }
+
+    /** A session's DATAGRAM frames: replies to the visitors of the service's public UDP port, or dropped. */
+    private final class UdpReplies extends ChannelInboundHandlerAdapter {
+        private final String name;
+
+        UdpReplies(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            UdpVisitors visitors = udpVisitors.get(name);
+            if (visitors != null) {
+                ((ChannelInboundHandler) visitors.reader()).channelRead(ctx, msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        }
     }
 
     private void forget(Session session) {

@@ -1,5 +1,6 @@
 package dev.pinhole.rendezvous.ingress;
 
+import dev.pinhole.protocol.Carries;
 import dev.pinhole.protocol.ControlMessage;
 import dev.pinhole.protocol.ControlMessage.Publish;
 import dev.pinhole.protocol.ErrorCode;
@@ -7,25 +8,39 @@ import dev.pinhole.protocol.ServiceName;
 import dev.pinhole.rendezvous.Log;
 import dev.pinhole.rendezvous.registry.Peer;
 import dev.pinhole.rendezvous.registry.Registry;
+import dev.pinhole.session.UdpStats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Answers peers' {@code Publish} requests with the public ingress the operator turned on
  * (docs/ingress-and-dashboard.md): TCP ports ({@link TcpIngress}), HTTP by Host and HTTPS by server name
- * ({@link WebIngress}).
+ * ({@link WebIngress}), UDP ports ({@link UdpIngress}; docs/udp.md, "Public UDP ports").
  */
 public final class Publisher {
     private final Registry registry;
     private final TcpIngress tcp;
+    private final UdpIngress udp;
     private final WebIngress web;
     private final Log log;
 
     /** @param web null when the rendezvous has no {@code --domain} */
     public Publisher(Registry registry, TcpIngress tcp, WebIngress web, Log log) {
+        this(registry, tcp, null, web, log);
+    }
+
+    /**
+     * @param udpPorts the operator's public UDP ports ({@code --allow-udp-ports}), or null for none; they share
+     *                 {@code tcp}'s port quota
+     * @param web      null when the rendezvous has no {@code --domain}
+     */
+    public Publisher(Registry registry, TcpIngress tcp, TcpIngress.PortRange udpPorts, WebIngress web, Log log) {
         this.registry = registry;
         this.tcp = tcp;
+        this.udp = tcp.ingress() == null ? null
+                : new UdpIngress(tcp.ingress(), tcp.bindAddress(), tcp.publicHost(), udpPorts, tcp.quota(), System::nanoTime);
         this.web = web;
         this.log = log;
     }
@@ -44,7 +59,10 @@ public final class Publisher {
             return;
         }
         CompletableFuture<String> url;
-        if (!publish.hostHeader().isEmpty() && publish.kind() != Publish.Kind.HTTP) {
+        String mismatch = kindMismatch(name, owner.carries(name), publish.kind());
+        if (mismatch != null) {
+            url = CompletableFuture.failedFuture(new IllegalArgumentException(mismatch));
+        } else if (!publish.hostHeader().isEmpty() && publish.kind() != Publish.Kind.HTTP) {
             url = CompletableFuture.failedFuture(new IllegalArgumentException(
                     "a Host header can only be rewritten for HTTP ingress (--http)"));
         } else if (!publish.basicAuth().isEmpty() && publish.kind() != Publish.Kind.HTTP) {
@@ -52,6 +70,9 @@ public final class Publisher {
                     "a password can only guard HTTP ingress (--http); TLS passthrough and TCP ports carry bytes the rendezvous does not read"));
         } else if (publish.kind() == Publish.Kind.TCP) {
             url = tcp.publish(owner, name, publish.port(), publish.allowFrom());
+        } else if (publish.kind() == Publish.Kind.UDP) {
+            url = udp == null ? CompletableFuture.failedFuture(new IllegalArgumentException("this rendezvous allows no"
+                    + " public UDP ports")) : udp.publish(owner, name, publish.port(), publish.allowFrom());
         } else if (web == null) {
             url = CompletableFuture.failedFuture(new IllegalArgumentException("this rendezvous has no HTTP or HTTPS ingress"
                     + " (its operator turns it on with --domain)"));
@@ -75,9 +96,26 @@ public final class Publisher {
         });
     }
 
-    /** The owner's connection closed: its public TCP ports close; HTTP names show "offline" until it is back. */
+    /**
+     * Why the service {@code name}, carrying {@code carried}, cannot be published as {@code kind}, or null: UDP ports
+     * need a service that carries UDP; TCP ports, HTTP and HTTPS one that carries TCP (docs/udp.md, "Public UDP ports").
+     */
+    static String kindMismatch(String name, Carries carried, Publish.Kind kind) {
+        boolean udpKind = kind == Publish.Kind.UDP;
+        if (udpKind ? carried.udp() : carried.tcp()) {
+            return null;
+        }
+        String what = kind == Publish.Kind.TCP ? "a public TCP port" : kind == Publish.Kind.UDP ? "a public UDP port" : kind.name();
+        return "'" + name + "' carries " + carried.text() + " only, so it cannot be published over " + what
+                + (udpKind ? ": its exposer must add --udp" : ": its exposer must add --tcp");
+    }
+
+    /** The owner's connection closed: its public TCP and UDP ports close; HTTP names show "offline" until it is back. */
     public void unpublish(Peer owner) {
         tcp.unpublish(owner);
+        if (udp != null) {
+            udp.unpublish(owner);
+        }
         if (web != null) {
             web.unpublish(owner);
         }
@@ -90,11 +128,23 @@ public final class Publisher {
         if (port != null) {
             urls.add(port);
         }
+        String udpPort = udp == null ? null : udp.urlOf(name);
+        if (udpPort != null) {
+            urls.add(udpPort);
+        }
         return urls;
+    }
+
+    /** Each open public UDP port's counters, by port (for {@code /metrics}). */
+    public Map<Integer, UdpStats> udpStats() {
+        return udp == null ? Map.of() : udp.stats();
     }
 
     public void close() {
         tcp.close();
+        if (udp != null) {
+            udp.close();
+        }
         if (web != null) {
             web.close();
         }

@@ -32,6 +32,11 @@ public final class TcpIngress {
     /** The operator's allowed public ports, inclusive. */
     public record PortRange(int first, int last) {
         public static PortRange parse(String text) {
+            return parse("--allow-ports", text);
+        }
+
+        /** The range {@code text} of the flag {@code flag} (named in the error) gives. */
+        public static PortRange parse(String flag, String text) {
             String[] parts = text.split("-", 2);
             try {
                 int first = Integer.parseInt(parts[0].trim());
@@ -41,7 +46,7 @@ public final class TcpIngress {
                 }
                 return new PortRange(first, last);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--allow-ports " + text + " (expected: FIRST-LAST within 1..65535)");
+                throw new IllegalArgumentException(flag + " " + text + " (expected: FIRST-LAST within 1..65535)");
             }
         }
 
@@ -76,6 +81,7 @@ public final class TcpIngress {
     private final Limits limits;
     private final ConnectionBudget budget;
     private final LongSupplier nanoTime;
+    private final PortQuota quota;
 
     public TcpIngress(Ingress ingress, String bindAddress, String publicHost, PortRange allowed, Limits limits,
                       ConnectionBudget budget, LongSupplier nanoTime) {
@@ -86,6 +92,8 @@ public final class TcpIngress {
         this.limits = limits;
         this.budget = budget;
         this.nanoTime = nanoTime;
+        this.quota = new PortQuota(limits);
+        quota.count(() -> byPort.values().stream().map(Listener::owner).toList());
     }
 
     /** Why {@code owner} may not hold {@code port} now (someone else's reservation), or null. */
@@ -105,24 +113,21 @@ public final class TcpIngress {
                 + TimeUnit.NANOSECONDS.toSeconds(RESERVED_NANOS) + " s)";
     }
 
-    /** The quota the new port would break for {@code owner}, or null. */
-    private String overQuota(Peer owner) {
-        int mine = 0;
-        int token = 0;
-        for (Listener listener : byPort.values()) {
-            mine += listener.owner().id().equals(owner.id()) ? 1 : 0;
-            token += listener.owner().tokenId().equals(owner.tokenId()) ? 1 : 0;
-        }
-        if (mine >= limits.portsPerPeer()) {
-            return "public TCP ports held at once: " + limits.portsPerPeer() + " (limit per peer; ask the operator to raise"
-                    + " --max-ports-per-peer)";
-        }
-        int perToken = limits.portsPerPeer() * Limits.TOKEN_FACTOR;
-        if (token >= perToken) {
-            return "public TCP ports held at once: " + perToken + " (limit per token, " + Limits.TOKEN_FACTOR
-                    + " x --max-ports-per-peer)";
-        }
-        return null;
+    Ingress ingress() {
+        return ingress;
+    }
+
+    String bindAddress() {
+        return bindAddress;
+    }
+
+    String publicHost() {
+        return publicHost;
+    }
+
+    /** The public-port quota TCP and UDP ports share; UDP's ingress counts its ports in it too. */
+    PortQuota quota() {
+        return quota;
     }
 
     /**
@@ -150,11 +155,12 @@ public final class TcpIngress {
                     + " rendezvous allows (" + allowed + ")"));
             return url;
         }
-        String quota = overQuota(owner);
+        String quota = this.quota.claim(owner);
         if (quota != null) {
             url.completeExceptionally(new Publisher.QuotaException(quota));
             return url;
         }
+        url.whenComplete((done, failure) -> this.quota.release(owner)); // held by then, or given up
         List<Integer> candidates = new ArrayList<>();
         if (port != 0) {
             String kept = reservedFor(owner, port);

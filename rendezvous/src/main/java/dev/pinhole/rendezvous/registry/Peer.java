@@ -138,7 +138,7 @@ public final class Peer {
     }
 
     /** What this peer's service {@code name} carries; TCP if it did not say. */
-    Carries carries(String name) {
+    public Carries carries(String name) {
         return carries.getOrDefault(name, Carries.TCP);
     }
 

@@ -33,6 +33,7 @@ class ConfigFileTest {
             Map.entry("--dashboard", List.of("--dashboard", "127.0.0.1:7181")),
             Map.entry("--no-dashboard", List.of("--no-dashboard")),
             Map.entry("--allow-ports", List.of("--allow-ports", "20000-20010")),
+            Map.entry("--allow-udp-ports", List.of("--allow-udp-ports", "30000-30010")),
             Map.entry("--domain", List.of("--domain", "tunnels.example.org")),
             Map.entry("--http-port", List.of("--domain", "tunnels.example.org", "--http-port", "8080")),
             Map.entry("--https-port", List.of("--domain", "tunnels.example.org", "--https-port", "off")),
@@ -120,7 +121,7 @@ class ConfigFileTest {
     @Test
     void aWrongKeyTypeOrValueIsAnErrorNamingFileLineAndKeyAndNothingStarts() throws Exception {
         refused("domain_name = \"tunnels.example.org\"\n", ":2: unknown key 'domain_name' (expected one of: allow_ports,"
-                + " alt_address, alt_port, bind, dashboard, data_dir, domain, http_port, https_port, limits.candidates_rate,"
+                + " allow_udp_ports, alt_address, alt_port, bind, dashboard, data_dir, domain, http_port, https_port, limits.candidates_rate,"
                 + " limits.login_timeout, limits.max_connections, limits.max_connections_per_source,"
                 + " limits.max_names_per_peer, limits.max_ports_per_peer, limits.max_services_per_peer,"
                 + " limits.max_sessions_per_exposer, limits.max_sessions_per_peer, limits.max_web_connections,"

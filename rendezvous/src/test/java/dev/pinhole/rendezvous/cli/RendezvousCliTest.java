@@ -57,7 +57,7 @@ class RendezvousCliTest {
         Run run = run("--config", config.toString(), "token", "list");
         assertEquals(2, run.exit(), run.out());
         assertTrue(run.err().startsWith("rendezvous: error: --config " + config + ":2: unknown key 'domain_name' (expected one of:"
-                + " allow_ports, alt_address,"), run.err());
+                + " allow_ports, allow_udp_ports, alt_address,"), run.err());
         Files.writeString(config, "port = \"seven\"");
         Run malformed = run("--config", config.toString(), "token", "list");
         assertEquals(2, malformed.exit(), malformed.out());
