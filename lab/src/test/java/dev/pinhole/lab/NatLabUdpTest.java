@@ -22,12 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * session moves from the relay to a direct path.
  */
 class NatLabUdpTest {
-    /** The verdict of {@link UdpEcho}'s sender. */
-    record Verdict(int sent, int intact, long maxGapMillis) {
+    /** The verdict of {@link UdpEcho}'s sender, and its line (which names the datagrams lost). */
+    record Verdict(int sent, int intact, long maxGapMillis, String line) {
         static Verdict of(String line) {
             Matcher m = Pattern.compile("sent (\\d+) intact (\\d+) maxgap (\\d+)").matcher(line);
             assertTrue(m.find(), () -> "no verdict: " + line);
-            return new Verdict(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)));
+            return new Verdict(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Long.parseLong(m.group(3)), line);
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * every INTERVAL_MS, stopping early once STOP_FILE exists, then waits up to {@link #DRAIN_MILLIS} for the last replies.
  * It prints {@code reply N} as each tenth reply arrives (so a test sees the flow move) and, last, {@code sent S intact I
  * maxgap G}: G is the longest time in milliseconds between two consecutive intact replies, so a stall shows as a gap
- * while loss only thins the replies out.
+ * while loss only thins the replies out; then {@code lost} and the numbers of the first 20 datagrams that never came
+ * back.
  */
 public final class UdpEcho {
     /** How long the sender waits for replies after its last datagram: far above any RTT of the lab or the relay. */
@@ -65,11 +67,12 @@ public final class UdpEcho {
     static String ping(InetSocketAddress to, int count, int size, int intervalMillis, Path stop) throws Exception {
         AtomicInteger intact = new AtomicInteger();
         AtomicLong maxGap = new AtomicLong();
+        BitSet back = new BitSet();
         int sent = 0;
         try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             socket.setReceiveBufferSize(1 << 20);
             socket.setSoTimeout(100);
-            Thread receiver = new Thread(() -> receive(socket, size, intact, maxGap), "udp-echo-receiver");
+            Thread receiver = new Thread(() -> receive(socket, size, intact, maxGap, back), "udp-echo-receiver");
             receiver.setDaemon(true);
             receiver.start();
             long start = System.nanoTime();
@@ -88,10 +91,17 @@ public final class UdpEcho {
             }
             receiver.interrupt();
         }
-        return "sent " + sent + " intact " + intact.get() + " maxgap " + maxGap.get();
+        // Which ones were lost (the first 20) says where: at the start (a flow opening), in a burst, or spread out.
+        StringBuilder lost = new StringBuilder();
+        synchronized (back) {
+            for (int seq = back.nextClearBit(0), shown = 0; seq < sent && shown < 20; seq = back.nextClearBit(seq + 1), shown++) {
+                lost.append(' ').append(seq);
+            }
+        }
+        return "sent " + sent + " intact " + intact.get() + " maxgap " + maxGap.get() + " lost" + lost;
     }
 
-    private static void receive(DatagramSocket socket, int size, AtomicInteger intact, AtomicLong maxGap) {
+    private static void receive(DatagramSocket socket, int size, AtomicInteger intact, AtomicLong maxGap, BitSet back) {
         byte[] buffer = new byte[65_536];
         long last = 0;
         while (!Thread.currentThread().isInterrupted() && !socket.isClosed()) {
@@ -106,6 +116,9 @@ public final class UdpEcho {
             int seq = ByteBuffer.wrap(buffer).getInt();
             if (reply.getLength() != size || !Arrays.equals(payload(seq, size), Arrays.copyOf(buffer, size))) {
                 continue;
+            }
+            synchronized (back) {
+                back.set(seq);
             }
             long now = System.nanoTime();
             if (last != 0) {
