@@ -50,6 +50,19 @@ final class LabTunnel implements AutoCloseable {
     }
 
     static LabTunnel start(Path dir, String typeA, String typeB, Setup beforeConnect, String... labOptions) throws Exception {
+        return start(dir, typeA, typeB, beforeConnect, false, labOptions);
+    }
+
+    /**
+     * The same with a UDP service: {@link UdpEcho} on {@value #SOURCE} in site A, {@code expose --udp} and
+     * {@code connect --udp}, which listens on UDP 127.0.0.1:{@value #LISTEN} in site B (docs/udp.md).
+     */
+    static LabTunnel startUdp(Path dir, String typeA, String typeB, Setup beforeConnect) throws Exception {
+        return start(dir, typeA, typeB, beforeConnect, true);
+    }
+
+    private static LabTunnel start(Path dir, String typeA, String typeB, Setup beforeConnect, boolean udp,
+                                   String... labOptions) throws Exception {
         NatLab lab = NatLab.up(typeA, typeB, labOptions);
         LabTunnel tunnel = new LabTunnel(lab, dir);
         try {
@@ -58,14 +71,20 @@ final class LabTunnel implements AutoCloseable {
                     "--data-dir", dir.resolve("rv").toString(), "--bind", "203.0.113.10", "--port", "7000",
                     "--public-host", "203.0.113.10");
             String join = awaitMatch(rvLog, "(pinhole://\\S+)");
-            lab.start("site-a", dir.resolve("source.log"), JAVA, "-cp", CLASSPATH, "dev.pinhole.lab.Blob", "serve",
-                    String.valueOf(SOURCE));
-            lab.start("site-a", tunnel.exposeLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.cli.PeerCli", "expose",
-                    String.valueOf(SOURCE), "--name", "svc", "--server", join, "--home", dir.resolve("a").toString(), "--json");
+            lab.start("site-a", dir.resolve("source.log"), JAVA, "-cp", CLASSPATH,
+                    udp ? "dev.pinhole.lab.UdpEcho" : "dev.pinhole.lab.Blob", "serve", String.valueOf(SOURCE));
+            List<String> expose = new ArrayList<>(List.of(JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.cli.PeerCli", "expose",
+                    String.valueOf(SOURCE), "--name", "svc", "--server", join, "--home", dir.resolve("a").toString(), "--json"));
+            List<String> connect = new ArrayList<>(List.of(JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.cli.PeerCli", "connect",
+                    "svc", "--listen", "127.0.0.1:" + LISTEN, "--server", join, "--home", dir.resolve("b").toString(), "--json"));
+            if (udp) {
+                expose.add("--udp");
+                connect.add("--udp");
+            }
+            lab.start("site-a", tunnel.exposeLog, expose.toArray(String[]::new));
             awaitMatch(tunnel.exposeLog, "\"event\":\"(exposed)\"");
             beforeConnect.apply(lab);
-            lab.start("site-b", tunnel.connectLog, JAVA, "-cp", CLASSPATH, "dev.pinhole.peer.cli.PeerCli", "connect", "svc",
-                    "--listen", "127.0.0.1:" + LISTEN, "--server", join, "--home", dir.resolve("b").toString(), "--json");
+            lab.start("site-b", tunnel.connectLog, connect.toArray(String[]::new));
             awaitMatch(tunnel.connectLog, "\"event\":\"(ready)\"");
             return tunnel;
         } catch (Exception | AssertionError e) {
@@ -82,6 +101,17 @@ final class LabTunnel implements AutoCloseable {
             command.add(String.valueOf(bytesPerSecond));
         }
         return lab.exec("site-b", timeoutSeconds, command.toArray(String[]::new)).output().trim();
+    }
+
+    /**
+     * Sends {@code count} numbered datagrams of {@code size} bytes every {@code intervalMillis} through a UDP tunnel in
+     * site B, from one source port (one flow); stops early once {@code stop} exists. Returns a process whose log ends
+     * with {@link UdpEcho}'s verdict, {@code sent S intact I maxgap G}.
+     */
+    Process pingInBackground(Path log, int count, int size, int intervalMillis, Path stop) throws IOException {
+        return lab.start("site-b", log, JAVA, "-cp", CLASSPATH, "dev.pinhole.lab.UdpEcho", "ping", "127.0.0.1",
+                String.valueOf(LISTEN), String.valueOf(count), String.valueOf(size), String.valueOf(intervalMillis),
+                stop.toString());
     }
 
     /** Starts a fetch in the background; its verdict goes to {@code log}. */

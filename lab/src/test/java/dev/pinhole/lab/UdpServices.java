@@ -38,6 +38,11 @@ final class UdpServices implements AutoCloseable {
 
     /** An echo on 127.0.0.1: each datagram goes back to its sender unchanged. */
     int echo() throws InterruptedException {
+        return echo(0);
+    }
+
+    /** The echo on 127.0.0.1:{@code port} (0: any free one); returns its port. */
+    int echo(int port) throws InterruptedException {
         Channel channel = new Bootstrap().group(group).channel(Transport.datagramChannel())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65_536)) // not truncated at 2 KiB
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
@@ -47,7 +52,7 @@ final class UdpServices implements AutoCloseable {
                         ctx.writeAndFlush(new DatagramPacket(packet.content().retain(), packet.sender()));
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", port).sync().channel();
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 

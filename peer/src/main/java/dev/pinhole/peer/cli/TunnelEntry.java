@@ -100,9 +100,10 @@ final class TunnelEntry {
             new CommandLine(command).parseArgs(args.toArray(String[]::new));
             var checked = command.check();
             var target = checked.target();
-            // Two connects of one name are told apart by their fixed listen addresses (TunnelsFile insists on them).
-            String id = "connect " + target.name() + (fixedPort(target.listenPort()) ? " on " + target.listenHost() + ":"
-                    + target.listenPort() : "");
+            // Two connects of one name are told apart by their protocol and fixed listen addresses (TunnelsFile insists
+            // on them): a UDP connect beside a TCP one of the same name is a tunnel of its own (docs/udp.md).
+            String id = "connect " + target.name() + (checked.udpIdle() != null ? " udp" : "")
+                    + (fixedPort(target.listenPort()) ? " on " + target.listenHost() + ":" + target.listenPort() : "");
             return new TunnelsFile.Tunnel(role, header, id, args, null, checked);
         } catch (CommandLine.ParameterException | IllegalArgumentException e) {
             throw refused(e.getMessage(), keyOf, header);

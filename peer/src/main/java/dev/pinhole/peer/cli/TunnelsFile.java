@@ -134,7 +134,12 @@ final class TunnelsFile {
         return new Contents(text, List.copyOf(tunnels), level, format);
     }
 
-    /** Two exposes of one name, two connects listening on one address, or two connects of one name sharing a default. */
+    /**
+     * Two exposes of one name, two connects listening on one address, or two connects of one name sharing a default.
+     * A TCP and a UDP connect never clash: their listeners are different sockets even on one HOST:PORT (docs/udp.md,
+     * "In peer up"). Two exposes of one name do, whatever they carry: a name is one registration (tcp and udp in one
+     * [[expose]] carry both).
+     */
     private void checkDuplicates(List<Tunnel> tunnels) {
         Map<String, Tunnel> exposed = new HashMap<>();
         Map<String, Tunnel> listening = new HashMap<>();
@@ -151,23 +156,24 @@ final class TunnelsFile {
                 continue;
             }
             var target = tunnel.connect().target();
+            String protocol = tunnel.connect().udpIdle() != null ? "udp " : "tcp ";
             if (TunnelEntry.fixedPort(target.listenPort())) {
                 String address = target.listenHost() + ":" + target.listenPort();
-                Tunnel first = listening.putIfAbsent(address, tunnel);
+                Tunnel first = listening.putIfAbsent(protocol + address, tunnel);
                 if (first != null) {
                     throw new IllegalArgumentException(where(lineOf(text, CONNECT, index, "listen")) + "connect.listen: "
                             + address + " is already where the connect on line " + first.line()
                             + " listens (expected: one listen address per [[connect]])");
                 }
             }
-            Tunnel first = connected.get(target.name());
+            Tunnel first = connected.get(protocol + target.name());
             if (first != null && !(TunnelEntry.fixedPort(target.listenPort())
                     && TunnelEntry.fixedPort(first.connect().target().listenPort()))) {
                 throw new IllegalArgumentException(where(lineOf(text, CONNECT, index, "name")) + "connect.name: '"
                         + target.name() + "' is already connected on line " + first.line()
                         + " (expected: one [[connect]] per name, or a listen address with a port of its own for each)");
             }
-            connected.putIfAbsent(target.name(), tunnel);
+            connected.putIfAbsent(protocol + target.name(), tunnel);
         }
     }
 

@@ -214,6 +214,30 @@ class TunnelsFileTest {
     }
 
     @Test
+    void aTcpAndAUdpConnectOnOneListenAddressAreTwoTunnelsButTwoUdpConnectsThereClash() throws Exception {
+        String both = "[[connect]]\nname = \"craft\"\nlisten = \"127.0.0.1:25565\"\n\n"
+                + "[[connect]]\nname = \"craft\"\nlisten = \"127.0.0.1:25565\"\nudp = true\n";
+        Path file = dir.resolve("pinhole.toml");
+        Files.writeString(file, both);
+        var tunnels = TunnelsFile.read(file, ENV).tunnels();
+        assertEquals(List.of("connect craft on 127.0.0.1:25565", "connect craft udp on 127.0.0.1:25565"),
+                tunnels.stream().map(TunnelsFile.Tunnel::id).toList(), "two tunnels, told apart in output and status");
+        // Both on the service's own port (no listen key): still a TCP and a UDP socket, no clash.
+        Files.writeString(file, "[[connect]]\nname = \"craft\"\n\n[[connect]]\nname = \"craft\"\nudp = true\n");
+        assertEquals(List.of("connect craft", "connect craft udp"),
+                TunnelsFile.read(file, ENV).tunnels().stream().map(TunnelsFile.Tunnel::id).toList());
+        refused(both + "\n[[connect]]\nname = \"other\"\nlisten = \"127.0.0.1:25565\"\nudp = true\n",
+                ":12: connect.listen: 127.0.0.1:25565 is already where the connect on line 5 listens (expected: one listen"
+                        + " address per [[connect]])");
+        refused("[[connect]]\nname = \"craft\"\nudp = true\n\n[[connect]]\nname = \"craft\"\nudp = true\n",
+                ":6: connect.name: 'craft' is already connected on line 1 (expected: one [[connect]] per name, or a listen"
+                        + " address with a port of its own for each)");
+        // One name is one registration: TCP and UDP of one port are one [[expose]] with tcp and udp.
+        refused("[[expose]]\nname = \"craft\"\nport = 25565\n\n[[expose]]\nname = \"craft\"\nport = 25565\nudp = true\n",
+                ":6: expose.name: 'craft' is already exposed on line 1 (expected: one [[expose]] per name)");
+    }
+
+    @Test
     void thePasswordComesFromTheVariableTheFileNamesAndIsCheckedAsTheFlagWouldBe() throws Exception {
         String ssh = "[[expose]]\nname = \"nas\"\nport = 22\n";
         Path file = dir.resolve("pinhole.toml");
