@@ -12,7 +12,7 @@ import io.netty.channel.socket.DatagramChannel;
 /**
  * Options of a peer's UDP sockets, the ones that carry direct paths (docs/performance.md, "Receiving in batches").
  * On Linux the socket reads with {@code recvmmsg}: up to {@link #RECEIVE_BUFFER} / {@link #DATAGRAM_SLOT}
- * datagrams per system call instead of one, which cut the receiving peer's CPU per GiB by about a third on a
+ * datagrams per system call instead of one, which cut the receiving peer's CPU per GiB by 10–30 % on a
  * direct path. (UDP GRO, one buffer per GSO batch, was measured too and lost: docs/performance.md.)
  */
 public final class PeerSocket {
