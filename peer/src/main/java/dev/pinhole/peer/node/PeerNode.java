@@ -21,15 +21,14 @@ import dev.pinhole.session.DirectPath;
 import dev.pinhole.session.PacketBatch;
 import dev.pinhole.session.PacketPath;
 import dev.pinhole.session.PathMux;
+import dev.pinhole.session.PeerSocket;
 import dev.pinhole.session.RelayPath;
 import dev.pinhole.session.UdpStats;
 import dev.pinhole.session.VirtualNet;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
@@ -54,8 +53,6 @@ import java.util.function.Consumer;
  */
 public abstract class PeerNode implements ControlClient.Listener, PathMux.Listener, AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Large socket buffers: a gigabit of MTU-sized QUIC packets arrives in bursts between event-loop turns. */
-    private static final int SOCKET_BUFFER = 4 << 20;
 
     protected final Identity identity;
     protected final JoinCode server;
@@ -139,9 +136,7 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
     abstract Probe.Role role();
 
     public void start() throws Exception {
-        udp = new Bootstrap().group(loop).channel(Transport.datagramChannel())
-                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
-                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+        udp = PeerSocket.bootstrap(loop)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -5,10 +5,10 @@ import dev.pinhole.peer.punch.Punch;
 import dev.pinhole.peer.punch.Reflexive;
 import dev.pinhole.peer.punch.SocketQuota;
 import dev.pinhole.protocol.ControlMessage.Candidates;
-import dev.pinhole.protocol.net.Transport;
 import dev.pinhole.session.DirectPath;
 import dev.pinhole.session.PacketPath;
 import dev.pinhole.session.PathMux;
+import dev.pinhole.session.PeerSocket;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -87,7 +87,7 @@ final class SessionPaths implements Punch.Env {
     public void openSockets(int count, Consumer<List<Channel>> opened) {
         List<Channel> sockets = new ArrayList<>(count);
         int[] pending = {count};
-        Bootstrap bootstrap = new Bootstrap().group(node.loop).channel(Transport.datagramChannel())
+        Bootstrap bootstrap = PeerSocket.bootstrap(node.loop)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
