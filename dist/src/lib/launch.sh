@@ -79,8 +79,34 @@ if [ "$PINHOLE_COMMAND" != rendezvous ]; then
   pinhole_defaults="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms8m -Xmx64m -XX:MaxDirectMemorySize=256m"
 fi
 
+# The peer's class-data-sharing archive, made at package time for the runtime it was made with (lib/peer.jsa for the
+# build's Java, runtime/lib/peer.jsa for the bundled one): docs/operations.md, "Start-up and memory". Java 17 accepts
+# it only if the class path names the jars exactly as when it was made, so both reach the archive's directory through
+# file descriptor 9, /proc/self/fd/9, which reads the same wherever the archive was unpacked. Any mismatch (another
+# Java, changed jars) only makes the JVM start without it: its cds warnings, printed on stdout, are turned off.
+# The training run at package time goes through here too, so it records the same class path.
+pinhole_lib=$pinhole_dist/lib
+if [ "$PINHOLE_COMMAND" = peer ] && [ -f "$pinhole_dist/lib/classpath" ] && [ -d /proc/self/fd ] && [ -r "$pinhole_dist" ]; then
+  exec 9<"$pinhole_dist"
+  pinhole_lib=/proc/self/fd/9/lib
+  pinhole_jsa=lib/peer.jsa
+  [ "$pinhole_java" = "$pinhole_dist/runtime/bin/java" ] && pinhole_jsa=runtime/lib/peer.jsa
+  if [ -f "$pinhole_dist/$pinhole_jsa" ]; then
+    pinhole_defaults="$pinhole_defaults -XX:SharedArchiveFile=/proc/self/fd/9/$pinhole_jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+  fi
+fi
+# lib/classpath (written at package time) lists the jars in a fixed order; without it, the JVM expands lib/*.
+if [ -f "$pinhole_dist/lib/classpath" ]; then
+  pinhole_cp=
+  while IFS= read -r pinhole_jar || [ -n "$pinhole_jar" ]; do
+    pinhole_cp=${pinhole_cp:+$pinhole_cp:}$pinhole_lib/$pinhole_jar
+  done < "$pinhole_dist/lib/classpath"
+else
+  pinhole_cp="$pinhole_dist/lib/*"
+fi
+
 # Leak detection samples buffers at a cost; the tests run it at "paranoid" instead (pom.xml).
 # PINHOLE_JAVA_OPTS is split on spaces on purpose: it holds several JVM options.
 # shellcheck disable=SC2086
 exec "$pinhole_java" -Dio.netty.leakDetection.level=disabled $pinhole_defaults ${PINHOLE_JAVA_OPTS:-} \
-  -cp "$pinhole_dist/lib/*" "$PINHOLE_MAIN" "$@"
+  -cp "$pinhole_cp" "$PINHOLE_MAIN" "$@"
