@@ -25,7 +25,7 @@ import java.util.function.LongSupplier;
  * Public TCP ports (docs/ingress-and-dashboard.md, "Public TCP ports"): a service published on port N gets a
  * listener on the rendezvous' bind address; each visitor connection is carried to the exposer by
  * {@link Ingress}. Ports come from the operator's range ({@code --allow-ports}); one port, one service;
- * closed when the exposer leaves, and kept for its identity for {@link #RESERVED_NANOS} so no one else takes it
+ * closed when the exposer leaves, and kept for its identity for {@link PortReservations#KEPT_NANOS} so no one else takes it
  * while the owner reconnects. Visitors count against the {@link ConnectionBudget} and are closed when idle.
  */
 public final class TcpIngress {
@@ -68,19 +68,10 @@ public final class TcpIngress {
     private final String publicHost;
     private final PortRange allowed;
     private final Map<Integer, Listener> byPort = new ConcurrentHashMap<>();
-    /** A closed port's owner identity and until when (nanoTime) it is kept for it; at most one per allowed port. */
-    private record Reservation(String ownerId, long until) {}
 
-    /**
-     * How long a port stays its owner's after the owner's connection dropped: above the peer's longest reconnect
-     * backoff (30 s) with room for a slow TLS handshake and re-registration.
-     */
-    static final long RESERVED_NANOS = TimeUnit.SECONDS.toNanos(120);
-
-    private final Map<Integer, Reservation> reserved = new ConcurrentHashMap<>();
+    private final PortReservations reserved;
     private final Limits limits;
     private final ConnectionBudget budget;
-    private final LongSupplier nanoTime;
     private final PortQuota quota;
 
     public TcpIngress(Ingress ingress, String bindAddress, String publicHost, PortRange allowed, Limits limits,
@@ -91,26 +82,9 @@ public final class TcpIngress {
         this.allowed = allowed;
         this.limits = limits;
         this.budget = budget;
-        this.nanoTime = nanoTime;
+        this.reserved = new PortReservations("TCP", nanoTime);
         this.quota = new PortQuota(limits);
         quota.count(() -> byPort.values().stream().map(Listener::owner).toList());
-    }
-
-    /** Why {@code owner} may not hold {@code port} now (someone else's reservation), or null. */
-    private String reservedFor(Peer owner, int port) {
-        Reservation reservation = reserved.get(port);
-        if (reservation == null) {
-            return null;
-        }
-        if (nanoTime.getAsLong() - reservation.until() >= 0) {
-            reserved.remove(port, reservation);
-            return null;
-        }
-        if (reservation.ownerId().equals(owner.id())) {
-            return null;
-        }
-        return "public TCP port " + port + " is kept for its owner while it reconnects (for up to "
-                + TimeUnit.NANOSECONDS.toSeconds(RESERVED_NANOS) + " s)";
     }
 
     Ingress ingress() {
@@ -163,25 +137,15 @@ public final class TcpIngress {
         url.whenComplete((done, failure) -> this.quota.release(owner)); // held by then, or given up
         List<Integer> candidates = new ArrayList<>();
         if (port != 0) {
-            String kept = reservedFor(owner, port);
+            String kept = reserved.refusal(owner, port);
             if (kept != null) {
                 url.completeExceptionally(new IllegalArgumentException(kept));
                 return url;
             }
             candidates.add(port);
         } else {
-            // The owner's own reserved port first: a reconnect gets its old port back.
-            for (int p = allowed.first(); p <= allowed.last(); p++) {
-                Reservation reservation = reserved.get(p);
-                if (reservation != null && reservation.ownerId().equals(owner.id()) && !byPort.containsKey(p)) {
-                    candidates.add(p);
-                }
-            }
-            for (int p = allowed.first(); p <= allowed.last(); p++) {
-                if (!byPort.containsKey(p) && !candidates.contains(p) && reservedFor(owner, p) == null) {
-                    candidates.add(p);
-                }
-            }
+            // The owner\'s own kept port first: a reconnect gets its old port back.
+            candidates.addAll(reserved.candidates(owner, allowed, byPort::containsKey));
         }
         bind(owner, name, candidates, 0, url, port != 0, allow);
         return url;
@@ -202,7 +166,7 @@ public final class TcpIngress {
         ChannelFuture bound = Visitors.listener(ingress.loop(), visitor -> admit(visitor, port)).bind(bindAddress, port);
         bound.addListener(f -> {
             if (f.isSuccess() && byPort.putIfAbsent(port, new Listener(owner, name, bound.channel(), allow)) == null) {
-                reserved.remove(port);
+                reserved.taken(port);
                 url.complete(url(port));
             } else {
                 bound.channel().close();
@@ -248,10 +212,9 @@ public final class TcpIngress {
 
     /** The owner's connection closed: its public ports close too, and stay its identity's for a while. */
     void unpublish(Peer owner) {
-        long until = nanoTime.getAsLong() + RESERVED_NANOS;
         byPort.entrySet().removeIf(entry -> {
             if (entry.getValue().owner() == owner) {
-                reserved.put(entry.getKey(), new Reservation(owner.id(), until));
+                reserved.keep(entry.getKey(), owner);
                 entry.getValue().channel().close();
                 return true;
             }

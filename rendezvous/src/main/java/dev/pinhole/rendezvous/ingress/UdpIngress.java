@@ -20,14 +20,12 @@ import java.util.function.LongSupplier;
  * exposer ({@link UdpVisitors}, the connecting end's half, as a {@code peer connect --udp} uses it). Flows idle out,
  * are capped per port, and a source outside the service's {@code --allow-ip} makes none. Ports come from the
  * operator's range ({@code --allow-udp-ports}), count in the same quota as TCP ports ({@link PortQuota}), close when
- * the exposer leaves and stay its identity's for {@link TcpIngress#RESERVED_NANOS} while it reconnects.
+ * the exposer leaves and stay its identity's for {@link PortReservations#KEPT_NANOS} while it reconnects.
  */
 final class UdpIngress {
     /** One public UDP port: whose, which service, its visitors (the socket and their flows). */
     private record Port(Peer owner, String name, UdpVisitors visitors) {}
 
-    /** A closed port's owner identity and until when (nanoTime) it is kept for it. */
-    private record Reservation(String ownerId, long until) {}
 
     /**
      * How long a visitor's flow lives at the rendezvous without a datagram either way: what peers use by default
@@ -40,9 +38,8 @@ final class UdpIngress {
     private final String publicHost;
     private final TcpIngress.PortRange allowed;
     private final PortQuota quota;
-    private final LongSupplier nanoTime;
     private final Map<Integer, Port> byPort = new ConcurrentHashMap<>();
-    private final Map<Integer, Reservation> reserved = new ConcurrentHashMap<>();
+    private final PortReservations reserved;
 
     /** @param allowed the operator's range, or null: no public UDP ports */
     UdpIngress(Ingress ingress, String bindAddress, String publicHost, TcpIngress.PortRange allowed, PortQuota quota,
@@ -52,7 +49,7 @@ final class UdpIngress {
         this.publicHost = publicHost;
         this.allowed = allowed;
         this.quota = quota;
-        this.nanoTime = nanoTime;
+        this.reserved = new PortReservations("UDP", nanoTime);
         quota.count(() -> byPort.values().stream().map(Port::owner).toList());
     }
 
@@ -85,41 +82,18 @@ final class UdpIngress {
         url.whenComplete((done, failure) -> quota.release(owner)); // held by then, or given up
         List<Integer> candidates = new ArrayList<>();
         if (port != 0) {
-            String kept = reservedFor(owner, port);
+            String kept = reserved.refusal(owner, port);
             if (kept != null) {
                 url.completeExceptionally(new IllegalArgumentException(kept));
                 return url;
             }
             candidates.add(port);
         } else {
-            // The owner's own reserved port first: a reconnect gets its old port back.
-            reserved.forEach((p, reservation) -> {
-                if (reservation.ownerId().equals(owner.id()) && !byPort.containsKey(p)) {
-                    candidates.add(p);
-                }
-            });
-            for (int p = allowed.first(); p <= allowed.last(); p++) {
-                if (!byPort.containsKey(p) && !candidates.contains(p) && reservedFor(owner, p) == null) {
-                    candidates.add(p);
-                }
-            }
+            // The owner\'s own kept port first: a reconnect gets its old port back.
+            candidates.addAll(reserved.candidates(owner, allowed, byPort::containsKey));
         }
         ingress.loop().execute(() -> bind(owner, name, allow, candidates, 0, port != 0, url));
         return url;
-    }
-
-    /** Why {@code owner} may not hold {@code port} now (someone else's reservation), or null. */
-    private String reservedFor(Peer owner, int port) {
-        Reservation reservation = reserved.get(port);
-        if (reservation == null) {
-            return null;
-        }
-        if (nanoTime.getAsLong() - reservation.until() >= 0) {
-            reserved.remove(port, reservation);
-            return null;
-        }
-        return reservation.ownerId().equals(owner.id()) ? null : "public UDP port " + port + " is kept for its owner"
-                + " while it reconnects (for up to " + TimeUnit.NANOSECONDS.toSeconds(TcpIngress.RESERVED_NANOS) + " s)";
     }
 
     /** Tries {@code candidates} from {@code index} on, on the ingress loop (the visitors' flows live there). */
@@ -140,7 +114,7 @@ final class UdpIngress {
         ChannelFuture bound = visitors.bind(bindAddress, port);
         bound.addListener(f -> {
             if (f.isSuccess() && byPort.putIfAbsent(port, new Port(owner, name, visitors)) == null) {
-                reserved.remove(port);
+                reserved.taken(port);
                 ingress.udpVisitors(name, visitors);
                 url.complete(url(port));
             } else {
@@ -156,13 +130,12 @@ final class UdpIngress {
 
     /** The owner's connection closed: its public UDP ports close, and stay its identity's for a while. */
     void unpublish(Peer owner) {
-        long until = nanoTime.getAsLong() + TcpIngress.RESERVED_NANOS;
         byPort.entrySet().removeIf(entry -> {
             Port held = entry.getValue();
             if (held.owner() != owner) {
                 return false;
             }
-            reserved.put(entry.getKey(), new Reservation(owner.id(), until));
+            reserved.keep(entry.getKey(), owner);
             ingress.noUdpVisitors(held.name(), held.visitors());
             held.visitors().close();
             return true;
