@@ -265,9 +265,11 @@ public abstract class PeerNode implements ControlClient.Listener, PathMux.Listen
             if (session != null) {
                 endSession(session, close.reason(), false);
             }
-        } else if (message instanceof ControlMessage.PathReport report && !report.direct()) {
+        } else if (message instanceof ControlMessage.PathReport report) {
             Session session = sessions.get(report.sessionId());
-            if (session != null) {
+            if (session != null && report.direct()) {
+                session.punch.otherDirect();
+            } else if (session != null) {
                 session.punch.otherLeft();
             }
         } else if (message instanceof Candidates candidates) {

@@ -36,6 +36,14 @@ final class DirectWatch {
      */
     static final long CHECK_FROM_MILLIS = 1_000;
     static final long CHECK_AT_MILLIS = 4_000;
+    /**
+     * The check's window opens once both sides are on the path: from the switch if the other side's report
+     * (PathReport, through the rendezvous) came first, else from that report. A busy machine can take seconds to
+     * switch its side, and judging before then killed good paths (docs/direct-paths.md). Without a report for
+     * {@value #OTHER_WAIT_MILLIS} ms while QUIC keeps coming over the relay and none directly, the other side
+     * is not coming: back to the relay.
+     */
+    static final long OTHER_WAIT_MILLIS = 10_000;
     /** Relay packets in the check window that make "none came direct" meaningful (an idle session sends none). */
     static final long CHECK_MIN_RELAY_PACKETS = 3;
 
@@ -52,12 +60,17 @@ final class DirectWatch {
     private long watchedSent;
     private long watchedReceived;
     private long watchedRelayed;
-    private long adoptedAt;
+    /** When the QUIC-level check's window opened (both sides on the path). */
+    private long checkFrom;
     /** When the watch pinged a silent busy path (0: it did not). */
     private long suspectSince;
     /** When QUIC last sent over the direct path (as the watch saw it). */
     private long lastSent;
     private Future<?> check;
+    /** Whether the other side said it is on a direct path (and has not said it left since). */
+    private boolean otherOn;
+    /** Whether the QUIC-level check is under way for the adopted path. */
+    private boolean checking;
 
     DirectWatch(Punch.Env env, Prober prober, Consumer<String> dead) {
         this.env = env;
@@ -81,15 +94,52 @@ final class DirectWatch {
         watchedSent = env.quicSentDirect();
         watchedReceived = env.quicReceived()[1];
         watchedRelayed = env.quicReceived()[0];
-        adoptedAt = lastHeard;
         lastSent = lastHeard;
         suspectSince = 0;
         watch = env.schedule(this::watch, WATCH_MILLIS);
+        cancel(check);
+        checking = false;
         Channel adopted = socket;
-        env.schedule(() -> {
+        if (otherOn) {
+            startCheck();
+        } else {
+            long[] atSwitch = env.quicReceived();
+            check = env.schedule(() -> otherNeverCame(adopted, atSwitch), OTHER_WAIT_MILLIS);
+        }
+    }
+
+    /** The other side reported being on a direct path ({@code on}) or back on the relay. */
+    void otherOn(boolean on) {
+        otherOn = on;
+        if (on && socket != null && !checking) {
+            cancel(check);
+            startCheck();
+        }
+    }
+
+    /** Opens the QUIC-level check's window (see {@link #CHECK_FROM_MILLIS}): both sides are on the path now. */
+    private void startCheck() {
+        checking = true;
+        checkFrom = env.nanoTime();
+        Channel adopted = socket;
+        check = env.schedule(() -> {
             long[] from = env.quicReceived();
             check = env.schedule(() -> checkQuic(adopted, from), CHECK_AT_MILLIS - CHECK_FROM_MILLIS);
         }, CHECK_FROM_MILLIS);
+    }
+
+    /** See {@link #OTHER_WAIT_MILLIS}. */
+    private void otherNeverCame(Channel adopted, long[] from) {
+        if (socket != adopted || checking) {
+            return;
+        }
+        long[] now = env.quicReceived();
+        if (now[1] == from[1] && now[0] - from[0] >= CHECK_MIN_RELAY_PACKETS) {
+            dead.accept("the other peer did not move to the direct path within " + OTHER_WAIT_MILLIS / 1000 + " s");
+        } else {
+            checking = true; // QUIC came directly (its report is late), or the session is idle: nothing to judge
+            checkFrom = env.nanoTime() - CHECK_AT_MILLIS * 1_000_000;
+        }
     }
 
     /** Whether the session is on a direct path. */
@@ -115,6 +165,9 @@ final class DirectWatch {
         Channel left = socket;
         socket = null;
         remote = null;
+        otherOn = false; // the next path is judged from the other side's next report
+        checking = false;
+        cancel(check);
         return left;
     }
 
@@ -166,8 +219,8 @@ final class DirectWatch {
         }
         boolean busy = now - lastSent < SILENT_MILLIS * 1_000_000;
         // Until the QUIC-level check is done, relayed QUIC is expected (the other side switches a moment later).
-        boolean otherLeft = relayed && now - lastHeard >= WATCH_MILLIS * 1_000_000
-                && now - adoptedAt >= CHECK_AT_MILLIS * 1_000_000;
+        boolean otherLeft = relayed && checking && now - lastHeard >= WATCH_MILLIS * 1_000_000
+                && now - checkFrom >= CHECK_AT_MILLIS * 1_000_000;
         if (suspectSince == 0 && (otherLeft || busy && now - lastHeard >= SILENT_MILLIS * 1_000_000)) {
             suspectSince = now;
             prober.ping(socket, remote, Prober.PADDED);

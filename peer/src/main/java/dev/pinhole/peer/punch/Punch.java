@@ -241,6 +241,18 @@ public final class Punch {
     public void otherLeft() {
         if (!closed && direct.isOn()) {
             leaveDirect("the other peer left the direct path");
+        } else {
+            direct.otherOn(false);
+        }
+    }
+
+    /**
+     * The other peer is on a direct path (the rendezvous passed on its report): the QUIC-level check of ours can
+     * begin, since QUIC from it can now come directly (DirectWatch#OTHER_WAIT_MILLIS).
+     */
+    public void otherDirect() {
+        if (!closed) {
+            direct.otherOn(true);
         }
     }
 

@@ -233,6 +233,7 @@ class PunchTest {
     @Test
     void aDirectPathThatCarriesNoQuicIsLeftForTheRelay() {
         goDirect();
+        punch.otherDirect(); // the other side's PathReport: it is on the path too
         assertEquals(1, env.paths.size());
         env.quic[0] += 50; // before the window: the other side had not switched yet
         env.advance(1_500);
@@ -282,6 +283,7 @@ class PunchTest {
     @Test
     void whenTheOtherSideHasLeftForTheRelayThisSideAsksAtOnce() {
         goDirect();
+        punch.otherDirect(); // the other side's PathReport: it is on the path too
         for (int i = 0; i < 5; i++) { // past the QUIC-level check, QUIC flowing directly
             env.quic[1] += 5;
             env.advance(1_000);
@@ -326,6 +328,7 @@ class PunchTest {
     @Test
     void aDirectPathCarryingQuicPassesTheCheck() {
         goDirect();
+        punch.otherDirect(); // the other side's PathReport: it is on the path too
         env.advance(1_500);
         env.quic[0] += 20;
         env.quic[1] += 1;

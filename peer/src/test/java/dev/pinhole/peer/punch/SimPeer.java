@@ -220,6 +220,7 @@ final class SimPeer implements Punch.Env, PathMux.Listener {
     @Override
     public void direct(Channel socket, InetSocketAddress remote, double rttMillis) {
         paths.add("direct " + remote);
+        net.control(uplinkIp, other.uplinkIp, other.punch::otherDirect);
         if (directAtMillis < 0) {
             directAtMillis = net.millis();
         }

@@ -11,8 +11,9 @@ import java.net.InetSocketAddress;
 /**
  * What peers tell the rendezvous about their sessions: punching signals ({@code Candidates}), the path
  * ({@code PathReport}) and the bytes ({@code Traffic}). Only a session's own peers are heard. For the
- * dashboard and metrics only a session's connector counts; a fallback to the relay, from either side, is
- * passed on to the other, so both leave a dead direct path together.
+ * dashboard and metrics only a session's connector counts; every path change, from either side, is passed on to
+ * the other: a fallback so both leave a dead direct path together, a switch so the other side's check of the path
+ * waits until both are on it (docs/direct-paths.md).
  */
 public final class SessionReports {
     private final Registry registry;
@@ -55,7 +56,8 @@ public final class SessionReports {
     public void path(Peer from, PathReport path) {
         RelaySession session = registry.session(path.sessionId());
         Peer other = session == null ? null : session.other(from);
-        if (other != null && !path.direct() && other.channel().isActive() && passOn(from, other)) {
+        // Both ways: a fallback so the other side follows, a switch so its check of the path waits for this side.
+        if (other != null && other.channel().isActive() && passOn(from, other)) {
             other.send(path);
         }
         // The connector's view is the session's path (both sides switch within a round trip).

@@ -381,11 +381,12 @@ class PeerConnectionHandlerTest {
     }
 
     @Test
-    void aFallbackToTheRelayIsPassedOnToTheOtherPeer() {
+    void pathChangesArePassedOnToTheOtherPeer() {
         Pair pair = session();
         int id = pair.opened().sessionId();
         pair.bob().writeInbound(new ControlMessage.PathReport(id, true));
-        assertNull(pair.alice().readOutbound(), "going direct is nobody else's business");
+        assertEquals(new ControlMessage.PathReport(id, true), pair.alice().readOutbound(),
+                "a switch: the other side's check of the path waits for it");
         pair.alice().writeInbound(new ControlMessage.PathReport(id, false));
         assertEquals(new ControlMessage.PathReport(id, false), pair.bob().readOutbound());
         EmbeddedChannel carol = login(CAROL);
