@@ -30,8 +30,14 @@ import java.util.function.Consumer;
  * session's QUIC channel pipeline and reads its DATAGRAM frames.
  */
 final class UdpService extends ChannelInboundHandlerAdapter {
-    /** Datagrams a flow holds while its socket is being opened: the first packets of a visitor, not a stream. */
-    static final int PENDING_PER_FLOW = 8;
+    /**
+     * Datagrams a flow holds while its socket is being opened: a visitor's first burst (a game client's handshake,
+     * the first window of a transfer) arrives in one read, before the socket is connected; 8 lost most of a burst of
+     * 20. {@link #PENDING_BYTES} bounds what all opening flows of a session hold together.
+     */
+    static final int PENDING_PER_FLOW = 64;
+    /** All flows of a session, while their sockets open: 64 full-size direct datagrams; a spray of new flows gets no more. */
+    static final int PENDING_BYTES = 128 * 1024;
 
     /** A flow's socket to the service, and what arrived before it was connected. */
     private static final class Backend {
@@ -47,6 +53,8 @@ final class UdpService extends ChannelInboundHandlerAdapter {
     private final FlowTable<Long, Backend> flows;
     private final ScheduledFuture<?> sweep;
     private QuicChannel quic;
+    /** Bytes held in the pending queues of this session's flows. */
+    private int pendingBytes;
 
     UdpService(EventLoop loop, String host, int port, long idleNanos, UdpStats stats, Consumer<String> note) {
         this.loop = loop;
@@ -85,7 +93,9 @@ final class UdpService extends ChannelInboundHandlerAdapter {
             }
             Backend backend = flow.value;
             if (backend.channel == null) {
-                if (backend.pending.size() < PENDING_PER_FLOW) {
+                if (backend.pending.size() < PENDING_PER_FLOW
+                        && pendingBytes + datagram.readableBytes() <= PENDING_BYTES) {
+                    pendingBytes += datagram.readableBytes();
                     backend.pending.add(datagram.retain());
                 } else {
                     stats.dropped++;
@@ -124,13 +134,13 @@ final class UdpService extends ChannelInboundHandlerAdapter {
                     Channel channel = ((ChannelFuture) f).channel();
                     if (!f.isSuccess() || flows.byId(flow.id) != flow) {
                         channel.close();
-                        backend.pending.forEach(ByteBuf::release);
                         stats.dropped += backend.pending.size();
-                        backend.pending.clear();
+                        releasePending(backend);
                         return;
                     }
                     backend.channel = channel;
                     for (ByteBuf held; (held = backend.pending.poll()) != null; ) {
+                        pendingBytes -= held.readableBytes();
                         stats.datagrams++;
                         channel.write(held);
                     }
@@ -158,8 +168,14 @@ final class UdpService extends ChannelInboundHandlerAdapter {
         if (backend.channel != null) {
             backend.channel.close();
         }
-        backend.pending.forEach(ByteBuf::release);
-        backend.pending.clear();
+        releasePending(backend);
+    }
+
+    private void releasePending(Backend backend) {
+        for (ByteBuf held; (held = backend.pending.poll()) != null; ) {
+            pendingBytes -= held.readableBytes();
+            held.release();
+        }
     }
 
     /** The session ended: its flows' sockets close. */
