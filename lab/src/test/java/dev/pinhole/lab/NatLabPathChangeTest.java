@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,7 +82,11 @@ class NatLabPathChangeTest {
     @Test
     void onePercentLossOnEachUplinkStillDeliversIntact() throws Exception {
         try (LabTunnel tunnel = LabTunnel.start(dir, "port-restricted", "port-restricted", lab -> { }, "--loss", "1")) {
-            await().atMost(Duration.ofSeconds(8)).until(() -> tunnel.path().equals("direct"));
+            try {
+                await().atMost(Duration.ofSeconds(8)).until(() -> tunnel.path().equals("direct"));
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("no direct path within 8 s\n" + logs(tunnel), e);
+            }
             String verdict = tunnel.fetch(20 * MB, 0, 60);
             assertTrue(verdict.startsWith("ok " + 20 * MB), () -> verdict + "\n" + logs(tunnel));
             assertEquals("direct", tunnel.path());
