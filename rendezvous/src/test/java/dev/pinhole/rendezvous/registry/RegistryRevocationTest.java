@@ -87,9 +87,10 @@ class RegistryRevocationTest {
         new SessionReports(registry).path(bob, new PathReport(direct.sessionId(), true));
         RecordingIngress ingress = new RecordingIngress();
         RelaySession visitor = registry.openIngressSession("web", "sha256:RENDEZVOUS", ingress).orElseThrow();
-        for (int i = 0; i < 3; i++) {
-            assertInstanceOf(Incoming.class, sent(alice));
-        }
+        assertInstanceOf(Incoming.class, sent(alice));
+        assertInstanceOf(Incoming.class, sent(alice));
+        assertEquals(new PathReport(direct.sessionId(), true), sent(alice), "bob's switch, passed on");
+        assertInstanceOf(Incoming.class, sent(alice));
         assertEquals(List.of(alice), registry.peersWithToken("tokA"));
 
         registry.stateChanged(revoke("tokA"));
