@@ -70,7 +70,7 @@ public final class Datagrams {
     }
 
     /** Whether {@code quic} can take datagrams now, or is down (a send drops): no need to wait for {@link #whenReady}. */
-    public static boolean ready(QuicChannel quic) {
+    private static boolean ready(QuicChannel quic) {
         return quic.attr(MAX_FRAME).get() != null || !quic.isActive();
     }
 

@@ -39,8 +39,7 @@ public final class Publisher {
     public Publisher(Registry registry, TcpIngress tcp, TcpIngress.PortRange udpPorts, WebIngress web, Log log) {
         this.registry = registry;
         this.tcp = tcp;
-        this.udp = tcp.ingress() == null ? null
-                : new UdpIngress(tcp.ingress(), tcp.bindAddress(), tcp.publicHost(), udpPorts, tcp.quota(), System::nanoTime);
+        this.udp = tcp.udpPorts(udpPorts, System::nanoTime);
         this.web = web;
         this.log = log;
     }

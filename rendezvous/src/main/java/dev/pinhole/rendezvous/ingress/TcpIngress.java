@@ -87,21 +87,14 @@ public final class TcpIngress {
         quota.count(() -> byPort.values().stream().map(Listener::owner).toList());
     }
 
-    Ingress ingress() {
-        return ingress;
-    }
-
-    String bindAddress() {
-        return bindAddress;
-    }
-
-    String publicHost() {
-        return publicHost;
-    }
-
-    /** The public-port quota TCP and UDP ports share; UDP's ingress counts its ports in it too. */
-    PortQuota quota() {
-        return quota;
+    /**
+     * Public UDP ports beside these TCP ports: the same ingress, bind address and public host, and the same port
+     * quota; null when there is no ingress to carry them (tests of the control plane alone).
+     *
+     * @param allowed the operator's UDP range ({@code --allow-udp-ports}), or null: none
+     */
+    UdpIngress udpPorts(PortRange allowed, LongSupplier nanoTime) {
+        return ingress == null ? null : new UdpIngress(ingress, bindAddress, publicHost, allowed, quota, nanoTime);
     }
 
     /**
